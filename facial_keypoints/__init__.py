@@ -1,0 +1,25 @@
+"""Detecting facial keypoints with convolutional neural nets.
+
+A runnable reproduction of Daniel Nouri's tutorial (Kaggle Facial Keypoints
+Detection, December 2014) on Theano, Lasagne and nolearn. Importing this
+package first makes those upstream releases work on CPython 3.11 (see
+:mod:`facial_keypoints.compat`).
+"""
+import sys
+
+__version__ = '0.1.0'
+
+SUPPORTED_PYTHON = ((3, 11), (3, 12))
+
+if not SUPPORTED_PYTHON[0] <= sys.version_info[:2] < SUPPORTED_PYTHON[1]:
+    raise ImportError(
+        'facial_keypoints needs CPython 3.11 (Theano 1.0.5 needs NumPy < 1.24, '
+        'which has no wheels for newer Pythons); this is Python {}.{}. '
+        'Run `make demo` to set up a Python 3.11 virtual environment.'
+        .format(*sys.version_info[:2]))
+
+from . import compat  # noqa: E402
+
+compat.apply_all()
+if compat.BLAS_INFO and 'theano-defaults' in compat.APPLIED:
+    print('facial_keypoints: Theano BLAS: ' + compat.BLAS_INFO, file=sys.stderr)

@@ -1,0 +1,356 @@
+"""Make Theano 1.0.5, Lasagne 0.1 and nolearn 0.6.1 work on CPython 3.11.
+
+Each break between those releases and today's Python, NumPy and
+scikit-learn is one :class:`Patch` below: a docstring naming the upstream
+version and what moved where, a ``needed()`` test, and an ``apply()``.
+:func:`apply_all` runs them in order, once, when ``facial_keypoints`` is
+imported: Theano's flags must be in place before Theano is first imported,
+and the module aliases before Lasagne and nolearn are.
+
+A patch applies only when its break is present, so the same code runs
+unchanged on an older stack (e.g. the tutorial-era pins in a Docker image).
+This is the only module that touches upstream internals; no upstream code
+is copied here.
+"""
+import collections
+import collections.abc
+import configparser
+import ctypes.util
+import glob
+import os
+import sys
+import types
+
+import numpy as np
+
+#: Names of the patches that :func:`apply_all` applied in this process.
+APPLIED = []
+
+#: The BLAS linkage chosen for Theano, as one line for the user (or None
+#: when the user's own Theano configuration decides it).
+BLAS_INFO = None
+
+_LIBRARY_DIRS = ('/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu',
+                 '/usr/lib64', '/usr/lib', '/usr/local/lib',
+                 '/opt/OpenBLAS/lib')
+
+
+class Patch(object):
+    """One upstream break and its fix."""
+
+    name = None
+
+    def needed(self):
+        """Return True when the break is present in this process."""
+        raise NotImplementedError
+
+    def apply(self):
+        """Fix the break. Only called when :meth:`needed` is True."""
+        raise NotImplementedError
+
+
+# -- Theano -----------------------------------------------------------------
+
+def user_theano_settings(environ=None, home=None):
+    """Return the Theano option names the user set, e.g. {'floatX'}.
+
+    Reads ``THEANO_FLAGS`` and the files named by ``THEANORC`` (default
+    ``~/.theanorc:~/.theanorc.txt``), as Theano itself does.
+    """
+    environ = os.environ if environ is None else environ
+    home = os.path.expanduser('~') if home is None else home
+    names = set()
+    for item in environ.get('THEANO_FLAGS', '').split(','):
+        if '=' in item:
+            names.add(item.split('=', 1)[0].strip())
+    default_rc = '{0}/.theanorc:{0}/.theanorc.txt'.format(home)
+    for path in environ.get('THEANORC', default_rc).split(os.pathsep):
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.optionxform = str
+        try:
+            parser.read(os.path.expanduser(path))
+        except configparser.Error:
+            continue  # Theano reports a broken file itself
+        for section in parser.sections():
+            for option in parser.options(section):
+                names.add(option if section == 'global'
+                          else '{}.{}'.format(section, option))
+    return names
+
+
+def find_openblas(dirs=_LIBRARY_DIRS):
+    """Return the directory holding a linkable ``libopenblas.so``, or None."""
+    extra = os.environ.get('LIBRARY_PATH', '').split(os.pathsep)
+    for directory in [d for d in extra if d] + list(dirs):
+        if glob.glob(os.path.join(directory, 'libopenblas.so')):
+            return directory
+    return None
+
+
+def openblas_ldflags(directory):
+    """Theano's ``blas.ldflags`` for an OpenBLAS found in ``directory``."""
+    if directory in _LIBRARY_DIRS:
+        return '-lopenblas'
+    return '-L{0} -Wl,-rpath,{0} -lopenblas'.format(directory)
+
+
+class TheanoDefaults(Patch):
+    """Theano 1.0.5 computes its default ``blas.ldflags`` at import from
+    ``numpy.distutils.__config__.blas_opt_info``, which NumPy >= 1.22 no
+    longer has: ``import theano`` raises AttributeError. We choose the
+    linkage ourselves (OpenBLAS when a linkable one is installed, else
+    Theano's NumPy C-API fallback) and make ``floatX=float32`` the default,
+    as the tutorial does. Both go in front of ``THEANO_FLAGS``, and only for
+    options the user set neither there nor in ``.theanorc``, so the user's
+    own configuration always wins.
+    """
+
+    name = 'theano-defaults'
+
+    def needed(self):
+        return 'theano' not in sys.modules
+
+    def apply(self):
+        global BLAS_INFO
+        user = user_theano_settings()
+        defaults = []
+        if 'floatX' not in user:
+            defaults.append('floatX=float32')
+        if 'blas.ldflags' not in user and not _numpy_has_blas_opt_info():
+            directory = find_openblas()
+            if directory:
+                ldflags = openblas_ldflags(directory)
+                BLAS_INFO = 'OpenBLAS ({})'.format(ldflags)
+            else:
+                ldflags = ''
+                BLAS_INFO = ('NumPy C-API fallback (no libopenblas.so found; '
+                             'install libopenblas-dev for faster training)')
+            defaults.append('blas.ldflags=' + ldflags)
+        flags = os.environ.get('THEANO_FLAGS', '')
+        os.environ['THEANO_FLAGS'] = ','.join(
+            [d for d in defaults] + ([flags] if flags else []))
+
+
+def _numpy_has_blas_opt_info():
+    config = getattr(getattr(np, 'distutils', None), '__config__', None)
+    if config is None:
+        try:
+            import numpy.distutils.__config__ as config
+        except ImportError:
+            return False
+    return hasattr(config, 'blas_opt_info')
+
+
+class ScanPythonFallback(Patch):
+    """Theano 1.0.5's C implementation of ``scan`` is Cython-generated C
+    from 2017 that does not compile against the CPython 3.11 C-API (frame,
+    code-object and exception-state changes, ``longintrepr.h`` moved under
+    ``cpython/``). Theano uses its Python implementation of scan when
+    importing ``theano.scan_module.scan_perform_ext`` raises ImportError, so
+    we make that import fail at once instead of compiling.
+    """
+
+    name = 'scan-python-fallback'
+    module = 'theano.scan_module.scan_perform_ext'
+
+    def needed(self):
+        return sys.version_info >= (3, 11) and self.module not in sys.modules
+
+    def apply(self):
+        sys.modules[self.module] = None
+
+
+class TheanoDownsample(Patch):
+    """Lasagne 0.1 imports ``theano.tensor.signal.downsample`` and calls
+    ``downsample.max_pool_2d(input, ds, ignore_border, st, padding, mode)``.
+    Theano 0.9 removed that module; its successor is
+    ``theano.tensor.signal.pool.pool_2d`` with arguments renamed
+    ``ds -> ws``, ``st -> stride``, ``padding -> pad``. We register a
+    ``downsample`` module whose ``max_pool_2d`` forwards to ``pool_2d``.
+    """
+
+    name = 'theano-downsample'
+    module = 'theano.tensor.signal.downsample'
+
+    def needed(self):
+        import theano.tensor.signal
+        try:
+            from theano.tensor.signal import downsample  # noqa: F401
+        except ImportError:
+            return True
+        return False
+
+    def apply(self):
+        import theano.tensor.signal
+        from theano.tensor.signal import pool
+
+        def max_pool_2d(input, ds, ignore_border=None, st=None,
+                        padding=(0, 0), mode='max'):
+            """Theano < 0.9's ``max_pool_2d``, forwarded to ``pool_2d``."""
+            return pool.pool_2d(input, ws=ds, ignore_border=ignore_border,
+                                stride=st, pad=padding, mode=mode)
+
+        module = types.ModuleType(self.module, self.__doc__)
+        module.max_pool_2d = max_pool_2d
+        sys.modules[self.module] = module
+        theano.tensor.signal.downsample = module
+
+
+# -- nolearn ----------------------------------------------------------------
+
+class CollectionsAbcAliases(Patch):
+    """nolearn 0.6.1 does ``from collections import Iterable``. The
+    abstract base classes moved to ``collections.abc`` in Python 3.3 and
+    the old aliases were removed in 3.10; we restore the one it uses.
+    """
+
+    name = 'collections-iterable'
+
+    def needed(self):
+        return not hasattr(collections, 'Iterable')
+
+    def apply(self):
+        collections.Iterable = collections.abc.Iterable
+
+
+def kfold(n, n_folds):
+    """scikit-learn < 0.20's ``cross_validation.KFold(n, n_folds)``.
+
+    An iterable of (train, test) index arrays, unshuffled: the first fold's
+    test rows are the first ``n // n_folds`` (+1 when ``n % n_folds``) rows.
+    """
+    from sklearn.model_selection import KFold
+    return list(KFold(n_splits=n_folds).split(np.zeros((n, 1))))
+
+
+def stratified_kfold(y, n_folds):
+    """scikit-learn < 0.20's ``cross_validation.StratifiedKFold(y, n_folds)``.
+
+    Forwards to ``model_selection.StratifiedKFold``; fold membership can
+    differ from the removed implementation in the order of rows within a
+    class. nolearn only uses it for classifiers, never in the tutorial.
+    """
+    from sklearn.model_selection import StratifiedKFold
+    y = np.asarray(y)
+    return list(StratifiedKFold(n_splits=n_folds).split(
+        np.zeros((len(y), 1)), y))
+
+
+class SklearnCrossValidation(Patch):
+    """nolearn 0.6.1 imports ``KFold`` and ``StratifiedKFold`` from
+    ``sklearn.cross_validation``, removed in scikit-learn 0.20 in favour of
+    ``sklearn.model_selection`` (whose classes take ``n_splits`` and have a
+    ``split`` method). We register a ``cross_validation`` module with the
+    old call signatures, so ``TrainSplit(eval_size=0.2)`` keeps its exact
+    behaviour: the first 20% of rows validate, unshuffled.
+    """
+
+    name = 'sklearn-cross-validation'
+    module = 'sklearn.cross_validation'
+
+    def needed(self):
+        try:
+            import sklearn.cross_validation  # noqa: F401
+        except ImportError:
+            return True
+        return False
+
+    def apply(self):
+        import sklearn
+        module = types.ModuleType(self.module, self.__doc__)
+        module.KFold = kfold
+        module.StratifiedKFold = stratified_kfold
+        sys.modules[self.module] = module
+        sklearn.cross_validation = module
+
+
+class NeuralNetParamAttributes(Patch):
+    """scikit-learn >= 0.24's ``get_params`` reads every ``__init__``
+    argument back from the instance. nolearn 0.6.1's ``NeuralNet`` accepts
+    ``loss`` and ``X_tensor_type`` only to raise when they are given, and
+    never stores them: ``get_params`` and ``clone`` raise AttributeError.
+    Their only valid value is None, so that becomes the class attribute.
+    """
+
+    name = 'nolearn-param-attributes'
+    attributes = ('loss', 'X_tensor_type')
+
+    def needed(self):
+        from nolearn.lasagne import NeuralNet
+        return any(not hasattr(NeuralNet, a) for a in self.attributes)
+
+    def apply(self):
+        from nolearn.lasagne import NeuralNet
+        for attribute in self.attributes:
+            if not hasattr(NeuralNet, attribute):
+                setattr(NeuralNet, attribute, None)
+
+
+def clone_neural_net(net):
+    """Return an unfitted copy of a nolearn ``NeuralNet`` with equal params.
+
+    Each parameter is cloned as scikit-learn's ``clone`` does (deep copies,
+    so ``theano.shared`` learning rates and momenta are new variables and
+    callbacks carry no state across). The ``PrintLog`` and
+    ``PrintLayerInfo`` handlers that nolearn's ``__init__`` appended for
+    ``verbose`` are dropped first, because ``__init__`` appends them again.
+    Layers are built only at ``fit``, as for the original.
+    """
+    from sklearn.base import clone
+    from nolearn.lasagne import PrintLayerInfo, PrintLog
+
+    params = net.get_params(deep=False)
+    params['layers'] = list(params['layers'])
+    if params.get('verbose'):
+        added_by_init = {'on_epoch_finished': PrintLog,
+                         'on_training_started': PrintLayerInfo}
+        for name, handler_type in added_by_init.items():
+            params[name] = [h for h in params[name] or []
+                            if type(h) is not handler_type]
+    params = {name: clone(value, safe=False) for name, value in params.items()}
+    return type(net)(**params)
+
+
+class NeuralNetClone(Patch):
+    """scikit-learn >= 0.24's ``clone`` raises RuntimeError for nolearn
+    0.6.1's ``NeuralNet``: its ``__init__`` wraps ``layers`` in a new list
+    and appends print handlers to the callback lists it is given, so the
+    constructed net's parameters are not the objects passed in (older
+    scikit-learn only warned). ``copy.deepcopy`` is no substitute, since
+    nolearn's ``__setstate__`` builds the layers at copy time. scikit-learn
+    >= 1.3 lets an estimator define ``__sklearn_clone__``; we give
+    ``NeuralNet`` one that calls :func:`clone_neural_net`.
+    """
+
+    name = 'nolearn-clone'
+
+    def needed(self):
+        from nolearn.lasagne import NeuralNet
+        return '__sklearn_clone__' not in vars(NeuralNet)
+
+    def apply(self):
+        from nolearn.lasagne import NeuralNet
+        NeuralNet.__sklearn_clone__ = clone_neural_net
+
+
+#: The patches in the order they must run.
+PATCHES = (
+    TheanoDefaults(),
+    ScanPythonFallback(),
+    TheanoDownsample(),
+    CollectionsAbcAliases(),
+    SklearnCrossValidation(),
+    NeuralNetParamAttributes(),
+    NeuralNetClone(),
+)
+
+
+def apply_all(patches=PATCHES):
+    """Apply each needed patch once; return the names applied now."""
+    applied = []
+    for patch in patches:
+        if patch.name not in APPLIED and patch.needed():
+            patch.apply()
+            APPLIED.append(patch.name)
+            applied.append(patch.name)
+    return applied

@@ -1,0 +1,30 @@
+import os
+
+from setuptools import find_packages, setup
+
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def requirements(name):
+    with open(os.path.join(here, name)) as f:
+        return [line.split('#')[0].strip() for line in f
+                if line.split('#')[0].strip() and not line.startswith('-')]
+
+
+setup(
+    name='facial-keypoints',
+    version='0.1.0',
+    description=("Daniel Nouri's facial keypoints tutorial on Theano, "
+                 "Lasagne and nolearn, runnable on CPython 3.11"),
+    long_description=open(os.path.join(here, 'README.rst')).read(),
+    packages=find_packages(exclude=['tests']),
+    package_data={'facial_keypoints': ['*.json']},
+    python_requires='>=3.11,<3.12',
+    install_requires=requirements('requirements.txt'),
+    extras_require={'kaggle': ['kaggle==2.2.5']},
+    entry_points={'console_scripts': ['kfkd = facial_keypoints.kfkd:main']},
+    classifiers=[
+        'Programming Language :: Python :: 3.11',
+        'Topic :: Scientific/Engineering :: Artificial Intelligence',
+    ],
+)

@@ -1,0 +1,278 @@
+"""Each compatibility patch: needed on today's stack, effective, idempotent."""
+import collections
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import theano
+import theano.tensor as T
+from lasagne import layers
+from nolearn.lasagne import NeuralNet, TrainSplit
+from sklearn.base import clone
+
+from facial_keypoints import compat
+
+
+def run_python(code, **env):
+    """Run ``code`` in a fresh interpreter; return its stdout lines."""
+    environ = dict(os.environ, **env)
+    out = subprocess.run([sys.executable, '-c', textwrap.dedent(code)],
+                         env=environ, capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
+def test_every_patch_was_needed_on_this_stack():
+    assert [p.name for p in compat.PATCHES] == compat.APPLIED
+
+
+def test_patches_apply_only_when_needed():
+    applied, compat.APPLIED[:] = list(compat.APPLIED), []
+    modules = {name: sys.modules.get(name) for name in (
+        compat.TheanoDownsample.module, compat.SklearnCrossValidation.module)}
+    try:
+        assert compat.apply_all() == []
+    finally:
+        compat.APPLIED[:] = applied
+    for name, module in modules.items():
+        assert sys.modules[name] is module
+
+
+def test_apply_all_is_idempotent():
+    assert compat.apply_all() == []
+
+
+# -- Theano defaults ----------------------------------------------------------
+
+def test_user_theano_settings_reads_flags_and_theanorc(tmp_path):
+    rc = tmp_path / 'rc'
+    rc.write_text('[global]\ndevice = cpu\n[blas]\nldflags = -lblas\n')
+    names = compat.user_theano_settings(
+        {'THEANO_FLAGS': 'floatX=float64, mode=FAST_RUN', 'THEANORC': str(rc)},
+        home=str(tmp_path))
+    assert names == {'floatX', 'mode', 'device', 'blas.ldflags'}
+
+
+def test_user_theano_settings_default_theanorc_in_home(tmp_path):
+    (tmp_path / '.theanorc').write_text('[global]\nfloatX = float16\n')
+    assert compat.user_theano_settings({}, home=str(tmp_path)) == {'floatX'}
+
+
+def test_defaults_are_float32_and_a_working_blas_linkage():
+    assert theano.config.floatX == 'float32'
+    assert theano.config.blas.ldflags in ('', '-lopenblas') or \
+        '-lopenblas' in theano.config.blas.ldflags
+
+
+def test_find_openblas(tmp_path):
+    assert compat.find_openblas([str(tmp_path)]) is None
+    (tmp_path / 'libopenblas.so').write_bytes(b'')
+    assert compat.find_openblas([str(tmp_path)]) == str(tmp_path)
+    assert compat.openblas_ldflags(str(tmp_path)) == (
+        '-L{0} -Wl,-rpath,{0} -lopenblas'.format(tmp_path))
+    assert compat.openblas_ldflags('/usr/lib/x86_64-linux-gnu') == '-lopenblas'
+
+
+def test_user_theano_flags_win():
+    code = '''
+        import facial_keypoints, theano
+        print(theano.config.floatX, repr(theano.config.blas.ldflags))
+    '''
+    assert run_python(code, THEANO_FLAGS='floatX=float64,blas.ldflags=') == [
+        'float64', "''"]
+
+
+def test_user_theanorc_wins(tmp_path):
+    rc = tmp_path / 'theanorc'
+    rc.write_text('[global]\nfloatX = float64\n')
+    code = '''
+        import facial_keypoints, theano
+        print(theano.config.floatX)
+    '''
+    assert run_python(code, THEANORC=str(rc), THEANO_FLAGS='') == ['float64']
+
+
+def test_blas_choice_is_reported_once_on_stderr():
+    environ = dict(os.environ, THEANO_FLAGS='')
+    out = subprocess.run([sys.executable, '-c', 'import facial_keypoints'],
+                         env=environ, capture_output=True, text=True, check=True)
+    lines = [l for l in out.stderr.splitlines() if 'Theano BLAS' in l]
+    assert len(lines) == 1
+    assert 'OpenBLAS' in lines[0] or 'NumPy C-API' in lines[0]
+
+
+# -- scan ---------------------------------------------------------------------
+
+def test_scan_graph_compiles_and_runs():
+    x = T.vector('x')
+    cumulative, _ = theano.scan(lambda v, total: total + v, sequences=x,
+                                outputs_info=T.constant(np.float32(0)))
+    f = theano.function([x], cumulative)
+    np.testing.assert_allclose(f(np.arange(5, dtype='float32')),
+                               [0, 1, 3, 6, 10])
+
+
+def test_scan_uses_python_implementation():
+    assert sys.modules[compat.ScanPythonFallback.module] is None
+    assert not compat.ScanPythonFallback().needed()
+
+
+def test_lstm_layer_forward_pass():
+    np.random.seed(0)
+    l_in = layers.InputLayer((2, 5, 3))
+    l_lstm = layers.LSTMLayer(l_in, num_units=4)
+    f = theano.function([l_in.input_var], layers.get_output(l_lstm))
+    out = f(np.random.rand(2, 5, 3).astype('float32'))
+    assert out.shape == (2, 5, 4)
+    assert np.all(np.isfinite(out)) and np.any(out != 0)
+
+
+# -- downsample -----------------------------------------------------------------
+
+def test_downsample_forwards_to_pool_2d():
+    from theano.tensor.signal import downsample, pool
+    x = T.tensor4('x')
+    data = np.random.RandomState(0).rand(1, 1, 5, 5).astype('float32')
+    old = theano.function([x], downsample.max_pool_2d(
+        x, ds=(2, 2), st=(1, 1), ignore_border=True, padding=(0, 0)))
+    new = theano.function([x], pool.pool_2d(
+        x, ws=(2, 2), stride=(1, 1), ignore_border=True))
+    np.testing.assert_array_equal(old(data), new(data))
+    assert old(data).shape == (1, 1, 4, 4)
+
+
+def test_lasagne_max_pool_layer():
+    l_in = layers.InputLayer((1, 1, 4, 4))
+    l_pool = layers.MaxPool2DLayer(l_in, pool_size=(2, 2))
+    f = theano.function([l_in.input_var], layers.get_output(l_pool))
+    data = np.arange(16, dtype='float32').reshape(1, 1, 4, 4)
+    np.testing.assert_array_equal(f(data)[0, 0], [[5, 7], [13, 15]])
+
+
+# -- nolearn --------------------------------------------------------------------
+
+def test_collections_iterable_alias():
+    assert collections.Iterable is collections.abc.Iterable
+    assert not compat.CollectionsAbcAliases().needed()
+
+
+class Regressor(object):
+    regression = True
+
+
+def test_train_split_keeps_first_rows_for_validation():
+    X = np.arange(10, dtype='float32').reshape(10, 1)
+    X_train, X_valid, y_train, y_valid = TrainSplit(eval_size=0.2)(
+        X, X.copy(), Regressor())
+    assert X_train[:, 0].tolist() == list(range(2, 10))
+    assert X_valid[:, 0].tolist() == [0, 1]
+    assert y_valid[:, 0].tolist() == [0, 1]
+
+
+def test_kfold_has_the_old_fold_sizes():
+    folds = compat.kfold(11, 5)
+    assert [len(test) for _, test in folds] == [3, 2, 2, 2, 2]
+    assert folds[0][1].tolist() == [0, 1, 2]
+    assert sorted(np.concatenate([t for _, t in folds]).tolist()) == list(range(11))
+
+
+def test_stratified_kfold_keeps_class_shares():
+    y = np.array([0] * 8 + [1] * 2)
+    train, test = compat.stratified_kfold(y, 2)[0]
+    assert sorted(y[test].tolist()) == [0, 0, 0, 0, 1]
+
+
+def small_net(**kwargs):
+    params = dict(
+        layers=[('input', layers.InputLayer), ('hidden', layers.DenseLayer),
+                ('output', layers.DenseLayer)],
+        input_shape=(None, 4), hidden_num_units=8, output_num_units=2,
+        output_nonlinearity=None, regression=True, max_epochs=5,
+        update_learning_rate=theano.shared(np.float32(0.05)),
+        update_momentum=theano.shared(np.float32(0.9)), verbose=0)
+    params.update(kwargs)
+    return NeuralNet(**params)
+
+
+def linear_data(n=100):
+    rng = np.random.RandomState(1)
+    X = rng.rand(n, 4).astype('float32')
+    return X, (X[:, :2] - X[:, 2:]).astype('float32')
+
+
+def test_get_params_has_removed_arguments_as_none():
+    params = small_net().get_params()
+    assert params['loss'] is None and params['X_tensor_type'] is None
+    assert params['hidden_num_units'] == 8
+
+
+def test_clone_gives_unfitted_net_with_fresh_shared_variables():
+    net = small_net()
+    copy1, copy2 = clone(net), clone(net)
+    assert copy1.update_learning_rate is not net.update_learning_rate
+    assert copy1.update_learning_rate is not copy2.update_learning_rate
+    copy1.update_learning_rate.set_value(np.float32(0.001))
+    assert net.update_learning_rate.get_value() == np.float32(0.05)
+    assert not hasattr(copy1, 'layers_') and not hasattr(net, 'layers_')
+    assert copy1.get_params()['hidden_num_units'] == 8
+
+
+def test_clone_does_not_duplicate_print_handlers():
+    from nolearn.lasagne import PrintLog
+    twice = clone(clone(small_net(verbose=1)))
+    assert sum(isinstance(h, PrintLog) for h in twice.on_epoch_finished) == 1
+
+
+def test_clones_fit_identically_from_the_same_seed():
+    net, (X, y) = small_net(), linear_data()
+    histories = []
+    for _ in range(2):
+        np.random.seed(42)
+        model = clone(net)
+        np.random.seed(42)
+        model.fit(X, y)
+        histories.append([(r['train_loss'], r['valid_loss'])
+                          for r in model.train_history_])
+    assert histories[0] == histories[1]
+    assert not hasattr(net, 'train_history_') or net.train_history_ == []
+
+
+def test_set_params_changes_the_built_layer():
+    net = clone(small_net())
+    net.set_params(hidden_num_units=3)
+    net.initialize()
+    assert net.layers_['hidden'].num_units == 3
+
+
+def test_grid_search_drives_a_net():
+    from sklearn.model_selection import GridSearchCV
+    X, y = linear_data(60)
+    search = GridSearchCV(small_net(max_epochs=2), {'hidden_num_units': [2, 3]},
+                          cv=2, scoring='neg_mean_squared_error')
+    search.fit(X, y)
+    assert search.best_params_['hidden_num_units'] in (2, 3)
+    assert search.best_estimator_.layers_['hidden'].num_units == \
+        search.best_params_['hidden_num_units']
+
+
+def test_conv_net_learns_a_signal():
+    """Conv2DLayer, MaxPool2DLayer, DropoutLayer and DenseLayer train."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(400, 1, 12, 12).astype('float32')
+    y = np.stack([X[:, 0, :6].mean(axis=(1, 2)), X[:, 0, 6:].mean(axis=(1, 2))],
+                 axis=1).astype('float32') * 4 - 2
+    np.random.seed(0)
+    net = NeuralNet(
+        layers=[('input', layers.InputLayer), ('conv1', layers.Conv2DLayer),
+                ('pool1', layers.MaxPool2DLayer), ('dropout1', layers.DropoutLayer),
+                ('hidden4', layers.DenseLayer), ('output', layers.DenseLayer)],
+        input_shape=(None, 1, 12, 12), conv1_num_filters=4,
+        conv1_filter_size=(3, 3), pool1_pool_size=(2, 2), dropout1_p=0.1,
+        hidden4_num_units=20, output_num_units=2, output_nonlinearity=None,
+        update_learning_rate=0.01, update_momentum=0.9, regression=True,
+        max_epochs=15, verbose=0)
+    net.fit(X, y)
+    valid = [row['valid_loss'] for row in net.train_history_]
+    assert valid[-1] < 0.5 * valid[0]
