@@ -5,11 +5,13 @@ PY = $(VENV)/bin/python
 
 .PHONY: demo test test-all setup setup-dev
 
+# The demo writes its pickles, figures and submission to runs/demo/.
 demo: setup
-	$(PY) -m facial_keypoints.kfkd demo
+	mkdir -p runs/demo && cd runs/demo && $(abspath $(PY)) -m facial_keypoints.kfkd demo
 
+# CI (CI=true) also runs the slow tests, Lasagne 0.1's own suite among them.
 test: setup-dev
-	$(PY) -m pytest
+	$(PY) -m pytest $(if $(filter true,$(CI)),--runslow)
 
 test-all: setup-dev
 	$(PY) -m pytest --runslow

@@ -28,3 +28,21 @@ def kaggle_labels():
     if not os.path.exists(os.path.join(path, 'training_keypoints.csv')):
         pytest.skip('real Kaggle labels not found at ' + path)
     return path
+
+
+@pytest.fixture(scope='session')
+def train_dir(tmp_path_factory):
+    """A small synthetic data set: 600 training faces, 30 test faces."""
+    from facial_keypoints import synthetic
+    return synthetic.write_dataset(str(tmp_path_factory.mktemp('train')),
+                                   n_train=600, n_test=30, seed=5)
+
+
+@pytest.fixture
+def in_data(train_dir, tmp_path, monkeypatch):
+    """Run in a scratch directory on the small synthetic data set."""
+    from facial_keypoints import data
+    monkeypatch.chdir(tmp_path)
+    data.set_data_dir(train_dir)
+    yield train_dir
+    data.set_data_dir(None)

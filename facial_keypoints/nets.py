@@ -1,0 +1,218 @@
+"""The tutorial's nets, net1 to net8, and ``net``, the one its script trains.
+
+Each module-level net is built by a function of the same name with the
+``make_`` prefix; :func:`get_net` returns a fresh, untrained net by name
+(independent callbacks and shared variables), for the command line and
+for anything that trains more than once in a process.
+"""
+import theano
+from lasagne import layers
+from lasagne.updates import nesterov_momentum
+from nolearn.lasagne import BatchIterator, NeuralNet
+
+from .callbacks import AdjustVariable, EarlyStopping, float32
+from .iterators import FlipBatchIterator
+
+CONV_LAYERS = [
+    ('input', layers.InputLayer),
+    ('conv1', layers.Conv2DLayer),
+    ('pool1', layers.MaxPool2DLayer),
+    ('conv2', layers.Conv2DLayer),
+    ('pool2', layers.MaxPool2DLayer),
+    ('conv3', layers.Conv2DLayer),
+    ('pool3', layers.MaxPool2DLayer),
+    ('hidden4', layers.DenseLayer),
+    ('hidden5', layers.DenseLayer),
+    ('output', layers.DenseLayer),
+    ]
+
+DROPOUT_LAYERS = [
+    ('input', layers.InputLayer),
+    ('conv1', layers.Conv2DLayer),
+    ('pool1', layers.MaxPool2DLayer),
+    ('dropout1', layers.DropoutLayer),
+    ('conv2', layers.Conv2DLayer),
+    ('pool2', layers.MaxPool2DLayer),
+    ('dropout2', layers.DropoutLayer),
+    ('conv3', layers.Conv2DLayer),
+    ('pool3', layers.MaxPool2DLayer),
+    ('dropout3', layers.DropoutLayer),
+    ('hidden4', layers.DenseLayer),
+    ('dropout4', layers.DropoutLayer),
+    ('hidden5', layers.DenseLayer),
+    ('output', layers.DenseLayer),
+    ]
+
+CONV_PARAMS = dict(
+    input_shape=(None, 1, 96, 96),
+    conv1_num_filters=32, conv1_filter_size=(3, 3), pool1_pool_size=(2, 2),
+    conv2_num_filters=64, conv2_filter_size=(2, 2), pool2_pool_size=(2, 2),
+    conv3_num_filters=128, conv3_filter_size=(2, 2), pool3_pool_size=(2, 2),
+    output_num_units=30, output_nonlinearity=None,
+    )
+
+DROPOUT_PARAMS = dict(dropout1_p=0.1, dropout2_p=0.2, dropout3_p=0.3,
+                      dropout4_p=0.5)
+
+
+def learning_schedule():
+    """The "S" schedule of net4 onwards: learning rate 0.03 -> 0.0001 and
+    momentum 0.9 -> 0.999 over the run, through shared variables."""
+    return dict(
+        update_learning_rate=theano.shared(float32(0.03)),
+        update_momentum=theano.shared(float32(0.9)),
+        on_epoch_finished=[
+            AdjustVariable('update_learning_rate', start=0.03, stop=0.0001),
+            AdjustVariable('update_momentum', start=0.9, stop=0.999),
+            ],
+        )
+
+
+def make_net1():
+    """One hidden layer of 100 units on the flattened 96x96 image."""
+    return NeuralNet(
+        layers=[  # three layers: one hidden layer
+            ('input', layers.InputLayer),
+            ('hidden', layers.DenseLayer),
+            ('output', layers.DenseLayer),
+            ],
+        # layer parameters:
+        input_shape=(None, 9216),  # 96x96 input pixels per batch
+        hidden_num_units=100,  # number of units in hidden layer
+        output_nonlinearity=None,  # output layer uses identity function
+        output_num_units=30,  # 30 target values
+
+        # optimization method:
+        update=nesterov_momentum,
+        update_learning_rate=0.01,
+        update_momentum=0.9,
+
+        regression=True,  # flag to indicate we're dealing with regression problem
+        max_epochs=400,  # we want to train this many epochs
+        verbose=1,
+        )
+
+
+def make_net2():
+    """Three conv/pool stages and two hidden layers of 500."""
+    return NeuralNet(
+        layers=CONV_LAYERS,
+        hidden4_num_units=500, hidden5_num_units=500,
+        update_learning_rate=0.01,
+        update_momentum=0.9,
+        regression=True,
+        max_epochs=1000,
+        verbose=1,
+        **CONV_PARAMS)
+
+
+def make_net3():
+    """net2 with horizontally flipped training images."""
+    return NeuralNet(
+        layers=CONV_LAYERS,
+        hidden4_num_units=500, hidden5_num_units=500,
+        update_learning_rate=0.01,
+        update_momentum=0.9,
+        regression=True,
+        batch_iterator_train=FlipBatchIterator(batch_size=128),
+        max_epochs=3000,
+        verbose=1,
+        **CONV_PARAMS)
+
+
+def make_net4():
+    """net2 with the learning-rate and momentum schedule."""
+    return NeuralNet(
+        layers=CONV_LAYERS,
+        hidden4_num_units=500, hidden5_num_units=500,
+        regression=True,
+        batch_iterator_train=BatchIterator(batch_size=128),
+        max_epochs=1000,
+        verbose=1,
+        **dict(CONV_PARAMS, **learning_schedule()))
+
+
+def make_net5():
+    """net4 with flipping."""
+    return NeuralNet(
+        layers=CONV_LAYERS,
+        hidden4_num_units=500, hidden5_num_units=500,
+        regression=True,
+        batch_iterator_train=FlipBatchIterator(batch_size=128),
+        max_epochs=2000,
+        verbose=1,
+        **dict(CONV_PARAMS, **learning_schedule()))
+
+
+def make_net6():
+    """net5 with dropout after each pooling stage and the first hidden layer."""
+    return NeuralNet(
+        layers=DROPOUT_LAYERS,
+        hidden4_num_units=500, hidden5_num_units=500,
+        regression=True,
+        batch_iterator_train=FlipBatchIterator(batch_size=128),
+        max_epochs=3000,
+        verbose=1,
+        **dict(CONV_PARAMS, **DROPOUT_PARAMS, **learning_schedule()))
+
+
+def make_net7():
+    """net6 with hidden layers of 1000 units, trained longer."""
+    return NeuralNet(
+        layers=DROPOUT_LAYERS,
+        hidden4_num_units=1000, hidden5_num_units=1000,
+        regression=True,
+        batch_iterator_train=FlipBatchIterator(batch_size=128),
+        max_epochs=10000,
+        verbose=1,
+        **dict(CONV_PARAMS, **DROPOUT_PARAMS, **learning_schedule()))
+
+
+def make_net8(max_epochs=10000):
+    """net7 with early stopping after 200 epochs without improvement."""
+    schedule = learning_schedule()
+    schedule['on_epoch_finished'].append(EarlyStopping(patience=200))
+    return NeuralNet(
+        layers=DROPOUT_LAYERS,
+        hidden4_num_units=1000, hidden5_num_units=1000,
+        regression=True,
+        batch_iterator_train=FlipBatchIterator(batch_size=128),
+        max_epochs=max_epochs,
+        verbose=1,
+        **dict(CONV_PARAMS, **DROPOUT_PARAMS, **schedule))
+
+
+def make_net():
+    """The tutorial script's final net: net8 with ``max_epochs=3000``, the
+    net that ``fit`` trains by default and ``fit_specialists`` clones."""
+    return make_net8(max_epochs=3000)
+
+
+MAKERS = {
+    'net1': make_net1, 'net2': make_net2, 'net3': make_net3,
+    'net4': make_net4, 'net5': make_net5, 'net6': make_net6,
+    'net7': make_net7, 'net8': make_net8, 'net': make_net,
+    }
+
+
+def net_names():
+    """The names :func:`get_net` knows, in the tutorial's order."""
+    return list(MAKERS)
+
+
+def get_net(name):
+    """A fresh, untrained net by name, e.g. ``get_net('net6')``."""
+    try:
+        return MAKERS[name]()
+    except KeyError:
+        raise ValueError('unknown net {!r}; choose one of: {}'.format(
+            name, ', '.join(net_names()))) from None
+
+
+def input_is_2d(net):
+    """True when ``net`` takes images (n, 1, 96, 96), i.e. needs ``load2d``."""
+    return len(net.input_shape) == 4
+
+
+net1, net2, net3, net4, net5, net6, net7, net8, net = (
+    MAKERS[name]() for name in net_names())

@@ -1,0 +1,279 @@
+"""Kaggle-shaped synthetic faces: the embedded default data set.
+
+The Kaggle images cannot be shipped, so this module renders 96x96 grayscale
+faces whose features sit at labelled keypoints and writes them in the exact
+Kaggle format (``training.csv``, ``test.csv``, ``IdLookupTable.csv``,
+``SampleSubmission.csv``).
+
+Labels come from a statistical shape model whose figures were derived from
+the real Kaggle labels by :func:`derive_label_stats` and ship in
+``kaggle_label_stats.json``: the mean shape and covariance of the 2140
+complete rows, and how often each pattern of missing keypoints occurs (e.g.
+the 4755 rows that label only eye centres, nose tip and bottom lip). At the
+default sizes the per-column label counts equal the real ones.
+"""
+import json
+import os
+
+import numpy as np
+import pandas as pd
+from scipy.ndimage import gaussian_filter
+
+from .atomic import atomic_write
+from .data import (IMAGE_SIZE, KEYPOINT_COLUMNS, LOOKUP_FILE, SYNTHETIC_MARKER,
+                   TEST_FILE, TRAIN_FILE)
+
+STATS_FILE = os.path.join(os.path.dirname(__file__), 'kaggle_label_stats.json')
+N_TRAIN, N_TEST = 7049, 1783
+GENERATOR_VERSION = 1
+KEYPOINT_NAMES = tuple(c[:-2] for c in KEYPOINT_COLUMNS[::2])
+
+
+# -- the shape model ------------------------------------------------------------
+
+def _patterns(mask_frame):
+    """Counts of each keypoint-presence pattern, as '1'/'0' strings."""
+    per_keypoint = mask_frame.values[:, ::2]
+    strings = [''.join('1' if v else '0' for v in row) for row in per_keypoint]
+    counts = pd.Series(strings).value_counts()
+    return [[pattern, int(n)] for pattern, n in counts.items()]
+
+
+def derive_label_stats(labels_dir):
+    """Derive the shape model's figures from the real Kaggle label files."""
+    labels = pd.read_csv(os.path.join(labels_dir, 'training_keypoints.csv'))
+    labels = labels[list(KEYPOINT_COLUMNS)]
+    complete = labels.dropna().values
+    lookup = pd.read_csv(os.path.join(labels_dir, LOOKUP_FILE))
+    asked = pd.crosstab(lookup['ImageId'], lookup['FeatureName']) > 0
+    asked = asked.reindex(columns=list(KEYPOINT_COLUMNS), fill_value=False)
+    return {
+        'source': 'Kaggle Facial Keypoints Detection: training.csv labels '
+                  'and IdLookupTable.csv',
+        'n_train': len(labels),
+        'n_test': int(lookup['ImageId'].nunique()),
+        'n_complete': len(complete),
+        'column_counts': [int(n) for n in labels.count().values],
+        'mean': np.round(complete.mean(axis=0), 4).tolist(),
+        'cov': np.round(np.cov(complete, rowvar=False), 4).tolist(),
+        'train_patterns': _patterns(labels.notna()),
+        'lookup_patterns': _patterns(asked),
+    }
+
+
+def label_stats():
+    """The shape model's figures shipped with the package."""
+    with open(STATS_FILE) as f:
+        return json.load(f)
+
+
+def allocate_patterns(patterns, n, rng):
+    """Give each of ``n`` rows a presence pattern, in the real proportions.
+
+    Largest-remainder allocation, then shuffled: at the real size every
+    pattern occurs exactly as often as in the real data.
+    """
+    counts = np.array([c for _, c in patterns], dtype=float)
+    exact = counts * n / counts.sum()
+    alloc = np.floor(exact).astype(int)
+    remainder = np.argsort(-(exact - alloc), kind='stable')[:n - alloc.sum()]
+    alloc[remainder] += 1
+    rows = np.repeat([[c == '1' for c in p] for p, _ in patterns], alloc, axis=0)
+    return rows[rng.permutation(n)]
+
+
+def sample_keypoints(rng, n, stats=None):
+    """Draw ``n`` complete shapes (n, 30) in pixels from the shape model."""
+    stats = stats or label_stats()
+    cov = np.asarray(stats['cov'])
+    root = np.linalg.cholesky(cov + 1e-6 * np.eye(len(cov)))
+    shapes = np.asarray(stats['mean']) + rng.standard_normal((n, len(cov))) @ root.T
+    return np.clip(shapes, 0.5, IMAGE_SIZE - 0.5)
+
+
+# -- rendering --------------------------------------------------------------------
+
+_YY, _XX = np.mgrid[0:IMAGE_SIZE, 0:IMAGE_SIZE].astype(np.float32)
+
+
+def _frame(center, angle):
+    """Pixel coordinates in a frame centred at ``center``, rotated by ``angle``."""
+    dx, dy = _XX - center[0], _YY - center[1]
+    c, s = np.cos(angle), np.sin(angle)
+    return dx * c + dy * s, -dx * s + dy * c
+
+
+def ellipse(center, a, b, angle=0.0):
+    """Anti-aliased coverage (0..1) of an ellipse with semi-axes a, b."""
+    u, v = _frame(center, angle)
+    r = np.sqrt((u / a) ** 2 + (v / b) ** 2)
+    return np.clip((1 - r) * min(a, b) + 0.5, 0, 1)
+
+
+def stroke(points, width):
+    """Anti-aliased coverage of a polyline of the given width."""
+    distance = np.full(_XX.shape, np.inf, dtype=np.float32)
+    for p, q in zip(points[:-1], points[1:]):
+        d = q - p
+        t = np.clip(((_XX - p[0]) * d[0] + (_YY - p[1]) * d[1]) / max(d @ d, 1e-6), 0, 1)
+        distance = np.minimum(distance, np.hypot(_XX - p[0] - t * d[0],
+                                                 _YY - p[1] - t * d[1]))
+    return np.clip(width / 2 - distance + 0.5, 0, 1)
+
+
+def lips(left, right, top, bottom):
+    """Coverage of a mouth through its corners and top/bottom lip centres,
+    and of the slit between the lips."""
+    center = (left + right) / 2
+    axis = left - right
+    half = max(np.hypot(*axis) / 2, 1.0)
+    angle = np.arctan2(axis[1], axis[0])
+    u, v = _frame(center, angle)
+    # In this frame +v points down the face for either eye order.
+    sign = 1.0 if np.cos(angle) > 0 else -1.0
+    v = v * sign
+    normal = np.array([-np.sin(angle), np.cos(angle)]) * sign
+    v_top = min((top - center) @ normal, -0.8)
+    v_bottom = max((bottom - center) @ normal, 0.8)
+    within = np.abs(u) <= half
+    bend = np.clip(1 - (u / half) ** 2, 0, None)
+    inside = np.clip(np.minimum(v - v_top * bend, v_bottom * bend - v) + 0.5, 0, 1)
+    slit_v = (v_top + 0.45 * (v_bottom - v_top)) * bend
+    slit = np.clip(0.9 - np.abs(v - slit_v), 0, 1)
+    return inside * within, slit * within
+
+
+def render_face(rng, shape):
+    """Render one 96x96 face (float in [0, 1]) whose features sit at
+    ``shape``: the 30 keypoint coordinates in Kaggle's column order."""
+    p = {name: shape[2 * i:2 * i + 2] for i, name in enumerate(KEYPOINT_NAMES)}
+    eye_l, eye_r = p['left_eye_center'], p['right_eye_center']
+    eyes = (eye_l + eye_r) / 2
+    span = max(np.hypot(*(eye_l - eye_r)), 10.0)
+    tilt = np.arctan2(eye_l[1] - eye_r[1], eye_l[0] - eye_r[0])
+    chin = p['mouth_center_bottom_lip']
+
+    img = np.full(_XX.shape, rng.uniform(0.05, 0.95), dtype=np.float32)
+    skin = rng.uniform(0.4, 0.85)
+
+    def paint(coverage, value):
+        img[:] = img * (1 - coverage) + value * coverage
+
+    face_center = np.array([(eyes[0] + chin[0]) / 2, (eyes[1] + chin[1]) / 2 + 4])
+    face_a = span * rng.uniform(0.85, 1.05)
+    face_b = max(chin[1] - eyes[1], 20) * rng.uniform(1.2, 1.45)
+    paint(ellipse(face_center, face_a, face_b, tilt), skin)
+    if rng.rand() < 0.7:  # hair, down to a little above the brows
+        hair = ellipse(face_center - [0, 4], face_a * 1.08, face_b * 1.04, tilt)
+        brow_line = min(p['left_eyebrow_outer_end'][1], p['right_eyebrow_outer_end'][1])
+        hair *= np.clip(brow_line - rng.uniform(7, 16) - _YY, 0, 1)
+        paint(hair, rng.uniform(0.02, 0.45))
+
+    brow = skin * rng.uniform(0.2, 0.55)
+    width = rng.uniform(1.6, 3.0)
+    for side in ('left', 'right'):
+        inner, outer = p[side + '_eyebrow_inner_end'], p[side + '_eyebrow_outer_end']
+        arch = (inner + outer) / 2 - [0, rng.uniform(0.5, 2.5)]
+        paint(stroke([inner, arch, outer], width), brow)
+
+    white = min(skin + rng.uniform(0.08, 0.25), 1.0)
+    iris_value = rng.uniform(0.03, 0.2)
+    iris_radius = rng.uniform(2.2, 3.2)
+    for side in ('left', 'right'):
+        inner, outer = p[side + '_eye_inner_corner'], p[side + '_eye_outer_corner']
+        length = max(np.hypot(*(outer - inner)) / 2, 3.0)
+        angle = np.arctan2(*(outer - inner)[::-1])
+        paint(ellipse((inner + outer) / 2, length, length * rng.uniform(0.35, 0.5), angle),
+              white)
+        center = p[side + '_eye_center']
+        paint(ellipse(center, iris_radius, iris_radius), iris_value)
+        paint(ellipse(center, 1.1, 1.1), 0.0)
+
+    nose = p['nose_tip']
+    paint(stroke([eyes + [0, 4], nose - [0, 3]], 1.5), skin * 0.88)
+    across = np.array([np.cos(tilt), np.sin(tilt)]) * span * rng.uniform(0.1, 0.14)
+    for offset in (-across, across):
+        paint(ellipse(nose + offset + [0, 1.5], 1.8, 1.2, tilt), skin * rng.uniform(0.2, 0.45))
+    paint(ellipse(nose, 1.6, 1.6), min(skin + 0.15, 1.0))
+
+    inside, slit = lips(p['mouth_left_corner'], p['mouth_right_corner'],
+                        p['mouth_center_top_lip'], chin)
+    paint(inside, skin * rng.uniform(0.5, 0.8))
+    paint(slit, skin * rng.uniform(0.05, 0.3))
+
+    light = rng.uniform(-0.3, 0.3, size=2)
+    img *= 1 + light[0] * (_XX - 48) / 48 + light[1] * (_YY - 48) / 48
+    img = gaussian_filter(img, rng.uniform(0.3, 1.1))
+    img += rng.normal(0, rng.uniform(0.005, 0.035), img.shape)
+    return np.clip(img, 0, 1)
+
+
+def render_faces(rng, shapes):
+    """Render each row of ``shapes`` to a uint8 image row of 9216 pixels."""
+    out = np.empty((len(shapes), IMAGE_SIZE * IMAGE_SIZE), np.uint8)
+    for i, shape in enumerate(shapes):
+        out[i] = np.round(render_face(rng, shape) * 255).ravel()
+    return out
+
+
+# -- writing the Kaggle files -------------------------------------------------------
+
+_PIXEL_TEXT = np.array([str(i) for i in range(256)], dtype=object)
+
+
+def _image_text(row):
+    return ' '.join(_PIXEL_TEXT[row])
+
+
+def write_training_csv(path, labels, images):
+    """Kaggle's training.csv: 30 keypoint columns (empty when missing), Image."""
+    with atomic_write(path, 'w', newline='') as f:
+        f.write(','.join(KEYPOINT_COLUMNS + ('Image',)) + '\n')
+        for values, image in zip(labels, images):
+            cells = ['' if np.isnan(v) else '%.10f' % v for v in values]
+            f.write(','.join(cells) + ',' + _image_text(image) + '\n')
+
+
+def write_test_csv(path, images):
+    """Kaggle's test.csv: ImageId (from 1), Image."""
+    with atomic_write(path, 'w', newline='') as f:
+        f.write('ImageId,Image\n')
+        for image_id, image in enumerate(images, 1):
+            f.write('{},{}\n'.format(image_id, _image_text(image)))
+
+
+def write_lookup_files(directory, asked):
+    """IdLookupTable.csv (CRLF line ends, as Kaggle's) and SampleSubmission.csv."""
+    rows = [(image_id, KEYPOINT_COLUMNS[j])
+            for image_id, wanted in enumerate(asked, 1)
+            for j in np.flatnonzero(np.repeat(wanted, 2))]
+    with atomic_write(os.path.join(directory, LOOKUP_FILE), 'w', newline='') as f:
+        f.write('RowId,ImageId,FeatureName,Location\r\n')
+        for row_id, (image_id, feature) in enumerate(rows, 1):
+            f.write('{},{},{},\r\n'.format(row_id, image_id, feature))
+    with atomic_write(os.path.join(directory, 'SampleSubmission.csv'), 'w',
+                      newline='') as f:
+        f.write('RowId,Location\n')
+        for row_id in range(1, len(rows) + 1):
+            f.write('{},0\n'.format(row_id))
+
+
+def write_dataset(directory, n_train=N_TRAIN, n_test=N_TEST, seed=42):
+    """Write a complete synthetic Kaggle data set into ``directory``."""
+    stats = label_stats()
+    rng = np.random.RandomState(seed)
+    shapes = sample_keypoints(rng, n_train + n_test, stats)
+    images = render_faces(rng, shapes)
+    present = allocate_patterns(stats['train_patterns'], n_train, rng)
+    labels = np.where(np.repeat(present, 2, axis=1), shapes[:n_train], np.nan)
+    asked = allocate_patterns(stats['lookup_patterns'], n_test, rng)
+
+    os.makedirs(directory, exist_ok=True)
+    write_training_csv(os.path.join(directory, TRAIN_FILE), labels, images[:n_train])
+    write_test_csv(os.path.join(directory, TEST_FILE), images[n_train:])
+    write_lookup_files(directory, asked)
+    with atomic_write(os.path.join(directory, SYNTHETIC_MARKER), 'w') as f:
+        json.dump({'generator': 'facial_keypoints.synthetic',
+                   'version': GENERATOR_VERSION, 'seed': seed,
+                   'n_train': n_train, 'n_test': n_test}, f, indent=2)
+    return directory

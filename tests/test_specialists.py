@@ -1,0 +1,100 @@
+"""Specialists, pretraining, submissions and plots."""
+import matplotlib.image
+import numpy as np
+import pandas as pd
+import pytest
+
+from facial_keypoints import data, kfkd, nets, persist, plotting, submission
+from facial_keypoints.specialists import (SPECIALIST_SETTINGS, fit_specialists,
+                                          make_specialist)
+
+
+def test_settings_are_the_tutorials_six_groups():
+    assert [len(s['columns']) for s in SPECIALIST_SETTINGS] == [4, 2, 6, 2, 8, 8]
+    columns = sum((s['columns'] for s in SPECIALIST_SETTINGS), ())
+    assert sorted(columns) == sorted(data.KEYPOINT_COLUMNS)
+
+
+@pytest.fixture(scope='module')
+def pretrained(train_dir, tmp_path_factory):
+    import os
+    cwd = os.getcwd()
+    os.chdir(str(tmp_path_factory.mktemp('pre')))
+    data.set_data_dir(train_dir)
+    try:
+        kfkd.fit('net6', max_epochs=1)
+        return os.path.abspath('net6.pickle')
+    finally:
+        data.set_data_dir(None)
+        os.chdir(cwd)
+
+
+def test_pretrained_specialist_starts_from_the_pretrained_weights(pretrained):
+    source = persist.load_net(pretrained)
+    model = make_specialist(SPECIALIST_SETTINGS[0], 1000, nets.get_net('net6'),
+                            source)
+    assert model.max_epochs == 4000
+    mine, theirs = model.get_all_params_values(), source.get_all_params_values()
+    for name in mine:
+        if name == 'output':
+            assert mine[name][0].shape == (500, 4)
+        else:
+            for a, b in zip(mine[name], theirs[name]):
+                np.testing.assert_array_equal(a, b)
+    assert make_specialist(SPECIALIST_SETTINGS[1], 1000, nets.get_net('net')
+                           ).max_epochs == 10000
+
+
+def test_mismatching_pretrained_net_gets_a_clear_error(in_data):
+    X, y = kfkd.load()
+    net1 = nets.get_net('net1')
+    net1.max_epochs, net1.verbose = 1, 0
+    net1.fit(X, y)
+    with pytest.raises(ValueError, match="does not match the specialists' trunk"):
+        make_specialist(SPECIALIST_SETTINGS[0], 100, nets.get_net('net6'), net1)
+
+
+def test_fit_specialists_predict_and_plot(in_data, pretrained, capsys):
+    specialists = fit_specialists(pretrained, epochs=1)
+    assert [m.output_num_units for m in specialists.values()] == [4, 2, 6, 2, 8, 8]
+    assert list(specialists) == [s['columns'] for s in SPECIALIST_SETTINGS]
+    assert specialists[SPECIALIST_SETTINGS[0]['columns']] \
+        .batch_iterator_train.flip_indices == ((0, 2), (1, 3))
+    assert 'Wrote net-specialists.pickle' in capsys.readouterr().out
+
+    out = kfkd.predict('net-specialists.pickle', out='submission.csv')
+    written = pd.read_csv(out)
+    lookup = data.read_lookup_table()
+    assert written['RowId'].tolist() == lookup['RowId'].tolist()
+    assert written['Location'].between(0, 96).all()
+
+    png = kfkd.plot_learning_curves('net-specialists.pickle', 'curves.png')
+    image = matplotlib.image.imread(png)
+    assert image.shape[:2] == (480, 800) and image[..., :3].std() > 0.05
+
+
+def test_submission_for_the_real_lookup_table(kaggle_labels, train_dir):
+    lookup = data.read_lookup_table(kaggle_labels + '/IdLookupTable.csv')
+    rng = np.random.RandomState(0)
+    predictions = pd.DataFrame(rng.uniform(0, 96, (1783, 30)),
+                               columns=data.KEYPOINT_COLUMNS,
+                               index=pd.RangeIndex(1, 1784, name='ImageId'))
+    frame = submission.submission_frame(predictions, lookup)
+    assert len(frame) == 27124
+    assert frame['RowId'].tolist() == list(range(1, 27125))
+    for i in rng.choice(27124, 200, replace=False):
+        row = lookup.iloc[i]
+        assert frame['Location'].iloc[i] == \
+            predictions.loc[row['ImageId'], row['FeatureName']]
+
+
+def test_single_net_pickle_predicts_all_columns(in_data):
+    kfkd.fit('net1', max_epochs=2)
+    out = kfkd.predict('net1.pickle', out='single.csv')
+    assert len(pd.read_csv(out)) == len(data.read_lookup_table())
+
+
+def test_rebin_and_rmse():
+    assert plotting.rebin(np.arange(200.), (100,)).tolist() == list(range(0, 200, 2))
+    assert len(plotting.rebin(np.arange(7.), (100,))) == 100
+    assert plotting.rmse([0.0025])[0] == pytest.approx(2.4)
