@@ -17,6 +17,7 @@ import collections.abc
 import configparser
 import ctypes.util
 import glob
+import importlib
 import os
 import sys
 import types
@@ -47,6 +48,15 @@ class Patch(object):
     def apply(self):
         """Fix the break. Only called when :meth:`needed` is True."""
         raise NotImplementedError
+
+
+def importable(module):
+    """True when ``import module`` succeeds."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
 
 
 # -- Theano -----------------------------------------------------------------
@@ -173,12 +183,7 @@ class TheanoDownsample(Patch):
     module = 'theano.tensor.signal.downsample'
 
     def needed(self):
-        import theano.tensor.signal
-        try:
-            from theano.tensor.signal import downsample  # noqa: F401
-        except ImportError:
-            return True
-        return False
+        return not importable(self.module)
 
     def apply(self):
         import theano.tensor.signal
@@ -249,11 +254,7 @@ class SklearnCrossValidation(Patch):
     module = 'sklearn.cross_validation'
 
     def needed(self):
-        try:
-            import sklearn.cross_validation  # noqa: F401
-        except ImportError:
-            return True
-        return False
+        return not importable(self.module)
 
     def apply(self):
         import sklearn
