@@ -334,6 +334,43 @@ class NeuralNetClone(Patch):
         NeuralNet.__sklearn_clone__ = clone_neural_net
 
 
+def neural_net_params_html(net, deep=True):
+    """scikit-learn's HTML parameter table for a nolearn ``NeuralNet``.
+
+    Runs scikit-learn's own ``_get_params_html`` while ``net.get_params``
+    returns a plain dict instead of nolearn's always-containing ``_dict``.
+    """
+    from sklearn.base import BaseEstimator
+    net.get_params = lambda deep=True: dict(type(net).get_params(net, deep=deep))
+    try:
+        return BaseEstimator._get_params_html(net, deep=deep)
+    finally:
+        del net.get_params
+
+
+class NeuralNetHtmlRepr(Patch):
+    """scikit-learn >= 1.6 shows estimators in notebooks as HTML with a
+    table of parameters, which asks ``name in params`` for each
+    ``__init__`` argument. nolearn 0.6.1's ``get_params`` returns a dict
+    whose ``__contains__`` is always True (so that ``set_params`` accepts
+    any layer parameter), and the table raises KeyError on ``'kwargs'``:
+    a notebook cell ending in ``net.fit(X, y)`` fails after training. We
+    give ``NeuralNet`` a ``_get_params_html`` that works on a plain dict.
+    """
+
+    name = 'nolearn-html-repr'
+
+    def needed(self):
+        from nolearn.lasagne import NeuralNet
+        from sklearn.base import BaseEstimator
+        return (hasattr(BaseEstimator, '_get_params_html')
+                and '_get_params_html' not in vars(NeuralNet))
+
+    def apply(self):
+        from nolearn.lasagne import NeuralNet
+        NeuralNet._get_params_html = neural_net_params_html
+
+
 #: The patches in the order they must run.
 PATCHES = (
     TheanoDefaults(),
@@ -343,6 +380,7 @@ PATCHES = (
     SklearnCrossValidation(),
     NeuralNetParamAttributes(),
     NeuralNetClone(),
+    NeuralNetHtmlRepr(),
 )
 
 

@@ -276,3 +276,11 @@ def test_conv_net_learns_a_signal():
     net.fit(X, y)
     valid = [row['valid_loss'] for row in net.train_history_]
     assert valid[-1] < 0.5 * valid[0]
+
+
+def test_notebook_html_repr_of_a_net():
+    net = small_net()
+    bundle = net._repr_mimebundle_()
+    assert 'hidden_num_units' in bundle['text/html']
+    assert 'get_params' not in vars(net)
+    assert isinstance(net.get_params(), dict)
