@@ -147,6 +147,20 @@ def export(fname, out=None):
     return out
 
 
+def report(pickles, out='report.md'):
+    """Compare trained nets (and specialists) with the published numbers."""
+    from .report import write_report
+    return write_report(pickles, out)
+
+
+def reproduce(names, max_epochs=None, out='report.md'):
+    """Train the nets ``names`` one after another, each saved as it finishes,
+    then write the report."""
+    for name in names:
+        fit(name, max_epochs=max_epochs)
+    return report(['{}.pickle'.format(name) for name in names], out)
+
+
 def demo(max_epochs=3):
     """The main job, short: net1 as in the tutorial (400 epochs), net6 and
     the six specialists (pretrained from net6) for a few epochs, their
@@ -233,6 +247,16 @@ def _parser():
     sub = command('export', export, 'write a net\'s parameters to .npz')
     sub.add_argument('fname', metavar='PICKLE')
     sub.add_argument('--out')
+
+    sub = command('report', report, 'compare trained nets with the tutorial')
+    sub.add_argument('pickles', nargs='+', metavar='PICKLE')
+    sub.add_argument('--out', default='report.md', help='report.md or report.html')
+
+    sub = command('reproduce', reproduce, 'train nets, then report')
+    sub.add_argument('names', nargs='+', metavar='NAME', choices=net_names())
+    sub.add_argument('--max-epochs', type=int)
+    sub.add_argument('--out', default='report.md', help='report.md or report.html')
+    sub.add_argument('--seed', type=int, default=42)
 
     sub = command('demo', demo, 'the main job, short')
     sub.add_argument('--max-epochs', type=int, default=3, help='epochs of net6')

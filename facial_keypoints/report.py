@@ -1,0 +1,223 @@
+"""A reproduction report: trained nets side by side with the published numbers.
+
+``write_report(pickles, out)`` reads each pickle's ``train_history_`` and
+writes ``out`` (Markdown for ``.md``, HTML for ``.html``) with a learning-curve
+PNG per net beside it. Nets trained on synthetic faces are labelled as such
+wherever they appear: their numbers are not a reproduction of the tutorial.
+"""
+import html
+import os
+import platform
+
+import numpy as np
+from lasagne.layers import count_params, get_output_shape
+from matplotlib.figure import Figure
+
+from . import published as pub
+from .atomic import atomic_write
+from .persist import load_net
+from .plotting import rmse, save_figure
+
+SYNTHETIC_WARNING = ('SYNTHETIC DATA: trained on the synthetic faces, not the '
+                     'Kaggle images; not comparable with the published numbers.')
+
+
+def environment():
+    """Versions and settings of the stack this report was made with."""
+    import lasagne
+    import nolearn
+    import theano
+    from .kfkd import theano_device
+    return [('Python', platform.python_version()),
+            ('Theano', theano.__version__),
+            ('Lasagne', lasagne.__version__),
+            ('nolearn', getattr(nolearn, '__version__', '0.6.1')),
+            ('device', theano_device()),
+            ('BLAS (blas.ldflags)', theano.config.blas.ldflags or
+             'NumPy C-API fallback'),
+            ('floatX', theano.config.floatX)]
+
+
+def net_name(net, fname):
+    """The net's definition name (recorded by ``fit``), else the file's stem."""
+    return getattr(net, 'net_name_', None) or os.path.splitext(os.path.basename(fname))[0]
+
+
+def summarize(name, net):
+    """One row of figures from a trained net's history."""
+    history = net.train_history_
+    train = np.array([h['train_loss'] for h in history])
+    valid = np.array([h['valid_loss'] for h in history])
+    row = dict(name=name, data=getattr(net, 'data_source_', 'unknown'),
+               epochs=len(history), train_loss=train[-1], valid_loss=valid[-1],
+               best_train_loss=train.min(), best_valid_loss=valid.min(),
+               best_epoch=int(np.argmin(valid)) + 1,
+               rmse=float(rmse(valid[-1])),
+               seconds_per_epoch=float(np.mean([h['dur'] for h in history])))
+    reference = pub.published(name)
+    if reference:
+        row['published'] = reference
+        row['valid_difference'] = row['valid_loss'] - reference['valid_loss']
+    return row
+
+
+def layer_table(net):
+    """(name, output shape) of every layer, and the learnable parameters."""
+    if not hasattr(net, 'layers_'):
+        net.initialize_layers()
+    rows = [(name, 'x'.join(map(str, get_output_shape(layer)[1:])))
+            for name, layer in net.layers_.items()]
+    return rows, count_params(list(net.layers_.values())[-1], trainable=True)
+
+
+def plot_curve(row, net, fname):
+    """Learning curve with the published final valid loss marked."""
+    fig = Figure(figsize=(8, 5))
+    ax = fig.add_subplot(1, 1, 1)
+    ax.plot([h['train_loss'] for h in net.train_history_], label='train', linewidth=2)
+    ax.plot([h['valid_loss'] for h in net.train_history_], label='valid', linewidth=2)
+    if 'published' in row:
+        ax.axhline(row['published']['valid_loss'], color='r', linestyle=':',
+                   label='published valid {:.6f}'.format(row['published']['valid_loss']))
+    ax.set_yscale('log')
+    ax.set_xlabel('epoch')
+    ax.set_ylabel('loss')
+    ax.grid()
+    ax.legend()
+    title = row['name']
+    if row['data'] == 'synthetic':
+        title += ' (SYNTHETIC DATA)'
+    ax.set_title(title)
+    return save_figure(fig, fname)
+
+
+def collect(pickles):
+    """(row, net) for each net in the pickles; specialists one by one."""
+    entries = []
+    for fname in pickles:
+        model = load_net(fname)
+        if isinstance(model, dict):
+            stem = os.path.splitext(os.path.basename(fname))[0]
+            for cols, net in model.items():
+                name = '{} / {}'.format(stem, cols[0].rsplit('_', 1)[0])
+                entries.append((summarize(name, net), net))
+        else:
+            entries.append((summarize(net_name(model, fname), model), model))
+    return entries
+
+
+def fmt(value):
+    if value is None:
+        return '-'
+    if isinstance(value, float):
+        return '{:.6f}'.format(value) if abs(value) < 1 else '{:.2f}'.format(value)
+    return str(value)
+
+
+def results_table(rows):
+    header = ['net', 'data', 'epochs', 'train loss', 'valid loss', 'best train',
+              'best valid (epoch)', 'valid RMSE px', 's/epoch',
+              'published train / valid', 'valid - published']
+    body = []
+    for r in rows:
+        ref = r.get('published')
+        body.append([
+            r['name'], r['data'].upper() if r['data'] == 'synthetic' else r['data'],
+            str(r['epochs']), fmt(r['train_loss']), fmt(r['valid_loss']),
+            fmt(r['best_train_loss']),
+            '{} ({})'.format(fmt(r['best_valid_loss']), r['best_epoch']),
+            '{:.2f}'.format(r['rmse']), '{:.2f}'.format(r['seconds_per_epoch']),
+            '{} / {}'.format(fmt(ref['train_loss']), fmt(ref['valid_loss'])) if ref else '-',
+            '{:+.6f}'.format(r['valid_difference']) if ref else '-'])
+    return header, body
+
+
+def build(pickles, out):
+    """The report's blocks: ('h', text), ('p', text), ('table', (header, rows)),
+    ('img', path); writes the figures beside ``out``."""
+    entries = collect(pickles)
+    rows = [row for row, _ in entries]
+    synthetic = any(r['data'] == 'synthetic' for r in rows)
+    stem = os.path.splitext(out)[0]
+    blocks = [('h1', 'Reproduction report' + (' (SYNTHETIC DATA)' if synthetic else ''))]
+    if synthetic:
+        blocks.append(('p', SYNTHETIC_WARNING))
+    blocks += [('p', 'Losses are mean squared errors of targets scaled to [-1, 1]; '
+                     'RMSE in pixels = sqrt(loss) * 48.'),
+               ('table', results_table(rows))]
+    references = [[name, fmt(p['train_loss']), fmt(p['valid_loss']),
+                   fmt(p.get('epochs')), fmt(p.get('seconds_per_epoch')), p['source']]
+                  for name, p in pub.PUBLISHED.items()]
+    references += [[name, '-', '-', '-', '-', '{} (leaderboard RMSE {})'.format(
+        p['source'], p['rmse'])] for name, p in pub.LEADERBOARD.items()]
+    blocks += [('h2', 'Published numbers'),
+               ('table', (['net', 'train loss', 'valid loss', 'epochs', 's/epoch',
+                           'source'], references))]
+    for i, (row, net) in enumerate(entries, 1):
+        figure = '{}-{}.png'.format(stem, i)
+        plot_curve(row, net, figure)
+        layers, n_params = layer_table(net)
+        blocks += [('h2', row['name'] + (' (SYNTHETIC DATA)' if row['data'] == 'synthetic'
+                                         else '')),
+                   ('img', os.path.basename(figure)),
+                   ('p', '{:,} learnable parameters.'.format(n_params)),
+                   ('table', (['layer', 'output shape'], layers))]
+    blocks += [('h2', 'Environment'), ('table', (['', ''], environment()))]
+    return blocks
+
+
+def render_markdown(blocks):
+    lines = []
+    for kind, content in blocks:
+        if kind == 'h1':
+            lines += ['# ' + content, '']
+        elif kind == 'h2':
+            lines += ['## ' + content, '']
+        elif kind == 'p':
+            lines += ['**' + content + '**' if content == SYNTHETIC_WARNING else content, '']
+        elif kind == 'img':
+            lines += ['![learning curve]({})'.format(content), '']
+        elif kind == 'table':
+            header, rows = content
+            lines.append('| ' + ' | '.join(header) + ' |')
+            lines.append('|' + ' --- |' * len(header))
+            lines += ['| ' + ' | '.join(str(c) for c in r) + ' |' for r in rows]
+            lines.append('')
+    return '\n'.join(lines)
+
+
+def render_html(blocks):
+    e = html.escape
+    parts = ['<!DOCTYPE html><html><head><meta charset="utf-8">'
+             '<title>Reproduction report</title><style>'
+             'body{font-family:sans-serif;max-width:70em;margin:auto}'
+             'table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}'
+             '.warning{color:#b00;font-weight:bold}</style></head><body>']
+    for kind, content in blocks:
+        if kind in ('h1', 'h2'):
+            parts.append('<{0}>{1}</{0}>'.format(kind, e(content)))
+        elif kind == 'p':
+            cls = ' class="warning"' if content == SYNTHETIC_WARNING else ''
+            parts.append('<p{}>{}</p>'.format(cls, e(content)))
+        elif kind == 'img':
+            parts.append('<img src="{}" alt="learning curve">'.format(e(content)))
+        elif kind == 'table':
+            header, rows = content
+            parts.append('<table><tr>' + ''.join('<th>{}</th>'.format(e(h)) for h in header)
+                         + '</tr>' + ''.join('<tr>' + ''.join(
+                             '<td>{}</td>'.format(e(str(c))) for c in r) + '</tr>'
+                             for r in rows) + '</table>')
+    parts.append('</body></html>')
+    return '\n'.join(parts)
+
+
+def write_report(pickles, out='report.md'):
+    """Write the report for ``pickles`` to ``out`` (.md or .html)."""
+    if not pickles:
+        raise ValueError('no pickles given')
+    blocks = build(pickles, out)
+    text = render_html(blocks) if out.endswith('.html') else render_markdown(blocks)
+    with atomic_write(out, 'w') as f:
+        f.write(text)
+    print('Wrote {}'.format(out))
+    return out
