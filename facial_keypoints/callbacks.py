@@ -1,5 +1,6 @@
 """The tutorial's training callbacks: schedules and early stopping."""
 import numpy as np
+import theano
 
 
 def float32(k):
@@ -55,3 +56,16 @@ class EarlyStopping(object):
                 self.best_valid, self.best_valid_epoch))
             nn.load_params_from(self.best_weights)
             raise StopIteration()
+
+
+def learning_schedule():
+    """The "S" schedule of net4 onwards: learning rate 0.03 -> 0.0001 and
+    momentum 0.9 -> 0.999 over the run, through shared variables."""
+    return dict(
+        update_learning_rate=theano.shared(float32(0.03)),
+        update_momentum=theano.shared(float32(0.9)),
+        on_epoch_finished=[
+            AdjustVariable('update_learning_rate', start=0.03, stop=0.0001),
+            AdjustVariable('update_momentum', start=0.9, stop=0.999),
+            ],
+        )

@@ -5,13 +5,13 @@ Each module-level net is built by a function of the same name with the
 (independent callbacks and shared variables), for the command line and
 for anything that trains more than once in a process.
 """
-import theano
 from lasagne import layers
 from lasagne.updates import nesterov_momentum
 from nolearn.lasagne import BatchIterator, NeuralNet
 
-from .callbacks import AdjustVariable, EarlyStopping, float32
+from .callbacks import EarlyStopping, learning_schedule
 from .iterators import FlipBatchIterator
+from . import w207
 
 CONV_LAYERS = [
     ('input', layers.InputLayer),
@@ -53,19 +53,6 @@ CONV_PARAMS = dict(
 
 DROPOUT_PARAMS = dict(dropout1_p=0.1, dropout2_p=0.2, dropout3_p=0.3,
                       dropout4_p=0.5)
-
-
-def learning_schedule():
-    """The "S" schedule of net4 onwards: learning rate 0.03 -> 0.0001 and
-    momentum 0.9 -> 0.999 over the run, through shared variables."""
-    return dict(
-        update_learning_rate=theano.shared(float32(0.03)),
-        update_momentum=theano.shared(float32(0.9)),
-        on_epoch_finished=[
-            AdjustVariable('update_learning_rate', start=0.03, stop=0.0001),
-            AdjustVariable('update_momentum', start=0.9, stop=0.999),
-            ],
-        )
 
 
 def make_net1():
@@ -192,6 +179,8 @@ MAKERS = {
     'net1': make_net1, 'net2': make_net2, 'net3': make_net3,
     'net4': make_net4, 'net5': make_net5, 'net6': make_net6,
     'net7': make_net7, 'net8': make_net8, 'net': make_net,
+    # The W207 experiments; their baseline "Net6" is the tutorial's net6.
+    'Net6': make_net6, **w207.MAKERS,
     }
 
 
@@ -209,10 +198,18 @@ def get_net(name):
             name, ', '.join(net_names()))) from None
 
 
+def input_shape(net):
+    """The shape of a net's input, from ``input_shape`` or its InputLayer."""
+    first = net.layers[0]
+    if isinstance(first, tuple) and isinstance(first[1], dict) and 'shape' in first[1]:
+        return first[1]['shape']
+    return net.input_shape
+
+
 def input_is_2d(net):
     """True when ``net`` takes images (n, 1, 96, 96), i.e. needs ``load2d``."""
-    return len(net.input_shape) == 4
+    return len(input_shape(net)) == 4
 
 
 net1, net2, net3, net4, net5, net6, net7, net8, net = (
-    MAKERS[name]() for name in net_names())
+    MAKERS[name]() for name in net_names()[:9])
