@@ -279,10 +279,34 @@ def _counts(columns, values, images):
     return pd.Series(counts, index=list(columns) + ['Image'], dtype=np.int64)
 
 
-def load(test=False, cols=None):
+def read_exclusions(exclude):
+    """Row numbers (1-based) to leave out: a list, or a file with one number
+    per line (``#`` starts a comment), as written by ``kfkd clean``."""
+    if exclude is None:
+        return set()
+    if isinstance(exclude, str):
+        rows = set()
+        with open(exclude) as f:
+            for number, line in enumerate(f, 1):
+                text = line.split('#')[0].strip()
+                if text:
+                    try:
+                        rows.add(int(text))
+                    except ValueError:
+                        raise DataError(exclude, 'not a row number: {!r}'.format(
+                            text), number) from None
+        return rows
+    return set(int(r) for r in exclude)
+
+
+def load(test=False, cols=None, preprocess=None, exclude=None):
     """Loads data from FTEST if *test* is True, otherwise from FTRAIN.
     Pass a list of *cols* if you're only interested in a subset of the
     target columns.
+
+    Beyond the tutorial: *preprocess* names an image preprocessing of
+    :mod:`facial_keypoints.preprocessing`, and *exclude* lists training rows
+    (1-based, or a file of them) to leave out, e.g. from ``kfkd clean``.
     """
     fname = data_file(TEST_FILE if test else TRAIN_FILE)
     columns, values, images = read_csv_cached(fname)
@@ -293,11 +317,18 @@ def load(test=False, cols=None):
                             column=unknown[0])
         index = [columns.index(c) for c in cols]
         columns, values = list(cols), values[:, index]
+    excluded = read_exclusions(exclude)
+    if excluded and not test:
+        keep = ~np.isin(np.arange(1, len(values) + 1), list(excluded))
+        values, images = values[keep], images[keep]
     print(_counts(columns, values, images))  # the number of values per column
 
     keep = np.isfinite(values).all(axis=1)  # drop rows with missing values
     X = images[keep] / 255.  # scale pixel values to [0, 1]
     X = X.astype(np.float32)
+    if preprocess:
+        from .preprocessing import preprocess as apply
+        X = apply(X, preprocess)
 
     if not test:  # only FTRAIN has any target columns
         y = values[keep]
@@ -310,9 +341,9 @@ def load(test=False, cols=None):
     return X, y
 
 
-def load2d(test=False, cols=None):
+def load2d(test=False, cols=None, preprocess=None, exclude=None):
     """:func:`load`, with X reshaped to (n, 1, 96, 96) for convnets."""
-    X, y = load(test=test, cols=cols)
+    X, y = load(test=test, cols=cols, preprocess=preprocess, exclude=exclude)
     X = X.reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
     return X, y
 

@@ -19,6 +19,8 @@ from . import data, persist
 from .callbacks import AdjustVariable, EarlyStopping, float32  # noqa: F401
 from .data import load, load2d  # noqa: F401
 from .download import DownloadError
+from .augment import append_dct_copies
+from .preprocessing import PREPROCESSORS
 from .iterators import FlipBatchIterator  # noqa: F401
 from .nets import (get_net, input_is_2d, net, net1, net2, net3, net4,  # noqa: F401
                    net5, net6, net7, net8, net_names)
@@ -26,6 +28,7 @@ from .plotting import plot_sample, rebin  # noqa: F401
 from .specialists import (SPECIALIST_SETTINGS, PretrainedMismatch,  # noqa: F401
                           fit_specialists)
 from .submission import predict  # noqa: F401
+from .w207 import PREPROCESS
 
 
 def theano_device():
@@ -41,13 +44,17 @@ def theano_device():
     return device
 
 
-def fit(name='net', max_epochs=None, out=None, resume=None):
+def fit(name='net', max_epochs=None, out=None, resume=None, preprocess=None,
+        exclude=None, dct_window=None):
     """Train the net ``name`` on ``load()`` (net1) or ``load2d()`` (the
     convnets) and pickle it to ``NAME.pickle``.
 
     ``max_epochs`` shortens a run (the schedules follow it); ``resume``
     continues a pickled net from its last epoch up to ``max_epochs``.
     Ctrl-C stops training and still saves the net trained so far.
+    ``preprocess`` (default: the W207 variant's own), ``exclude`` (rows to
+    leave out) and ``dct_window`` (append DCT low/high-pass copies) are the
+    W207 experiments' options.
     """
     out = out or '{}.pickle'.format(name)
     model = persist.load_net(resume) if resume else get_net(name)
@@ -62,7 +69,13 @@ def fit(name='net', max_epochs=None, out=None, resume=None):
             print('Nothing to do: it has already run {} epochs.'.format(done))
             return model
     print('Theano device: {}'.format(theano_device()))
-    X, y = load2d() if input_is_2d(model) else load()
+    preprocess = preprocess or getattr(model, 'preprocess_', None) or PREPROCESS.get(name)
+    X, y = (load2d if input_is_2d(model) else load)(preprocess=preprocess,
+                                                     exclude=exclude)
+    if dct_window:
+        X, y = append_dct_copies(X, y, dct_window)
+    model.preprocess_ = preprocess
+    model.train_rows_ = len(X)
     model.data_source_ = data.data_source()
     model.net_name_ = getattr(model, 'net_name_', name)
 
@@ -161,6 +174,22 @@ def reproduce(names, max_epochs=None, out='report.md'):
     return report(['{}.pickle'.format(name) for name in names], out)
 
 
+def clean(fname=None, out_dir='.', worst=24):
+    """Flag training rows whose labels look wrong and, given a trained net
+    pickle, rank rows by its error; write clean-flags.csv, a contact sheet
+    (clean-sheet.png) and clean-exclude.txt for ``fit --exclude``."""
+    from .cleaning import review
+    model = persist.load_net(fname) if fname else None
+    return review(data.read_csv_cached(data.data_file(data.TRAIN_FILE)), model,
+                  out_dir, worst)
+
+
+def sweep(name, param, values, max_epochs=10, out='sweep.png'):
+    """Train ``name`` once per value of ``param``; print and plot the losses."""
+    from .sweep import parse_value, sweep as run_sweep
+    return run_sweep(name, param, [parse_value(v) for v in values], max_epochs, out)
+
+
 def demo(max_epochs=3):
     """The main job, short: net1 as in the tutorial (400 epochs), net6 and
     the six specialists (pretrained from net6) for a few epochs, their
@@ -201,6 +230,12 @@ def _parser():
     sub.add_argument('--max-epochs', type=int)
     sub.add_argument('--out', help='pickle to write (default NAME.pickle)')
     sub.add_argument('--resume', metavar='PICKLE', help='continue training this net')
+    sub.add_argument('--preprocess', choices=sorted(PREPROCESSORS),
+                     help='image preprocessing (W207)')
+    sub.add_argument('--exclude', metavar='FILE',
+                     help='training rows to leave out (from `clean`)')
+    sub.add_argument('--dct-window', type=int, metavar='N',
+                     help='append DCT low/high-pass copies of the training set')
     sub.add_argument('--seed', type=int, default=42)
 
     sub = command('fit_specialists', fit_specialists,
@@ -256,6 +291,20 @@ def _parser():
     sub.add_argument('names', nargs='+', metavar='NAME', choices=net_names())
     sub.add_argument('--max-epochs', type=int)
     sub.add_argument('--out', default='report.md', help='report.md or report.html')
+    sub.add_argument('--seed', type=int, default=42)
+
+    sub = command('clean', clean, 'flag training labels that look wrong')
+    sub.add_argument('fname', nargs='?', metavar='PICKLE', help='rank rows by this net\'s error')
+    sub.add_argument('--out-dir', default='.')
+    sub.add_argument('--worst', type=int, default=24, help='rows on the contact sheet')
+
+    sub = command('sweep', sweep, 'train a net once per value of a parameter')
+    sub.add_argument('name', choices=net_names())
+    sub.add_argument('param', help='e.g. hidden_num_units, conv1_filter_size, '
+                     'dropout1_p, preprocess')
+    sub.add_argument('values', nargs='+')
+    sub.add_argument('--max-epochs', type=int, default=10)
+    sub.add_argument('--out', default='sweep.png')
     sub.add_argument('--seed', type=int, default=42)
 
     sub = command('demo', demo, 'the main job, short')

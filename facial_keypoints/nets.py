@@ -211,5 +211,8 @@ def input_is_2d(net):
     return len(input_shape(net)) == 4
 
 
+#: The tutorial's own nets, in its order.
+TUTORIAL_NETS = ('net1', 'net2', 'net3', 'net4', 'net5', 'net6', 'net7', 'net8', 'net')
+
 net1, net2, net3, net4, net5, net6, net7, net8, net = (
-    MAKERS[name]() for name in net_names()[:9])
+    MAKERS[name]() for name in TUTORIAL_NETS)

@@ -27,11 +27,13 @@ def predict_test_set(models):
     """Predict every test image; return a DataFrame in pixels, one column
     per keypoint, one row per ImageId (from 1)."""
     specialists = as_specialists(models)
-    X = None
+    X, kind = None, None
     predictions, columns = [], ()
     for cols, model in specialists.items():
-        if X is None or input_is_2d(model) != (X.ndim == 4):
-            X = (load2d if input_is_2d(model) else load)(test=True)[0]
+        preprocess = getattr(model, 'preprocess_', None)
+        if X is None or (input_is_2d(model), preprocess) != kind:
+            kind = (input_is_2d(model), preprocess)
+            X = (load2d if kind[0] else load)(test=True, preprocess=preprocess)[0]
         predictions.append(model.predict(X))
         columns += tuple(cols)
 

@@ -17,7 +17,7 @@ PARAMS = {'net1': 924730, 'net2': 8051502, 'net3': 8051502, 'net4': 8051502,
           'net8': 16561502, 'net': 16561502}
 
 
-@pytest.mark.parametrize('name', nets.net_names())
+@pytest.mark.parametrize('name', nets.TUTORIAL_NETS)
 def test_each_net_builds_with_the_tutorials_shapes(name):
     net = nets.get_net(name)
     net.initialize_layers()
