@@ -265,6 +265,45 @@ class SklearnCrossValidation(Patch):
         sklearn.cross_validation = module
 
 
+class DistributionNotFound(Exception):
+    """``pkg_resources.DistributionNotFound``, for the stand-in below."""
+
+
+def get_distribution(name):
+    """``pkg_resources.get_distribution``, answered by ``importlib.metadata``:
+    an object with ``project_name`` and ``version``."""
+    import importlib.metadata
+    try:
+        version = importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        raise DistributionNotFound(name) from None
+    return types.SimpleNamespace(project_name=name, version=version)
+
+
+class PkgResourcesStandIn(Patch):
+    """Lasagne 0.1 reads its own version with
+    ``pkg_resources.get_distribution("Lasagne").version`` on import, and
+    Theano 1.0.5 (``theano.gpuarray.linalg``, imported when scan graphs are
+    optimised) catches ``pkg_resources.DistributionNotFound``. setuptools 81
+    removed ``pkg_resources``, and installing a package that requires a
+    recent setuptools (PyTorch does) brings such a version in: ``import
+    lasagne`` raises ModuleNotFoundError. Where it is missing we register a
+    ``pkg_resources`` with just those two names.
+    """
+
+    name = 'pkg-resources-stand-in'
+    module = 'pkg_resources'
+
+    def needed(self):
+        return not importable(self.module)
+
+    def apply(self):
+        stand_in = types.ModuleType(self.module, self.__doc__)
+        stand_in.get_distribution = get_distribution
+        stand_in.DistributionNotFound = DistributionNotFound
+        sys.modules[self.module] = stand_in
+
+
 class NeuralNetParamAttributes(Patch):
     """scikit-learn >= 0.24's ``get_params`` reads every ``__init__``
     argument back from the instance. nolearn 0.6.1's ``NeuralNet`` accepts
@@ -374,6 +413,7 @@ class NeuralNetHtmlRepr(Patch):
 #: The patches in the order they must run.
 PATCHES = (
     TheanoDefaults(),
+    PkgResourcesStandIn(),
     ScanPythonFallback(),
     TheanoDownsample(),
     CollectionsAbcAliases(),
