@@ -23,3 +23,7 @@ from . import compat  # noqa: E402
 compat.apply_all()
 if compat.BLAS_INFO and 'theano-defaults' in compat.APPLIED:
     print('facial_keypoints: Theano BLAS: ' + compat.BLAS_INFO, file=sys.stderr)
+
+from . import fast_cpu  # noqa: E402
+
+fast_cpu.enable()

@@ -67,6 +67,7 @@ def test_user_theano_settings_default_theanorc_in_home(tmp_path):
 
 def test_defaults_are_float32_and_a_working_blas_linkage():
     assert theano.config.floatX == 'float32'
+    assert theano.config.allow_gc is False
     assert theano.config.blas.ldflags in ('', '-lopenblas') or \
         '-lopenblas' in theano.config.blas.ldflags
 
@@ -87,6 +88,11 @@ def test_user_theano_flags_win():
     '''
     assert run_python(code, THEANO_FLAGS='floatX=float64,blas.ldflags=') == [
         'float64', "''"]
+    code = '''
+        import facial_keypoints, theano
+        print(theano.config.allow_gc)
+    '''
+    assert run_python(code, THEANO_FLAGS='allow_gc=True') == ['True']
 
 
 def test_user_theanorc_wins(tmp_path):

@@ -1,0 +1,252 @@
+"""Training speed: our Theano/Lasagne/nolearn stack against a PyTorch reference.
+
+    python benchmarks/bench_training.py [--nets net1 net2 net6 Net6RPXL] [--epochs 4]
+
+In one run on the same machine and data (the synthetic set unless --data-dir
+names the Kaggle files): seconds per epoch (median, the first epoch excluded)
+of each net on our stack and of the same architecture, initial weights, loss
+and Nesterov updates in PyTorch; our/reference ratio, achieved GFLOP/s and
+share of the measured sgemm ceiling; Theano compile time with a cold and a
+warm compile cache; prediction throughput; peak memory. Each measurement
+runs in its own process. Extra Theano flags for our stack: --theano-flags.
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# -- in a worker process ------------------------------------------------------------
+
+def load_data(net, data_dir):
+    import contextlib
+    import io
+    from facial_keypoints import data, nets
+    data.set_data_dir(data_dir)
+    with contextlib.redirect_stdout(io.StringIO()):
+        if nets.input_is_2d(net):
+            return data.load2d(), data.load2d(test=True)[0]
+        return data.load(), data.load(test=True)[0]
+
+
+def forward_flops(net):
+    """Multiply-adds x 2 of one forward pass, from the built layers."""
+    from lasagne.layers import Conv2DLayer, DenseLayer, get_output_shape
+    flops = 0
+    for layer in net.layers_.values():
+        if isinstance(layer, Conv2DLayer):
+            out = get_output_shape(layer)
+            fan_in = np.prod(layer.get_W_shape()[1:])
+            flops += 2 * fan_in * np.prod(out[1:])
+        elif isinstance(layer, DenseLayer):
+            flops += 2 * np.prod(layer.W.get_value().shape)
+    return int(flops)
+
+
+def theano_worker(name, epochs, data_dir):
+    import facial_keypoints  # noqa: F401
+    from facial_keypoints import nets
+    np.random.seed(42)
+    net = nets.get_net(name)
+    net.max_epochs, net.verbose = epochs, 0
+    (X, y), X_test = load_data(net, data_dir)
+    start = time.perf_counter()
+    net.initialize()
+    compile_s = time.perf_counter() - start
+    net.fit(X, y)
+    durations = [h['dur'] for h in net.train_history_]
+    start = time.perf_counter()
+    net.predict(X_test)
+    predict_s = time.perf_counter() - start
+    return dict(compile_s=compile_s, epoch_s=durations, predict_ips=len(X_test) / predict_s,
+                flops=forward_flops(net), n_train=int(len(X) * 0.8 + 0.5),
+                n_valid=len(X) - int(len(X) * 0.8 + 0.5),
+                final_valid=net.train_history_[-1]['valid_loss'])
+
+
+def torch_model(net):
+    """The Lasagne net as torch modules, with the same initial weights."""
+    import torch
+    from torch import nn
+    from lasagne import layers
+    from lasagne.nonlinearities import rectify
+    modules = []
+    for layer in net.layers_.values():
+        if isinstance(layer, layers.Conv2DLayer):
+            W = layer.W.get_value()
+            conv = nn.Conv2d(W.shape[1], W.shape[0], W.shape[2:], stride=layer.stride)
+            # Theano's conv2d flips filters; torch's does not.
+            conv.weight.data = torch.from_numpy(W[:, :, ::-1, ::-1].copy())
+            conv.bias.data = torch.from_numpy(layer.b.get_value())
+            modules += [conv, nn.ReLU()]
+        elif isinstance(layer, layers.MaxPool2DLayer):
+            modules.append(nn.MaxPool2d(layer.pool_size, layer.stride,
+                                        ceil_mode=not layer.ignore_border))
+        elif isinstance(layer, layers.DropoutLayer):
+            modules.append(nn.Dropout(layer.p))
+        elif isinstance(layer, layers.DenseLayer):
+            W = layer.W.get_value()
+            dense = nn.Linear(*W.shape)
+            dense.weight.data = torch.from_numpy(W.T.copy())
+            dense.bias.data = torch.from_numpy(layer.b.get_value())
+            modules += [nn.Flatten(), dense]
+            if layer.nonlinearity is rectify:
+                modules.append(nn.ReLU())
+    return nn.Sequential(*modules)
+
+
+def torch_worker(name, epochs, data_dir):
+    import facial_keypoints  # noqa: F401
+    import torch
+    from facial_keypoints import nets
+    torch.set_num_threads(os.cpu_count())
+    np.random.seed(42)
+    net = nets.get_net(name)
+    net.initialize_layers()
+    (X, y), X_test = load_data(net, data_dir)
+    model = torch_model(net)
+    lr = float(np.asarray(net.update_learning_rate.get_value()
+                          if hasattr(net.update_learning_rate, 'get_value')
+                          else net.update_learning_rate))
+    momentum = float(np.asarray(net.update_momentum.get_value()
+                                if hasattr(net.update_momentum, 'get_value')
+                                else net.update_momentum))
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, nesterov=True)
+    loss_fn = torch.nn.MSELoss()
+    n_valid = len(X) // 5  # nolearn's TrainSplit(0.2): first 20% validate
+    X_valid, y_valid, X_train, y_train = X[:n_valid], y[:n_valid], X[n_valid:], y[n_valid:]
+    iterator = net.batch_iterator_train
+    durations = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.train()
+        for i in range(0, len(X_train), 128):
+            Xb, yb = iterator.transform(X_train[i:i + 128], y_train[i:i + 128])
+            optimizer.zero_grad()
+            loss = loss_fn(model(torch.from_numpy(Xb)), torch.from_numpy(yb))
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            valid = [loss_fn(model(torch.from_numpy(X_valid[i:i + 128])),
+                             torch.from_numpy(y_valid[i:i + 128])).item()
+                     for i in range(0, len(X_valid), 128)]
+        durations.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    with torch.no_grad():
+        for i in range(0, len(X_test), 128):
+            model(torch.from_numpy(X_test[i:i + 128]))
+    predict_s = time.perf_counter() - start
+    return dict(epoch_s=durations, predict_ips=len(X_test) / predict_s,
+                final_valid=float(np.mean(valid)))
+
+
+def sgemm_worker(n=2048, repeat=5):
+    """GFLOP/s of float32 matrix products through Theano's BLAS."""
+    import facial_keypoints  # noqa: F401
+    import theano
+    import theano.tensor as T
+    rng = np.random.RandomState(0)
+    a = theano.shared(rng.rand(n, n).astype('float32'))
+    b = theano.shared(rng.rand(n, n).astype('float32'))
+    f = theano.function([], T.dot(a, b))
+    f()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - start)
+    return dict(gflops=2 * n ** 3 / min(times) / 1e9)
+
+
+def worker(args):
+    func = {'theano': theano_worker, 'torch': torch_worker}.get(args.worker)
+    result = sgemm_worker() if args.worker == 'sgemm' else func(
+        args.nets[0], args.epochs, args.data_dir)
+    result['peak_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print('RESULT ' + json.dumps(result))
+
+
+# -- the driver ------------------------------------------------------------------------
+
+def run_worker(kind, name, args, env=None):
+    command = [sys.executable, os.path.abspath(__file__), '--worker', kind,
+               '--nets', name, '--epochs', str(args.epochs)]
+    if args.data_dir:
+        command += ['--data-dir', args.data_dir]
+    out = subprocess.run(command, capture_output=True, text=True,
+                         env=dict(os.environ, **(env or {})))
+    lines = [l for l in out.stdout.splitlines() if l.startswith('RESULT ')]
+    if out.returncode != 0 or not lines:
+        raise RuntimeError('{} {} failed:\n{}'.format(kind, name, out.stderr[-3000:]))
+    return json.loads(lines[-1][len('RESULT '):])
+
+
+def theano_env(args, compiledir=None):
+    flags = [f for f in (args.theano_flags,
+                         'base_compiledir=' + compiledir if compiledir else '') if f]
+    merged = ','.join(filter(None, [os.environ.get('THEANO_FLAGS', '')] + flags))
+    return {'THEANO_FLAGS': merged} if merged else {}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--nets', nargs='+', default=['net1', 'net2', 'net6', 'Net6RPXL'])
+    parser.add_argument('--epochs', type=int, default=4)
+    parser.add_argument('--data-dir')
+    parser.add_argument('--theano-flags', default='')
+    parser.add_argument('--worker', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        return worker(args)
+    if not args.data_dir:
+        from facial_keypoints import data
+        args.data_dir = data.data_dir()
+        data.data_file(data.TRAIN_FILE)  # generates the default set once
+
+    ceiling = run_worker('sgemm', '-', args, theano_env(args))['gflops']
+    print('sgemm ceiling (Theano BLAS, 2048^3 float32): {:.1f} GFLOP/s'.format(ceiling))
+    if args.theano_flags:
+        print('extra THEANO_FLAGS: ' + args.theano_flags)
+    with tempfile.TemporaryDirectory() as cache:
+        cold = run_worker('theano', args.nets[0], args, theano_env(args, cache))
+        warm = run_worker('theano', args.nets[0], args, theano_env(args, cache))
+    print('Theano compile of {}: {:.1f} s cold cache, {:.1f} s warm cache'.format(
+        args.nets[0], cold['compile_s'], warm['compile_s']))
+
+    header = ('net', 'ours s/ep', 'torch s/ep', 'ours/torch', 'ours GFLOP/s',
+              '% sgemm', 'torch GFLOP/s', 'ours img/s', 'torch img/s',
+              'ours MiB', 'torch MiB')
+    rows = []
+    for name in args.nets:
+        ours = warm if name == args.nets[0] else run_worker(
+            'theano', name, args, theano_env(args))
+        ref = run_worker('torch', name, args)
+        ours_s = statistics.median(ours['epoch_s'][1:] or ours['epoch_s'])
+        ref_s = statistics.median(ref['epoch_s'][1:] or ref['epoch_s'])
+        epoch_flops = ours['flops'] * (3 * ours['n_train'] + ours['n_valid'])
+        rows.append((name, '{:.2f}'.format(ours_s), '{:.2f}'.format(ref_s),
+                     '{:.2f}'.format(ours_s / ref_s),
+                     '{:.1f}'.format(epoch_flops / ours_s / 1e9),
+                     '{:.0f}%'.format(100 * epoch_flops / ours_s / 1e9 / ceiling),
+                     '{:.1f}'.format(epoch_flops / ref_s / 1e9),
+                     '{:.0f}'.format(ours['predict_ips']), '{:.0f}'.format(ref['predict_ips']),
+                     '{:.0f}'.format(ours['peak_rss_mb']), '{:.0f}'.format(ref['peak_rss_mb'])))
+    from tabulate import tabulate
+    print(tabulate(rows, headers=header, tablefmt='github'))
+    print('s/ep: median over epochs 2..{} of train + valid passes; GFLOP/s counts '
+          'a training step as 3 forward passes.'.format(args.epochs))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

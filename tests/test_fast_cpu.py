@@ -1,0 +1,80 @@
+"""The fast CPU max pooling: bit-identical to Theano's, and in place."""
+import numpy as np
+import pytest
+import theano
+import theano.tensor as T
+from lasagne import layers
+from theano.tensor.signal.pool import MaxPoolGrad, Pool, pool_2d
+
+from facial_keypoints import fast_cpu
+
+
+def pool_and_grad(excluding, **kwargs):
+    x = T.tensor4('x')
+    z = pool_2d(x, ignore_border=True, **kwargs)
+    g = theano.grad((z * T.arange(z.size).reshape(z.shape)).sum(), x)
+    mode = theano.compile.get_default_mode()
+    if excluding:
+        mode = mode.excluding(fast_cpu.TAG)
+    return theano.function([x], [z, g], mode=mode)
+
+
+@pytest.mark.parametrize('shape,ws', [((2, 3, 8, 8), (2, 2)), ((2, 3, 7, 9), (2, 2)),
+                                      ((1, 2, 12, 12), (3, 3)), ((4, 5, 23, 22), (4, 4))])
+def test_same_results_as_theanos_pooling(shape, ws):
+    fast = pool_and_grad(False, ws=ws)
+    theirs = pool_and_grad(True, ws=ws)
+    ops = [type(n.op) for n in fast.maker.fgraph.toposort()]
+    assert fast_cpu.NonOverlappingMaxPool in ops and fast_cpu.NonOverlappingMaxPoolGrad in ops
+    assert Pool not in ops and MaxPoolGrad not in ops
+    assert MaxPoolGrad in [type(n.op) for n in theirs.maker.fgraph.toposort()]
+    data = np.random.RandomState(0).rand(*shape).astype('float32')
+    data[0, 0, :ws[0], :ws[1]] = 0.5  # a tie: every maximum gets the gradient
+    data[0, 1] = np.round(data[0, 1] * 4) / 4  # many ties
+    for mine, reference in zip(fast(data), theirs(data)):
+        assert np.array_equal(mine, reference)
+
+
+def test_overlapping_or_padded_pools_keep_theanos_ops():
+    for kwargs in (dict(ws=(3, 3), stride=(2, 2)), dict(ws=(2, 2), pad=(1, 1))):
+        ops = [type(n.op) for n in pool_and_grad(False, **kwargs).maker.fgraph.toposort()]
+        assert MaxPoolGrad in ops and fast_cpu.NonOverlappingMaxPoolGrad not in ops
+
+
+def test_non_contiguous_input():
+    x = T.tensor4('x')
+    z = layers.MaxPool2DLayer(layers.InputLayer((None, 2, 6, 6), x.dimshuffle(0, 1, 3, 2)),
+                              pool_size=(2, 2))
+    f = theano.function([x], layers.get_output(z))
+    data = np.random.RandomState(1).rand(2, 2, 6, 6).astype('float32')
+    expected = data.transpose(0, 1, 3, 2).reshape(2, 2, 3, 2, 3, 2).max(axis=(3, 5))
+    assert np.array_equal(f(data), expected)
+
+
+HISTORY = '''
+import facial_keypoints, contextlib, io, json, numpy as np
+from facial_keypoints import data, nets
+data.set_data_dir({data_dir!r})
+with contextlib.redirect_stdout(io.StringIO()):
+    X, y = data.load2d()
+np.random.seed(42)
+net = nets.get_net('net2')
+net.max_epochs, net.verbose = 2, 0
+net.fit(X, y)
+print(json.dumps([[h['train_loss'], h['valid_loss']] for h in net.train_history_]))
+'''
+
+
+def test_training_history_identical_to_theanos_default_path(train_dir):
+    import json
+    import os
+    import subprocess
+    import sys
+    histories = []
+    for flags in ('', 'optimizer_excluding=fkp_fast_cpu,allow_gc=True'):
+        run = subprocess.run([sys.executable, '-c', HISTORY.format(data_dir=train_dir)],
+                             env=dict(os.environ, THEANO_FLAGS=flags),
+                             capture_output=True, text=True, check=True)
+        histories.append(json.loads(run.stdout.strip().splitlines()[-1]))
+    assert histories[0] == histories[1]
+    assert histories[0][1][1] < histories[0][0][1]
