@@ -1,6 +1,6 @@
 """Training speed: our Theano/Lasagne/nolearn stack against a PyTorch reference.
 
-    python benchmarks/bench_training.py [--nets net1 net2 net6 Net6RPXL] [--epochs 4]
+    python benchmarks/bench_training.py [--nets net2 net1 net6 Net6RPXL] [--epochs 4]
 
 In one run on the same machine and data (the synthetic set unless --data-dir
 names the Kaggle files): seconds per epoch (median, the first epoch excluded)
@@ -200,7 +200,7 @@ def theano_env(args, compiledir=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--nets', nargs='+', default=['net1', 'net2', 'net6', 'Net6RPXL'])
+    parser.add_argument('--nets', nargs='+', default=['net2', 'net1', 'net6', 'Net6RPXL'])
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--data-dir')
     parser.add_argument('--theano-flags', default='')

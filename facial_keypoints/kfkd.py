@@ -10,7 +10,9 @@ Run a command as ``python -m facial_keypoints.kfkd <command> [args]``, e.g.:
 Every name of the tutorial's script can be imported from this module.
 """
 import argparse
+import contextlib
 import os
+import signal
 import sys
 
 import numpy as np
@@ -42,6 +44,27 @@ def theano_device():
         except Exception as e:  # a GPU flag without a working GPU back-end
             return '{} (GPU back-end unavailable: {})'.format(device, e)
     return device
+
+
+@contextlib.contextmanager
+def noting_interrupts():
+    """Yield a list that gets an entry when Ctrl-C interrupts the block
+    (nolearn's ``fit`` catches the KeyboardInterrupt itself)."""
+    interrupted = []
+
+    def on_interrupt(signum, frame):
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGINT, on_interrupt)
+    except ValueError:  # not the main thread: signals stay as they are
+        yield interrupted
+        return
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def fit(name='net', max_epochs=None, out=None, resume=None, preprocess=None,
@@ -79,12 +102,9 @@ def fit(name='net', max_epochs=None, out=None, resume=None, preprocess=None,
     model.data_source_ = data.data_source()
     model.net_name_ = getattr(model, 'net_name_', name)
 
-    model.fit(X, y, epochs=epochs)  # nolearn stops quietly on Ctrl-C
-
-    ran = len(model.train_history_) - done
-    stopped_early = any(isinstance(h, EarlyStopping) and h.best_weights is not None
-                        and ran < epochs for h in model.on_epoch_finished)
-    if ran < epochs and not stopped_early:
+    with noting_interrupts() as interrupted:
+        model.fit(X, y, epochs=epochs)  # nolearn stops quietly on Ctrl-C
+    if interrupted:
         print('Training interrupted after epoch {}; saving the net trained so '
               'far.'.format(len(model.train_history_)))
     persist.save_net(model, out)

@@ -24,14 +24,11 @@ SYNTHETIC_WARNING = ('SYNTHETIC DATA: trained on the synthetic faces, not the '
 
 def environment():
     """Versions and settings of the stack this report was made with."""
-    import lasagne
-    import nolearn
+    import importlib.metadata
     import theano
     from .kfkd import theano_device
-    return [('Python', platform.python_version()),
-            ('Theano', theano.__version__),
-            ('Lasagne', lasagne.__version__),
-            ('nolearn', getattr(nolearn, '__version__', '0.6.1')),
+    return [('Python', platform.python_version())] + [
+        (name, importlib.metadata.version(name)) for name in ('Theano', 'Lasagne', 'nolearn')] + [
             ('device', theano_device()),
             ('BLAS (blas.ldflags)', theano.config.blas.ldflags or
              'NumPy C-API fallback'),

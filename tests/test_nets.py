@@ -194,3 +194,31 @@ def test_cli_reports_bad_data_cleanly(tmp_path, capsys):
     assert kfkd.main(['fit', 'net1', '--data-dir', str(tmp_path)]) == 1
     assert 'training.csv: file not found' in capsys.readouterr().err
     assert not os.path.exists('net1.pickle')
+
+
+class InterruptAt(object):
+    """A callback that sends SIGINT after the given epoch, as Ctrl-C does."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def __call__(self, nn, history):
+        import signal
+        if len(history) == self.epoch:
+            signal.raise_signal(signal.SIGINT)
+
+
+def test_ctrl_c_stops_training_and_saves_the_net(in_data, capsys, monkeypatch):
+    import signal
+    original = nets.get_net
+
+    def net_with_interrupt(name):
+        net = original(name)
+        net.on_epoch_finished.insert(0, InterruptAt(2))
+        return net
+
+    monkeypatch.setattr(kfkd, 'get_net', net_with_interrupt)
+    kfkd.fit('net1', max_epochs=10)
+    assert 'Training interrupted after epoch 2' in capsys.readouterr().out
+    assert len(persist.load_net('net1.pickle').train_history_) == 2
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
