@@ -15,7 +15,6 @@ is copied here.
 import collections
 import collections.abc
 import configparser
-import ctypes.util
 import glob
 import importlib
 import os

@@ -13,7 +13,6 @@ cached beside the CSV; the arrays returned are identical to the tutorial's.
 """
 import difflib
 import io
-import json
 import os
 import sys
 import warnings
@@ -386,12 +385,3 @@ def read_lookup_table(path=None):
         raise DataError(path, 'unknown feature {!r}'.format(
             frame['FeatureName'].iloc[row]), row + 1, 'FeatureName')
     return frame
-
-
-def synthetic_info(directory=None):
-    """The generator's settings for a synthetic data directory, else None."""
-    path = os.path.join(directory or data_dir(), SYNTHETIC_MARKER)
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        return json.load(f)

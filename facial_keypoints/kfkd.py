@@ -18,15 +18,15 @@ import sys
 import numpy as np
 
 from . import data, persist
+from .augment import append_dct_copies
 from .callbacks import AdjustVariable, EarlyStopping, float32  # noqa: F401
 from .data import load, load2d  # noqa: F401
 from .download import DownloadError
-from .augment import append_dct_copies
-from .preprocessing import PREPROCESSORS
 from .iterators import FlipBatchIterator  # noqa: F401
 from .nets import (get_net, input_is_2d, net, net1, net2, net3, net4,  # noqa: F401
                    net5, net6, net7, net8, net_names)
 from .plotting import plot_sample, rebin  # noqa: F401
+from .preprocessing import PREPROCESSORS
 from .specialists import (SPECIALIST_SETTINGS, PretrainedMismatch,  # noqa: F401
                           fit_specialists)
 from .submission import predict  # noqa: F401
@@ -73,13 +73,14 @@ def fit(name='net', max_epochs=None, out=None, resume=None, preprocess=None,
     convnets) and pickle it to ``NAME.pickle``.
 
     ``max_epochs`` shortens a run (the schedules follow it); ``resume``
-    continues a pickled net from its last epoch up to ``max_epochs``.
+    continues a pickled net from its last epoch up to ``max_epochs``, and
+    writes it back to the same file unless ``out`` says otherwise.
     Ctrl-C stops training and still saves the net trained so far.
     ``preprocess`` (default: the W207 variant's own), ``exclude`` (rows to
     leave out) and ``dct_window`` (append DCT low/high-pass copies) are the
     W207 experiments' options.
     """
-    out = out or '{}.pickle'.format(name)
+    out = out or resume or '{}.pickle'.format(name)
     model = persist.load_net(resume) if resume else get_net(name)
     if max_epochs:
         model.max_epochs = int(max_epochs)
@@ -248,7 +249,8 @@ def _parser():
     sub = command('fit', fit, 'train one net and pickle it')
     sub.add_argument('name', nargs='?', default='net', choices=net_names())
     sub.add_argument('--max-epochs', type=int)
-    sub.add_argument('--out', help='pickle to write (default NAME.pickle)')
+    sub.add_argument('--out', help='pickle to write (default NAME.pickle, or the '
+                     'resumed pickle)')
     sub.add_argument('--resume', metavar='PICKLE', help='continue training this net')
     sub.add_argument('--preprocess', choices=sorted(PREPROCESSORS),
                      help='image preprocessing (W207)')

@@ -6,7 +6,6 @@ import sys
 import textwrap
 
 import numpy as np
-import pytest
 import theano
 import theano.tensor as T
 from lasagne import layers
