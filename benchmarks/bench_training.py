@@ -185,7 +185,7 @@ def run_worker(kind, name, args, env=None):
         command += ['--data-dir', args.data_dir]
     out = subprocess.run(command, capture_output=True, text=True,
                          env=dict(os.environ, **(env or {})))
-    lines = [l for l in out.stdout.splitlines() if l.startswith('RESULT ')]
+    lines = [line for line in out.stdout.splitlines() if line.startswith('RESULT ')]
     if out.returncode != 0 or not lines:
         raise RuntimeError('{} {} failed:\n{}'.format(kind, name, out.stderr[-3000:]))
     return json.loads(lines[-1][len('RESULT '):])

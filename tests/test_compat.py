@@ -108,7 +108,7 @@ def test_blas_choice_is_reported_once_on_stderr():
     environ = dict(os.environ, THEANO_FLAGS='')
     out = subprocess.run([sys.executable, '-c', 'import facial_keypoints'],
                          env=environ, capture_output=True, text=True, check=True)
-    lines = [l for l in out.stderr.splitlines() if 'Theano BLAS' in l]
+    lines = [line for line in out.stderr.splitlines() if 'Theano BLAS' in line]
     assert len(lines) == 1
     assert 'OpenBLAS' in lines[0] or 'NumPy C-API' in lines[0]
 
