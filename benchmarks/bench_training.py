@@ -56,8 +56,8 @@ def theano_worker(name, epochs, data_dir):
     import facial_keypoints  # noqa: F401
     from facial_keypoints import nets
     np.random.seed(42)
-    net = nets.get_net(name)
-    net.max_epochs, net.verbose = epochs, 0
+    net = nets.quiet(nets.get_net(name))
+    net.max_epochs = epochs
     (X, y), X_test = load_data(net, data_dir)
     start = time.perf_counter()
     net.initialize()

@@ -198,6 +198,19 @@ def get_net(name):
             name, ', '.join(net_names()))) from None
 
 
+def quiet(net):
+    """Stop ``net`` printing its layer table and epoch log: nolearn adds its
+    print handlers in ``__init__`` when ``verbose``, so setting ``verbose``
+    later is not enough."""
+    from nolearn.lasagne import PrintLayerInfo, PrintLog
+    net.verbose = 0
+    net.on_epoch_finished = [h for h in net.on_epoch_finished
+                             if not isinstance(h, PrintLog)]
+    net.on_training_started = [h for h in net.on_training_started
+                               if not isinstance(h, PrintLayerInfo)]
+    return net
+
+
 def input_shape(net):
     """The shape of a net's input, from ``input_shape`` or its InputLayer."""
     first = net.layers[0]

@@ -4,7 +4,7 @@ from matplotlib.figure import Figure
 from tabulate import tabulate
 
 from .data import load, load2d
-from .nets import get_net, input_is_2d
+from .nets import get_net, input_is_2d, quiet
 from .plotting import save_figure
 
 
@@ -36,9 +36,8 @@ def sweep(name, param, values, max_epochs=10, fname='sweep.png'):
     rows, data = [], {}
     for value in values:
         np.random.seed(42)
-        net = get_net(name)
+        net = quiet(get_net(name))
         net.max_epochs = max_epochs
-        net.verbose = 0
         preprocess = value if param == 'preprocess' else None
         if param != 'preprocess':
             configure(net, param, value)

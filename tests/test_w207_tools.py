@@ -120,3 +120,9 @@ def test_fit_with_dct_copies_trains_on_three_times_the_rows(in_data):
     X, _ = data.load()
     assert net.train_rows_ == 3 * len(X)
     assert net.preprocess_ is None and len(net.train_history_) == 1
+
+
+def test_sweep_is_quiet_but_for_its_table(in_data, capsys):
+    kfkd.sweep('net1', 'hidden_num_units', ['5'], max_epochs=2, out='s.png')
+    out = capsys.readouterr().out
+    assert 'epoch    trn loss' not in out and 'learnable parameters' not in out
