@@ -215,6 +215,7 @@ def demo(max_epochs=3):
     """The main job, short: net1 as in the tutorial (400 epochs), net6 and
     the six specialists (pretrained from net6) for a few epochs, their
     learning curves, predictions and a Kaggle submission."""
+    data.data_file(data.TRAIN_FILE)  # generates the default data set if needed
     print('Data: {} ({})'.format(data.data_dir(), data.data_source()))
     fit('net1')
     fit('net6', max_epochs=max_epochs)

@@ -222,3 +222,26 @@ def test_ctrl_c_stops_training_and_saves_the_net(in_data, capsys, monkeypatch):
     assert 'Training interrupted after epoch 2' in capsys.readouterr().out
     assert len(persist.load_net('net1.pickle').train_history_) == 2
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_demo_names_the_synthetic_data_it_generates(tmp_path, monkeypatch, capsys):
+    from facial_keypoints import data, synthetic
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'cache'))
+    monkeypatch.setenv('HOME', str(tmp_path))
+    monkeypatch.delenv('FKP_DATA_DIR', raising=False)
+    write_dataset = synthetic.write_dataset
+    monkeypatch.setattr(synthetic, 'write_dataset',
+                        lambda directory: write_dataset(directory, 300, 20))
+    calls = []
+
+    def stop_at_first_fit(*args, **kwargs):
+        calls.append(args)
+        raise SystemExit
+
+    monkeypatch.setattr(kfkd, 'fit', stop_at_first_fit)
+    with pytest.raises(SystemExit):
+        kfkd.demo()
+    out = capsys.readouterr()
+    assert 'generating the embedded synthetic data set' in out.err
+    assert '(synthetic)' in out.out and calls == [('net1',)]
+    assert data.is_synthetic(data.default_synthetic_dir())
