@@ -7,7 +7,8 @@ import pandas as pd
 from nolearn.lasagne import NeuralNet
 
 from .atomic import atomic_write
-from .data import KEYPOINT_COLUMNS, DataError, load, load2d, read_lookup_table
+from .data import (KEYPOINT_COLUMNS, TEST_FILE, DataError, data_file, load, load2d,
+                   read_csv_cached, read_lookup_table)
 from .nets import input_is_2d
 from .persist import load_net
 
@@ -25,13 +26,13 @@ def as_specialists(models):
 
 def predict_test_set(models):
     """Predict every test image; return a DataFrame in pixels, one column
-    per keypoint, one row per ImageId (from 1)."""
+    per keypoint, indexed by test.csv's ImageId."""
     specialists = as_specialists(models)
     X, kind = None, None
     predictions, columns = [], ()
     for cols, model in specialists.items():
         preprocess = getattr(model, 'preprocess_', None)
-        if X is None or (input_is_2d(model), preprocess) != kind:
+        if (input_is_2d(model), preprocess) != kind:
             kind = (input_is_2d(model), preprocess)
             X = (load2d if kind[0] else load)(test=True, preprocess=preprocess)[0]
         predictions.append(model.predict(X))
@@ -39,8 +40,9 @@ def predict_test_set(models):
 
     y_pred = np.hstack(predictions) * 48 + 48
     y_pred = y_pred.clip(0, 96)
+    _, ids, _ = read_csv_cached(data_file(TEST_FILE))
     return pd.DataFrame(y_pred, columns=columns,
-                        index=pd.RangeIndex(1, len(y_pred) + 1, name='ImageId'))
+                        index=pd.Index(ids[:, 0].astype(int), name='ImageId'))
 
 
 def submission_frame(predictions, lookup_table):
