@@ -4,7 +4,8 @@ from collections import OrderedDict
 from nolearn.lasagne import NeuralNet
 from sklearn.base import clone
 
-from .data import load2d
+from .data import load, load2d
+from .nets import get_net, input_is_2d
 from .persist import load_net, save_net
 
 SPECIALIST_SETTINGS = [
@@ -67,11 +68,11 @@ class PretrainedMismatch(ValueError):
 
 
 def check_pretrained(model, pretrained):
-    """Raise ValueError unless every layer of ``model`` but ``output`` has
-    the shapes of ``pretrained``'s layer of the same name."""
+    """Raise PretrainedMismatch unless every layer of ``model`` but
+    ``output`` has the shapes of ``pretrained``'s layer of the same name."""
     if not isinstance(pretrained, NeuralNet):
-        raise PretrainedMismatch('the pretrained file holds a {}, not a single trained '
-                         'NeuralNet'.format(type(pretrained).__name__))
+        raise PretrainedMismatch('the pretrained file holds a {}, not a single '
+                                 'trained NeuralNet'.format(type(pretrained).__name__))
     source = pretrained.get_all_params_values()
     for name, values in model.get_all_params_values().items():
         if name == 'output':
@@ -80,8 +81,8 @@ def check_pretrained(model, pretrained):
         if theirs is None or [v.shape for v in theirs] != [v.shape for v in values]:
             raise PretrainedMismatch(
                 'the pretrained net does not match the specialists\' trunk at '
-                'layer {!r}: {} vs {}. Pretrain with net6, net7, net8 or net '
-                '(the same layers as `net`).'.format(
+                'layer {!r}: {} vs {}. Specialists are copies of the pretrained '
+                'net\'s own definition unless another base net is given.'.format(
                     name, [v.shape for v in theirs] if theirs else 'missing',
                     [v.shape for v in values]))
 
@@ -124,14 +125,13 @@ def fit_specialists(fname_pretrain=None, out='net-specialists.pickle',
     """
     net_pretrain = load_net(fname_pretrain) if fname_pretrain else None
     if base is None:
-        from .nets import get_net
         base = get_net(getattr(net_pretrain, 'net_name_', 'net'))
 
     specialists = OrderedDict()
 
     for setting in settings or SPECIALIST_SETTINGS:
         cols = setting['columns']
-        X, y = load2d(cols=cols)
+        X, y = (load2d if input_is_2d(base) else load)(cols=cols)
         model = make_specialist(setting, y.shape[0], base, net_pretrain, epochs)
 
         print("Training model for columns {} for {} epochs".format(

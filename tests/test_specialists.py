@@ -98,3 +98,12 @@ def test_rebin_and_rmse():
     assert plotting.rebin(np.arange(200.), (100,)).tolist() == list(range(0, 200, 2))
     assert len(plotting.rebin(np.arange(7.), (100,))) == 100
     assert plotting.rmse([0.0025])[0] == pytest.approx(2.4)
+
+
+def test_specialists_follow_the_pretrained_nets_definition(in_data):
+    kfkd.fit('net1', max_epochs=2)
+    specialists = fit_specialists('net1.pickle', epochs=1, out='net1-specialists.pickle')
+    assert all(nets.input_shape(m) == (None, 9216) for m in specialists.values())
+    assert [m.layers_['hidden'].num_units for m in specialists.values()] == [100] * 6
+    assert len(pd.read_csv(kfkd.predict('net1-specialists.pickle', out='s.csv'))) == len(
+        data.read_lookup_table())
