@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from .atomic import atomic_write
 from .data import IMAGE_SIZE, KEYPOINT_COLUMNS
+from .nets import input_is_2d
 from .plotting import save_figure
 
 #: (left, right) keypoints: the subject's left lies right in the image, x larger.
@@ -92,7 +93,7 @@ def review(training, net=None, out_dir='.', worst=24):
     if net is not None:
         complete = np.isfinite(values).all(axis=1)
         X = (images[complete] / 255.).astype(np.float32)
-        if len(net.layers_['input'].shape) == 4:
+        if input_is_2d(net):
             X = X.reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
         y = ((values[complete] - 48) / 48).astype(np.float32)
         table.loc[complete, 'error_px'] = rank_by_error(net, X, y)[0]

@@ -141,7 +141,7 @@ class TheanoDefaults(Patch):
             defaults.append('blas.ldflags=' + ldflags)
         flags = os.environ.get('THEANO_FLAGS', '')
         os.environ['THEANO_FLAGS'] = ','.join(
-            [d for d in defaults] + ([flags] if flags else []))
+            defaults + ([flags] if flags else []))
 
 
 def _numpy_has_blas_opt_info():
