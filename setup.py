@@ -18,11 +18,11 @@ setup(
                  "Lasagne and nolearn, runnable on CPython 3.11"),
     long_description=open(os.path.join(here, 'README.rst')).read(),
     packages=find_packages(exclude=['tests']),
-    package_data={'facial_keypoints': ['*.json']},
+    package_data={'facial_keypoints.kaggle': ['*.json']},
     python_requires='>=3.11,<3.12',
     install_requires=requirements('requirements.txt'),
     extras_require={'kaggle': ['kaggle==2.2.5']},
-    entry_points={'console_scripts': ['kfkd = facial_keypoints.kfkd:main']},
+    entry_points={'console_scripts': ['kfkd = facial_keypoints.cli:main']},
     classifiers=[
         'Programming Language :: Python :: 3.11',
         'Topic :: Scientific/Engineering :: Artificial Intelligence',

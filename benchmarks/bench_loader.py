@@ -16,7 +16,8 @@ import sys
 import tempfile
 import time
 
-from facial_keypoints import data, synthetic
+from facial_keypoints.kaggle import datadir, reading, synthetic
+from facial_keypoints.tutorial import data as tdata
 
 
 def timed(func, repeat):
@@ -36,22 +37,22 @@ def main(argv=None):
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         directory = args.data_dir or synthetic.write_dataset(tmp)
-        data.set_data_dir(directory)
-        fname = data.FTRAIN
-        cache = fname + data.CACHE_SUFFIX
+        datadir.set_data_dir(directory)
+        fname = tdata.FTRAIN
+        cache = fname + reading.CACHE_SUFFIX
 
         def cold():
             if os.path.exists(cache):
                 os.remove(cache)
-            data.load()
+            tdata.load()
 
-        tutorial = timed(lambda: data.load_tutorial_way(fname), args.repeat)
+        tutorial = timed(lambda: tdata.load_tutorial_way(fname), args.repeat)
         ours_cold = timed(cold, args.repeat)
-        timed(data.load, 1)  # builds the cache
-        ours_warm = timed(data.load, args.repeat)
+        timed(tdata.load, 1)  # builds the cache
+        ours_warm = timed(tdata.load, args.repeat)
         size = os.path.getsize(fname) / 2 ** 20
         print('training.csv: {:.0f} MiB, {} rows ({})'.format(
-            size, sum(1 for _ in open(fname)) - 1, data.data_source()))
+            size, sum(1 for _ in open(fname)) - 1, datadir.data_source()))
         print('{:<28} {:>9} {:>12}'.format('method', 'seconds', 'speed-up'))
         for name, seconds in (('tutorial (np.fromstring)', tutorial),
                               ('ours, cold (no cache)', ours_cold),

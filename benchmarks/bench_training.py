@@ -30,12 +30,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def load_data(net, data_dir):
     import contextlib
     import io
-    from facial_keypoints import data, nets
-    data.set_data_dir(data_dir)
+    from facial_keypoints.inputs import load_for
+    from facial_keypoints.kaggle import datadir
+    datadir.set_data_dir(data_dir)
     with contextlib.redirect_stdout(io.StringIO()):
-        if nets.input_is_2d(net):
-            return data.load2d(), data.load2d(test=True)[0]
-        return data.load(), data.load(test=True)[0]
+        return load_for(net), load_for(net, test=True)[0]
 
 
 def forward_flops(net):
@@ -54,9 +53,10 @@ def forward_flops(net):
 
 def theano_worker(name, epochs, data_dir):
     import facial_keypoints  # noqa: F401
-    from facial_keypoints import nets
+    from facial_keypoints.registry import get_net
+    from facial_keypoints.tutorial.nets import quiet
     np.random.seed(42)
-    net = nets.quiet(nets.get_net(name))
+    net = quiet(get_net(name))
     net.max_epochs = epochs
     (X, y), X_test = load_data(net, data_dir)
     start = time.perf_counter()
@@ -107,10 +107,10 @@ def torch_model(net):
 def torch_worker(name, epochs, data_dir):
     import facial_keypoints  # noqa: F401
     import torch
-    from facial_keypoints import nets
+    from facial_keypoints.registry import get_net
     torch.set_num_threads(os.cpu_count())
     np.random.seed(42)
-    net = nets.get_net(name)
+    net = get_net(name)
     net.initialize_layers()
     (X, y), X_test = load_data(net, data_dir)
     model = torch_model(net)
@@ -205,9 +205,10 @@ def main(argv=None):
     if args.worker:
         return worker(args)
     if not args.data_dir:
-        from facial_keypoints import data
-        args.data_dir = data.data_dir()
-        data.data_file(data.TRAIN_FILE)  # generates the default set once
+        from facial_keypoints.kaggle import datadir
+        from facial_keypoints.kaggle.format import TRAIN_FILE
+        args.data_dir = datadir.data_dir()
+        datadir.data_file(TRAIN_FILE)  # generates the default set once
 
     ceiling = run_worker('sgemm', '-', args, theano_env(args))['gflops']
     print('sgemm ceiling (Theano BLAS, 2048^3 float32): {:.1f} GFLOP/s'.format(ceiling))

@@ -3,7 +3,12 @@
 A runnable reproduction of Daniel Nouri's tutorial (Kaggle Facial Keypoints
 Detection, December 2014) on Theano, Lasagne and nolearn. Importing this
 package first makes those upstream releases work on CPython 3.11 (see
-:mod:`facial_keypoints.compat`).
+:mod:`facial_keypoints.upstream.compat`).
+
+Packages: :mod:`.tutorial` (the tutorial itself), :mod:`.w207` (the W207
+experiments), :mod:`.kaggle` (the Kaggle format and data), :mod:`.upstream`
+(patches to Theano, Lasagne and nolearn); :mod:`.kfkd` has the tutorial's
+names and runs the command line (:mod:`.cli`).
 """
 import sys
 
@@ -18,12 +23,12 @@ if not SUPPORTED_PYTHON[0] <= sys.version_info[:2] < SUPPORTED_PYTHON[1]:
         'Run `make demo` to set up a Python 3.11 virtual environment.'
         .format(*sys.version_info[:2]))
 
-from . import compat  # noqa: E402
+from .upstream import compat  # noqa: E402
 
 compat.apply_all()
 if compat.BLAS_INFO and 'theano-defaults' in compat.APPLIED:
     print('facial_keypoints: Theano BLAS: ' + compat.BLAS_INFO, file=sys.stderr)
 
-from . import fast_cpu  # noqa: E402
+from .upstream import fast_cpu  # noqa: E402
 
 fast_cpu.enable()

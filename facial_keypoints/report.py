@@ -7,16 +7,17 @@ wherever they appear: their numbers are not a reproduction of the tutorial.
 """
 import html
 import os
-import platform
 
 import numpy as np
 from lasagne.layers import count_params, get_output_shape
-from matplotlib.figure import Figure
 
 from . import published as pub
+from . import record
 from .atomic import atomic_write
+from .errors import UsageError
+from .kaggle.format import rmse_pixels
 from .persist import load_net
-from .plotting import rmse, save_figure
+from .tutorial.plots import plot_net_learning_curve
 
 SYNTHETIC_WARNING = ('SYNTHETIC DATA: trained on the synthetic faces, not the '
                      'Kaggle images; not comparable with the published numbers.')
@@ -24,34 +25,31 @@ SYNTHETIC_WARNING = ('SYNTHETIC DATA: trained on the synthetic faces, not the '
 
 def environment():
     """Versions and settings of the stack this report was made with."""
-    import importlib.metadata
     import theano
-    from .kfkd import theano_device
-    return [('Python', platform.python_version())] + [
-        (name, importlib.metadata.version(name)) for name in ('Theano', 'Lasagne', 'nolearn')] + [
-            ('device', theano_device()),
-            ('BLAS (blas.ldflags)', theano.config.blas.ldflags or
-             'NumPy C-API fallback'),
-            ('floatX', theano.config.floatX)]
+    return list(record.versions().items()) + [
+        ('device', record.theano_device()),
+        ('BLAS (blas.ldflags)', theano.config.blas.ldflags or 'NumPy C-API fallback'),
+        ('floatX', theano.config.floatX)]
 
 
-def net_name(net, fname):
-    """The net's definition name (recorded by ``fit``), else the file's stem."""
-    return getattr(net, 'net_name_', None) or os.path.splitext(os.path.basename(fname))[0]
-
-
-def summarize(name, net):
-    """One row of figures from a trained net's history."""
+def summarize(name, net, published_as=None):
+    """One row of figures from a trained net's history and run record;
+    ``published_as`` names the published figures to compare with."""
     history = net.train_history_
+    if not history:
+        raise UsageError('{}: the net has not been trained (no epochs in its '
+                         'history)'.format(name))
+    run = record.get_record(net)
     train = np.array([h['train_loss'] for h in history])
     valid = np.array([h['valid_loss'] for h in history])
-    row = dict(name=name, data=getattr(net, 'data_source_', 'unknown'),
+    row = dict(name=name, data=run.get('data_source', 'unknown'),
+               rows=run.get('train_rows'),
                epochs=len(history), train_loss=train[-1], valid_loss=valid[-1],
                best_train_loss=train.min(), best_valid_loss=valid.min(),
                best_epoch=int(np.argmin(valid)) + 1,
-               rmse=float(rmse(valid[-1])),
+               rmse=float(rmse_pixels(valid[-1])),
                seconds_per_epoch=float(np.mean([h['dur'] for h in history])))
-    reference = pub.published(name)
+    reference = pub.published(published_as)
     if reference:
         row['published'] = reference
         row['valid_difference'] = row['valid_loss'] - reference['valid_loss']
@@ -69,23 +67,9 @@ def layer_table(net):
 
 def plot_curve(row, net, fname):
     """Learning curve with the published final valid loss marked."""
-    fig = Figure(figsize=(8, 5))
-    ax = fig.add_subplot(1, 1, 1)
-    ax.plot([h['train_loss'] for h in net.train_history_], label='train', linewidth=2)
-    ax.plot([h['valid_loss'] for h in net.train_history_], label='valid', linewidth=2)
-    if 'published' in row:
-        ax.axhline(row['published']['valid_loss'], color='r', linestyle=':',
-                   label='published valid {:.6f}'.format(row['published']['valid_loss']))
-    ax.set_yscale('log')
-    ax.set_xlabel('epoch')
-    ax.set_ylabel('loss')
-    ax.grid()
-    ax.legend()
-    title = row['name']
-    if row['data'] == 'synthetic':
-        title += ' (SYNTHETIC DATA)'
-    ax.set_title(title)
-    return save_figure(fig, fname)
+    title = row['name'] + (' (SYNTHETIC DATA)' if row['data'] == 'synthetic' else '')
+    reference = row['published']['valid_loss'] if 'published' in row else None
+    return plot_net_learning_curve(net, fname, title, reference)
 
 
 def collect(pickles):
@@ -99,7 +83,9 @@ def collect(pickles):
                 name = '{} / {}'.format(stem, cols[0].rsplit('_', 1)[0])
                 entries.append((summarize(name, net), net))
         else:
-            entries.append((summarize(net_name(model, fname), model), model))
+            name = record.get_record(model).get('net') or os.path.splitext(
+                os.path.basename(fname))[0]
+            entries.append((summarize(name, model, name), model))
     return entries
 
 
@@ -112,7 +98,7 @@ def fmt(value):
 
 
 def results_table(rows):
-    header = ['net', 'data', 'epochs', 'train loss', 'valid loss', 'best train',
+    header = ['net', 'data', 'training images', 'epochs', 'train loss', 'valid loss', 'best train',
               'best valid (epoch)', 'valid RMSE px', 's/epoch',
               'published train / valid', 'valid - published']
     body = []
@@ -120,7 +106,7 @@ def results_table(rows):
         ref = r.get('published')
         body.append([
             r['name'], r['data'].upper() if r['data'] == 'synthetic' else r['data'],
-            str(r['epochs']), fmt(r['train_loss']), fmt(r['valid_loss']),
+            fmt(r['rows']), str(r['epochs']), fmt(r['train_loss']), fmt(r['valid_loss']),
             fmt(r['best_train_loss']),
             '{} ({})'.format(fmt(r['best_valid_loss']), r['best_epoch']),
             '{:.2f}'.format(r['rmse']), '{:.2f}'.format(r['seconds_per_epoch']),
@@ -211,10 +197,18 @@ def render_html(blocks):
 def write_report(pickles, out='report.md'):
     """Write the report for ``pickles`` to ``out`` (.md or .html)."""
     if not pickles:
-        raise ValueError('no pickles given')
+        raise UsageError('no trained nets given')
     blocks = build(pickles, out)
     text = render_html(blocks) if out.endswith('.html') else render_markdown(blocks)
     with atomic_write(out, 'w') as f:
         f.write(text)
-    print('Wrote {}'.format(out))
     return out
+
+
+def reproduce(names, max_epochs=None, out='report.md', seed=42):
+    """Train the nets ``names`` one after another, each saved as it finishes,
+    then write the report; return its file name."""
+    from .training import fit
+    for name in names:
+        fit(name, max_epochs=max_epochs, seed=seed)
+    return write_report(['{}.pickle'.format(name) for name in names], out)

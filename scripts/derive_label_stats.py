@@ -2,7 +2,7 @@
 
     python scripts/derive_label_stats.py [../shared/data/kaggle-labels]
 
-Writes facial_keypoints/kaggle_label_stats.json: figures only (mean shape,
+Writes facial_keypoints/kaggle/label_stats.json: figures only (mean shape,
 covariance, missing-label patterns), never the label files themselves.
 """
 import json
@@ -10,7 +10,7 @@ import os
 import sys
 
 from facial_keypoints.atomic import atomic_write
-from facial_keypoints.synthetic import STATS_FILE, derive_label_stats
+from facial_keypoints.kaggle.synthetic import STATS_FILE, derive_label_stats
 
 
 def main(labels_dir):

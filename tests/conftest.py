@@ -3,6 +3,7 @@ import os
 import pytest
 
 import facial_keypoints  # noqa: F401  (applies the compatibility patches)
+from facial_keypoints.kaggle import datadir
 
 KAGGLE_LABELS = os.path.join(os.path.dirname(__file__), '..', '..', 'shared',
                              'data', 'kaggle-labels')
@@ -33,7 +34,7 @@ def kaggle_labels():
 @pytest.fixture(scope='session')
 def train_dir(tmp_path_factory):
     """A small synthetic data set: 600 training faces, 30 test faces."""
-    from facial_keypoints import synthetic
+    from facial_keypoints.kaggle import synthetic
     return synthetic.write_dataset(str(tmp_path_factory.mktemp('train')),
                                    n_train=600, n_test=30, seed=5)
 
@@ -41,8 +42,8 @@ def train_dir(tmp_path_factory):
 @pytest.fixture
 def in_data(train_dir, tmp_path, monkeypatch):
     """Run in a scratch directory on the small synthetic data set."""
-    from facial_keypoints import data
+    from facial_keypoints.kaggle import datadir
     monkeypatch.chdir(tmp_path)
-    data.set_data_dir(train_dir)
+    datadir.set_data_dir(train_dir)
     yield train_dir
-    data.set_data_dir(None)
+    datadir.set_data_dir(None)

@@ -6,13 +6,14 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 import theano
 import theano.tensor as T
 from lasagne import layers
 from nolearn.lasagne import NeuralNet, TrainSplit
 from sklearn.base import clone
 
-from facial_keypoints import compat
+from facial_keypoints.upstream import compat
 
 
 def run_python(code, **env):
@@ -313,3 +314,39 @@ def test_notebook_html_repr_of_a_net():
     assert 'hidden_num_units' in bundle['text/html']
     assert 'get_params' not in vars(net)
     assert isinstance(net.get_params(), dict)
+
+
+def test_clone_of_a_net_given_a_layer_instance():
+    from lasagne.layers import DenseLayer, InputLayer
+    from nolearn.lasagne import NeuralNet
+    from sklearn.base import clone
+    output = DenseLayer(InputLayer((None, 4)), num_units=2, nonlinearity=None)
+    net = NeuralNet(layers=output, update_learning_rate=0.01, update_momentum=0.9,
+                    regression=True, max_epochs=3, verbose=0)
+    copy = clone(net)
+    assert isinstance(copy.layers[0], DenseLayer) and copy.layers[0] is not output
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 4).astype(np.float32)
+    copy.fit(X, (X[:, :2] * 2).astype(np.float32))
+    assert len(copy.train_history_) == 3
+
+
+def test_old_sklearn_modules_have_the_names_old_code_imports():
+    import nolearn.grid_search  # noqa: F401  (imports sklearn.grid_search)
+    from sklearn.cross_validation import ShuffleSplit, cross_val_score, train_test_split
+    from sklearn.grid_search import GridSearchCV
+    from sklearn.linear_model import Ridge
+    splits = ShuffleSplit(10, n_iter=3, test_size=0.2, random_state=0)
+    assert len(splits) == 3 and all(len(test) == 2 for _, test in splits)
+    a, b = train_test_split(np.arange(10), test_size=0.3, random_state=0)
+    assert len(a) == 7 and len(b) == 3
+    X = np.random.RandomState(1).rand(20, 2)
+    assert len(cross_val_score(Ridge(), X, X[:, 0], cv=2)) == 2
+    search = GridSearchCV(Ridge(), {'alpha': [0.1, 1.0]}, cv=2).fit(X, X[:, 0])
+    params, mean, scores = search.grid_scores_[1]
+    assert params == {'alpha': 1.0} and len(scores) == 2 and mean == pytest.approx(
+        scores.mean())
+    with pytest.raises(ImportError, match='use sklearn.model_selection.LeaveOneOut'):
+        from sklearn.cross_validation import LeaveOneOut  # noqa: F401
+    with pytest.raises(ImportError, match='sklearn.grid_search.RandomizedSearchCV'):
+        from sklearn.grid_search import RandomizedSearchCV  # noqa: F401

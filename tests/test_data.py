@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facial_keypoints import data, synthetic
 from facial_keypoints.atomic import atomic_write
-from facial_keypoints.data import DataError, KEYPOINT_COLUMNS
+from facial_keypoints.errors import DataError
+from facial_keypoints.kaggle import datadir, reading, synthetic
+from facial_keypoints.kaggle.format import KEYPOINT_COLUMNS
+from facial_keypoints.tutorial import data as tdata
 
 NOSE = ('nose_tip_x', 'nose_tip_y')
 
@@ -22,15 +24,15 @@ def full_dir(tmp_path_factory):
 @pytest.fixture
 def use_dir():
     def use(directory):
-        data.set_data_dir(directory)
+        datadir.set_data_dir(directory)
         return directory
     yield use
-    data.set_data_dir(None)
+    datadir.set_data_dir(None)
 
 
 def test_full_size_load_shapes(full_dir, use_dir, capsys):
     use_dir(full_dir)
-    X, y = data.load()
+    X, y = tdata.load()
     assert X.dtype == np.float32 and y.dtype == np.float32
     assert 2000 <= X.shape[0] <= 2300 and X.shape[1] == 9216
     assert X.min() >= 0 and X.max() <= 1 and np.abs(y).max() <= 1
@@ -38,9 +40,9 @@ def test_full_size_load_shapes(full_dir, use_dir, capsys):
     assert 'left_eye_center_x            7039' in printed
     assert 'Image                        7049' in printed
 
-    X2, y2 = data.load2d(cols=NOSE)
+    X2, y2 = tdata.load2d(cols=NOSE)
     assert X2.shape == (7049, 1, 96, 96) and y2.shape == (7049, 2)
-    Xt, yt = data.load(test=True)
+    Xt, yt = tdata.load(test=True)
     assert Xt.shape == (1783, 9216) and yt is None
 
 
@@ -55,11 +57,11 @@ def test_full_size_label_counts_match_the_real_ones(full_dir):
 def test_cached_arrays_equal_the_tutorials(full_dir, use_dir):
     use_dir(full_dir)
     for test in (False, True):
-        fname = data.FTEST if test else data.FTRAIN
-        data.load(test=test)  # builds the cache
-        assert os.path.exists(fname + data.CACHE_SUFFIX)
-        X, y = data.load(test=test)  # from the cache
-        X_ref, y_ref = data.load_tutorial_way(fname, test=test)
+        fname = tdata.FTEST if test else tdata.FTRAIN
+        tdata.load(test=test)  # builds the cache
+        assert os.path.exists(fname + reading.CACHE_SUFFIX)
+        X, y = tdata.load(test=test)  # from the cache
+        X_ref, y_ref = tdata.load_tutorial_way(fname, test=test)
         assert np.array_equal(X, X_ref)
         assert (y is None and y_ref is None) or np.array_equal(y, y_ref)
 
@@ -82,20 +84,20 @@ def copy_training(small_dir, tmp_path, edit=None, text=None):
 
 def test_cache_is_rebuilt_when_the_csv_changes(small_dir, tmp_path):
     path = copy_training(small_dir, tmp_path)
-    _, values, _ = data.read_csv_cached(path)
+    _, values, _ = reading.read_csv_cached(path)
     lines = open(path).read().splitlines()
     lines[1] = '12.5' + lines[1][lines[1].index(','):]
     with open(path, 'w') as f:
         f.write('\n'.join(lines) + '\n')
     os.utime(path, ns=(1, 1))
-    _, changed, _ = data.read_csv_cached(path)
+    _, changed, _ = reading.read_csv_cached(path)
     assert changed[0, 0] == 12.5 and values[0, 0] != 12.5
 
 
 def test_crlf_line_ends_just_work(small_dir, tmp_path):
     path = copy_training(small_dir, tmp_path, lambda c: c.replace('\n', '\r\n'))
-    reference = data.read_csv_file(os.path.join(small_dir, 'training.csv'))
-    columns, values, images = data.read_csv_file(path)
+    reference = reading.read_csv_file(os.path.join(small_dir, 'training.csv'))
+    columns, values, images = reading.read_csv_file(path)
     assert np.array_equal(images, reference[2])
     np.testing.assert_array_equal(values, reference[1])
 
@@ -154,21 +156,21 @@ def test_bad_files_get_clear_errors(small_dir, tmp_path, case, edit, text,
                                     message, row, column):
     path = copy_training(small_dir, tmp_path, edit, text)
     with pytest.raises(DataError) as error:
-        data.read_csv_cached(path)
+        reading.read_csv_cached(path)
     assert message in str(error.value)
     assert str(error.value).startswith('training.csv')
     if row is not None:
         assert error.value.row == row
         assert 'row {} (line {})'.format(row, row + 1) in str(error.value)
     assert error.value.column == column
-    assert not os.path.exists(path + data.CACHE_SUFFIX)
+    assert not os.path.exists(path + reading.CACHE_SUFFIX)
     assert [p.name for p in tmp_path.iterdir()] == ['training.csv']
 
 
 def test_missing_file_says_how_to_get_data(tmp_path, use_dir):
     use_dir(str(tmp_path))
     with pytest.raises(DataError) as error:
-        data.load()
+        tdata.load()
     assert 'training.csv' in str(error.value)
     assert 'download' in str(error.value) and 'synth' in str(error.value)
 
@@ -177,7 +179,7 @@ def test_keypoints_outside_the_image_warn(small_dir, tmp_path):
     path = copy_training(small_dir, tmp_path, lambda c: c.replace(
         '\n', '\n-3.5' + 'X', 1).replace('X' + c.split('\n')[1].split(',')[0], '', 1))
     with pytest.warns(UserWarning, match='1 keypoint values in 1 rows lie outside'):
-        data.read_csv_file(path)
+        reading.read_csv_file(path)
 
 
 def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
@@ -193,18 +195,18 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
 
 def test_data_dir_precedence(tmp_path, monkeypatch, use_dir):
     monkeypatch.setenv('FKP_DATA_DIR', str(tmp_path / 'env'))
-    assert data.data_dir() == str(tmp_path / 'env')
+    assert datadir.data_dir() == str(tmp_path / 'env')
     use_dir(str(tmp_path / 'option'))
-    assert data.FTRAIN == str(tmp_path / 'option' / 'training.csv')
+    assert tdata.FTRAIN == str(tmp_path / 'option' / 'training.csv')
     use_dir(None)
     monkeypatch.delenv('FKP_DATA_DIR')
     monkeypatch.setenv('HOME', str(tmp_path))
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'cache'))
-    assert data.data_dir() == data.default_synthetic_dir()
+    assert datadir.data_dir() == datadir.default_synthetic_dir()
     kaggle = tmp_path / 'data' / 'kaggle-facial-keypoint-detection'
     kaggle.mkdir(parents=True)
     (kaggle / 'training.csv').write_text('')
-    assert data.data_dir() == os.path.expanduser(data.KAGGLE_DATA_DIR)
+    assert datadir.data_dir() == os.path.expanduser(datadir.KAGGLE_DATA_DIR)
 
 
 # -- the synthetic faces --------------------------------------------------------
@@ -215,14 +217,14 @@ def test_synthetic_files_have_the_kaggle_format(small_dir):
     assert header == list(KEYPOINT_COLUMNS) + ['Image']
     with open(os.path.join(small_dir, 'IdLookupTable.csv'), 'rb') as f:
         assert f.readline() == b'RowId,ImageId,FeatureName,Location\r\n'
-    lookup = data.read_lookup_table(os.path.join(small_dir, 'IdLookupTable.csv'))
+    lookup = reading.read_lookup_table(os.path.join(small_dir, 'IdLookupTable.csv'))
     sample = pd.read_csv(os.path.join(small_dir, 'SampleSubmission.csv'))
     assert list(sample.columns) == ['RowId', 'Location']
     assert len(sample) == len(lookup) and lookup['RowId'].tolist() == list(
         range(1, len(lookup) + 1))
     assert set(lookup['ImageId']) == set(range(1, 11))
-    assert json.load(open(os.path.join(small_dir, data.SYNTHETIC_MARKER)))['seed'] == 3
-    assert data.is_synthetic(small_dir)
+    assert json.load(open(os.path.join(small_dir, synthetic.MARKER)))['seed'] == 3
+    assert datadir.is_synthetic(small_dir)
 
 
 def test_synthetic_data_is_deterministic_for_a_seed(tmp_path, small_dir):
@@ -263,9 +265,9 @@ def test_allocation_gives_exact_real_counts():
 
 
 def test_sample_grid_png(small_dir, use_dir, tmp_path):
-    from facial_keypoints import kfkd
+    from facial_keypoints import figures
     use_dir(small_dir)
-    out = kfkd.plot_samples(str(tmp_path / 'samples.png'))
+    out = figures.plot_samples(str(tmp_path / 'samples.png'))
     import matplotlib.image
     image = matplotlib.image.imread(out)
     assert image.shape[:2] == (480, 480)

@@ -6,7 +6,7 @@ import theano.tensor as T
 from lasagne import layers
 from theano.tensor.signal.pool import MaxPoolGrad, Pool, pool_2d
 
-from facial_keypoints import fast_cpu
+from facial_keypoints.upstream import fast_cpu
 
 
 def pool_and_grad(excluding, **kwargs):
@@ -53,10 +53,12 @@ def test_non_contiguous_input():
 
 HISTORY = '''
 import facial_keypoints, contextlib, io, json, numpy as np
-from facial_keypoints import data, nets
-data.set_data_dir({data_dir!r})
+from facial_keypoints import nets
+from facial_keypoints.kaggle import datadir
+from facial_keypoints.tutorial import data as tdata
+datadir.set_data_dir({data_dir!r})
 with contextlib.redirect_stdout(io.StringIO()):
-    X, y = data.load2d()
+    X, y = tdata.load2d()
 np.random.seed(42)
 net = nets.get_net('net2')
 net.max_epochs, net.verbose = 2, 0

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 from lasagne.layers import count_params, get_output_shape
 
-from facial_keypoints import kfkd, nets, persist
-from facial_keypoints.callbacks import AdjustVariable, EarlyStopping, float32
-from facial_keypoints.iterators import FlipBatchIterator
+from facial_keypoints import cli, kfkd, nets, persist, record, training
+from facial_keypoints.kaggle import datadir
+from facial_keypoints.tutorial.callbacks import AdjustVariable, EarlyStopping, float32
+from facial_keypoints.tutorial.iterators import FlipBatchIterator
+from facial_keypoints.tutorial.nets import MAKERS
 
 CONV_SHAPES = [(32, 94, 94), (32, 47, 47), (64, 46, 46), (64, 23, 23),
                (128, 22, 22), (128, 11, 11)]
@@ -17,7 +19,7 @@ PARAMS = {'net1': 924730, 'net2': 8051502, 'net3': 8051502, 'net4': 8051502,
           'net8': 16561502, 'net': 16561502}
 
 
-@pytest.mark.parametrize('name', nets.TUTORIAL_NETS)
+@pytest.mark.parametrize('name', list(MAKERS))
 def test_each_net_builds_with_the_tutorials_shapes(name):
     net = nets.get_net(name)
     net.initialize_layers()
@@ -140,7 +142,10 @@ def test_fit_net1_valid_loss_falls(in_data, capsys):
     net = persist.load_net('net1.pickle')
     valid = [h['valid_loss'] for h in net.train_history_]
     assert len(valid) == 20 and valid[-1] < 0.3 * valid[0]
-    assert net.data_source_ == 'synthetic' and net.net_name_ == 'net1'
+    run = record.get_record(net)
+    assert run['data_source'] == 'synthetic' and run['net'] == 'net1'
+    assert run['epochs'] == 20 and run['seed'] == 42 and run['train_rows'] == len(
+        kfkd.load()[0])
 
 
 def test_pickle_round_trip_predicts_identically(in_data):
@@ -156,7 +161,8 @@ def test_npz_export_loads_with_load_params_from(in_data):
     X, y = kfkd.load()
     net = small_net1(2)
     net.fit(X, y)
-    persist.save_params_npz(net, 'n.npz')
+    record.set_record(net, {'net': 'net1'})
+    persist.export_npz(net, 'n.npz')
     other = small_net1()
     other.load_params_from(persist.load_params_npz('n.npz'))
     np.testing.assert_array_equal(net.predict(X), other.predict(X))
@@ -171,7 +177,7 @@ def test_resume_continues_from_the_next_epoch(in_data, capsys):
 
 
 def test_cli_fit_net6_two_epochs_writes_a_loadable_pickle(in_data, capsys):
-    assert kfkd.main(['fit', 'net6', '--max-epochs', '2', '--data-dir', in_data]) == 0
+    assert cli.main(['fit', 'net6', '--max-epochs', '2', '--data-dir', in_data]) == 0
     out = capsys.readouterr().out
     assert 'Neural Network with 8051502 learnable parameters' in out
     with open('net6.pickle', 'rb') as f:
@@ -181,16 +187,17 @@ def test_cli_fit_net6_two_epochs_writes_a_loadable_pickle(in_data, capsys):
 
 
 def test_cli_usage_and_help(capsys):
-    assert kfkd.main([]) == 2
+    assert cli.main([]) == 2
     assert 'fit_specialists' in capsys.readouterr().out
     with pytest.raises(SystemExit):
-        kfkd.main(['fit', '--help'])
+        cli.main(['fit', '--help'])
     assert '--max-epochs' in capsys.readouterr().out
 
 
 def test_cli_reports_bad_data_cleanly(tmp_path, capsys):
-    assert kfkd.main(['fit', 'net1', '--data-dir', str(tmp_path)]) == 1
-    assert 'training.csv: file not found' in capsys.readouterr().err
+    assert cli.main(['fit', 'net1', '--data-dir', str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('error: training.csv: file not found') and len(err.splitlines()) == 1
     assert not os.path.exists('net1.pickle')
 
 
@@ -215,16 +222,18 @@ def test_ctrl_c_stops_training_and_saves_the_net(in_data, capsys, monkeypatch):
         net.on_epoch_finished.insert(0, InterruptAt(2))
         return net
 
-    monkeypatch.setattr(kfkd, 'get_net', net_with_interrupt)
+    monkeypatch.setattr(training, 'get_net', net_with_interrupt)
     before = signal.getsignal(signal.SIGINT)
-    kfkd.fit('net1', max_epochs=10)
+    with pytest.raises(KeyboardInterrupt):
+        kfkd.fit('net1', max_epochs=10)
     assert 'Training interrupted after epoch 2' in capsys.readouterr().out
     assert len(persist.load_net('net1.pickle').train_history_) == 2
     assert signal.getsignal(signal.SIGINT) is before
 
 
 def test_demo_names_the_synthetic_data_it_generates(tmp_path, monkeypatch, capsys):
-    from facial_keypoints import data, synthetic
+    from facial_keypoints import demo
+    from facial_keypoints.kaggle import synthetic
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'cache'))
     monkeypatch.setenv('HOME', str(tmp_path))
     monkeypatch.delenv('FKP_DATA_DIR', raising=False)
@@ -237,10 +246,10 @@ def test_demo_names_the_synthetic_data_it_generates(tmp_path, monkeypatch, capsy
         calls.append(args)
         raise SystemExit
 
-    monkeypatch.setattr(kfkd, 'fit', stop_at_first_fit)
+    monkeypatch.setattr(demo.training, 'fit', stop_at_first_fit)
     with pytest.raises(SystemExit):
-        kfkd.demo()
+        demo.demo()
     out = capsys.readouterr()
     assert 'generating the embedded synthetic data set' in out.err
-    assert '(synthetic)' in out.out and calls == [('net1',)]
-    assert data.is_synthetic(data.default_synthetic_dir())
+    assert '(synthetic)' in out.err and calls == [('net1',)]
+    assert datadir.is_synthetic(datadir.default_synthetic_dir())

@@ -4,13 +4,13 @@ import os
 import matplotlib.image
 import pytest
 
-from facial_keypoints import kfkd, published, report
+from facial_keypoints import cli, kfkd, persist, published, report
 
 
 def test_report_of_two_short_runs(in_data):
     kfkd.fit('net1', max_epochs=3)
     kfkd.fit('net2', max_epochs=1)
-    out = kfkd.report(['net1.pickle', 'net2.pickle'], 'report.md')
+    out = report.write_report(['net1.pickle', 'net2.pickle'], 'report.md')
     text = open(out).read()
     assert '| net1 | SYNTHETIC |' in text and '| net2 | SYNTHETIC |' in text
     assert text.count('SYNTHETIC DATA') >= 3  # title, warning, each net
@@ -20,7 +20,7 @@ def test_report_of_two_short_runs(in_data):
     assert 'Theano | 1.0.5' in text
 
     rows = [r for r, _ in report.collect(['net1.pickle'])]
-    net = kfkd.persist.load_net('net1.pickle')
+    net = persist.load_net('net1.pickle')
     valid = net.train_history_[-1]['valid_loss']
     assert rows[0]['rmse'] == pytest.approx(valid ** 0.5 * 48)
     assert rows[0]['valid_difference'] == pytest.approx(valid - 0.003255)
@@ -30,7 +30,7 @@ def test_report_of_two_short_runs(in_data):
 
 def test_html_report_marks_synthetic_runs(in_data):
     kfkd.fit('net1', max_epochs=2)
-    out = kfkd.report(['net1.pickle'], 'report.html')
+    out = report.write_report(['net1.pickle'], 'report.html')
     text = open(out).read()
     assert text.startswith('<!DOCTYPE html>')
     assert '<p class="warning">SYNTHETIC DATA' in text
@@ -38,10 +38,11 @@ def test_html_report_marks_synthetic_runs(in_data):
 
 
 def test_reproduce_ends_with_a_report(in_data, capsys):
-    assert kfkd.main(['reproduce', 'net1', '--max-epochs', '3', '--data-dir',
+    assert cli.main(['reproduce', 'net1', '--max-epochs', '3', '--data-dir',
                       in_data]) == 0
     assert os.path.exists('net1.pickle')
-    assert '| net1 | SYNTHETIC | 3 |' in open('report.md').read()
+    rows = len(kfkd.load()[0])
+    assert '| net1 | SYNTHETIC | {} | 3 |'.format(rows) in open('report.md').read()
 
 
 def test_published_numbers_have_sources():

@@ -4,15 +4,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facial_keypoints import data, kfkd, nets, persist, plotting, submission
-from facial_keypoints.specialists import (SPECIALIST_SETTINGS, fit_specialists,
-                                          make_specialist)
+from facial_keypoints import kfkd, nets, persist, record
+from facial_keypoints.kaggle import datadir, reading, submission
+from facial_keypoints.kaggle import format as kformat
+from facial_keypoints.kfkd import fit_specialists
+from facial_keypoints.tutorial import plots
+from facial_keypoints.tutorial.specialists import SPECIALIST_SETTINGS, make_specialist
 
 
 def test_settings_are_the_tutorials_six_groups():
     assert [len(s['columns']) for s in SPECIALIST_SETTINGS] == [4, 2, 6, 2, 8, 8]
     columns = sum((s['columns'] for s in SPECIALIST_SETTINGS), ())
-    assert sorted(columns) == sorted(data.KEYPOINT_COLUMNS)
+    assert sorted(columns) == sorted(kformat.KEYPOINT_COLUMNS)
 
 
 @pytest.fixture(scope='module')
@@ -20,12 +23,12 @@ def pretrained(train_dir, tmp_path_factory):
     import os
     cwd = os.getcwd()
     os.chdir(str(tmp_path_factory.mktemp('pre')))
-    data.set_data_dir(train_dir)
+    datadir.set_data_dir(train_dir)
     try:
         kfkd.fit('net6', max_epochs=1)
         return os.path.abspath('net6.pickle')
     finally:
-        data.set_data_dir(None)
+        datadir.set_data_dir(None)
         os.chdir(cwd)
 
 
@@ -60,11 +63,15 @@ def test_fit_specialists_predict_and_plot(in_data, pretrained, capsys):
     assert list(specialists) == [s['columns'] for s in SPECIALIST_SETTINGS]
     assert specialists[SPECIALIST_SETTINGS[0]['columns']] \
         .batch_iterator_train.flip_indices == ((0, 2), (1, 3))
-    assert 'Wrote net-specialists.pickle' in capsys.readouterr().out
+    assert 'Training model for columns' in capsys.readouterr().out
+    assert all(record.get_record(m)['data_source'] == 'synthetic'
+               and record.get_record(m)['net'] == 'net6'
+               and record.get_record(m)['pretrained'] == pretrained
+               for m in specialists.values())
 
     out = kfkd.predict('net-specialists.pickle', out='submission.csv')
     written = pd.read_csv(out)
-    lookup = data.read_lookup_table()
+    lookup = reading.read_lookup_table(datadir.data_files()['FLOOKUP'])
     assert written['RowId'].tolist() == lookup['RowId'].tolist()
     assert written['Location'].between(0, 96).all()
 
@@ -74,10 +81,10 @@ def test_fit_specialists_predict_and_plot(in_data, pretrained, capsys):
 
 
 def test_submission_for_the_real_lookup_table(kaggle_labels, train_dir):
-    lookup = data.read_lookup_table(kaggle_labels + '/IdLookupTable.csv')
+    lookup = reading.read_lookup_table(kaggle_labels + '/IdLookupTable.csv')
     rng = np.random.RandomState(0)
     predictions = pd.DataFrame(rng.uniform(0, 96, (1783, 30)),
-                               columns=data.KEYPOINT_COLUMNS,
+                               columns=kformat.KEYPOINT_COLUMNS,
                                index=pd.RangeIndex(1, 1784, name='ImageId'))
     frame = submission.submission_frame(predictions, lookup)
     assert len(frame) == 27124
@@ -91,19 +98,19 @@ def test_submission_for_the_real_lookup_table(kaggle_labels, train_dir):
 def test_single_net_pickle_predicts_all_columns(in_data):
     kfkd.fit('net1', max_epochs=2)
     out = kfkd.predict('net1.pickle', out='single.csv')
-    assert len(pd.read_csv(out)) == len(data.read_lookup_table())
+    assert len(pd.read_csv(out)) == len(reading.read_lookup_table(datadir.data_files()['FLOOKUP']))
 
 
 def test_rebin_and_rmse():
-    assert plotting.rebin(np.arange(200.), (100,)).tolist() == list(range(0, 200, 2))
-    assert len(plotting.rebin(np.arange(7.), (100,))) == 100
-    assert plotting.rmse([0.0025])[0] == pytest.approx(2.4)
+    assert plots.rebin(np.arange(200.), (100,)).tolist() == list(range(0, 200, 2))
+    assert len(plots.rebin(np.arange(7.), (100,))) == 100
+    assert kformat.rmse_pixels([0.0025])[0] == pytest.approx(2.4)
 
 
 def test_specialists_follow_the_pretrained_nets_definition(in_data):
     kfkd.fit('net1', max_epochs=2)
     specialists = fit_specialists('net1.pickle', epochs=1, out='net1-specialists.pickle')
-    assert all(nets.input_shape(m) == (None, 9216) for m in specialists.values())
+    assert all(nets.input_is_2d(m) is False for m in specialists.values())
     assert [m.layers_['hidden'].num_units for m in specialists.values()] == [100] * 6
     assert len(pd.read_csv(kfkd.predict('net1-specialists.pickle', out='s.csv'))) == len(
-        data.read_lookup_table())
+        reading.read_lookup_table(datadir.data_files()['FLOOKUP']))

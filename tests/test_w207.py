@@ -2,7 +2,7 @@
 import pytest
 from lasagne.layers import count_params, get_output_shape
 
-from facial_keypoints import nets, w207
+from facial_keypoints import nets, registry
 
 SPEC = {
     'Net6LP': ([('conv1', (32, 94, 94)), ('pool1', (32, 23, 23)), ('conv2', (64, 22, 22)),
@@ -57,5 +57,5 @@ def test_variants_are_net6_style():
 
 def test_variants_importable_like_net6():
     from facial_keypoints.w207 import CNet_NPLFXL, Net6LP  # noqa: F401
-    assert w207.PREPROCESS['CNet_NPLFXL'] == 'equalize_hist'
+    assert registry.definition('CNet_NPLFXL').preprocess == 'equalize_hist'
     assert nets.input_is_2d(Net6LP)

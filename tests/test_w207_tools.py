@@ -1,11 +1,16 @@
-"""W207 preprocessing, augmentation, data cleaning and sweeps."""
+"""W207 preprocessing, DCT copies, data cleaning and sweeps."""
 import os
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from facial_keypoints import augment, cleaning, data, kfkd, synthetic
-from facial_keypoints.preprocessing import PREPROCESSORS, preprocess
+from facial_keypoints import cli, errors, inputs, kfkd, record, registry
+from facial_keypoints.kaggle import synthetic
+from facial_keypoints.tutorial import data as tdata
+from facial_keypoints.w207 import cleaning, dct
+from facial_keypoints.w207.preprocessing import PREPROCESSORS, preprocess
+from facial_keypoints.w207.sweeps import sweep
 
 
 def test_preprocessing_on_known_arrays():
@@ -25,65 +30,32 @@ def test_preprocessing_on_known_arrays():
 
 
 def test_load_applies_preprocessing_and_exclusions(in_data, tmp_path):
-    X, y = data.load(cols=('nose_tip_x', 'nose_tip_y'))
-    Xp, yp = data.load(cols=('nose_tip_x', 'nose_tip_y'), preprocess='equalize_hist')
+    X, y = tdata.load(cols=('nose_tip_x', 'nose_tip_y'))
+    equalised = registry.get_net('CNet_NPLFXL')
+    record.set_record(equalised, {'net': 'CNet_NPLFXL', 'preprocess': 'equalize_hist'})
+    Xp, yp = inputs.load_for(equalised, cols=('nose_tip_x', 'nose_tip_y'))
+    X = X.reshape(Xp.shape)
     np.testing.assert_array_equal(y, yp)
     np.testing.assert_allclose(Xp, preprocess(X, 'equalize_hist'), atol=1e-6)
     exclude = tmp_path / 'exclude.txt'
     exclude.write_text('# rows\n1\n2  # a reason\n')
-    Xe, _ = data.load(cols=('nose_tip_x', 'nose_tip_y'), exclude=str(exclude))
+    Xe, _ = tdata.load(cols=('nose_tip_x', 'nose_tip_y'), exclude=str(exclude))
     assert len(Xe) == len(X) - 2
     exclude.write_text('one\n')
-    with pytest.raises(data.DataError, match='row 1'):
-        data.load(exclude=str(exclude))
+    with pytest.raises(errors.DataError, match='line 1: not a row number'):
+        tdata.load(exclude=str(exclude))
 
 
 def test_dct_low_and_high_pass_sum_to_the_image():
     X = np.random.RandomState(0).rand(3, 1, 96, 96).astype(np.float32)
     for window in (1, 12, 48):
-        low, high = augment.dct_low_pass(X, window), augment.dct_high_pass(X, window)
+        low, high = dct.dct_low_pass(X, window), dct.dct_high_pass(X, window)
         np.testing.assert_allclose(low + high, X, atol=1e-5)
     flat = np.full((1, 1, 96, 96), 0.25, np.float32)
-    np.testing.assert_allclose(augment.dct_low_pass(flat, 1), flat, atol=1e-6)
-    np.testing.assert_allclose(augment.dct_high_pass(flat, 1), 0, atol=1e-6)
-    Xa, ya = augment.append_dct_copies(X, np.ones((3, 30)), 8)
+    np.testing.assert_allclose(dct.dct_low_pass(flat, 1), flat, atol=1e-6)
+    np.testing.assert_allclose(dct.dct_high_pass(flat, 1), 0, atol=1e-6)
+    Xa, ya = dct.append_dct_copies(X, np.ones((3, 30)), 8)
     assert Xa.shape == (9, 1, 96, 96) and ya.shape == (9, 30)
-
-
-def darkest_near(image, x, y, radius=5):
-    x0, y0 = int(round(x)), int(round(y))
-    window = image[max(y0 - radius, 0):y0 + radius + 1, max(x0 - radius, 0):x0 + radius + 1]
-    dy, dx = np.unravel_index(np.argmin(window), window.shape)
-    return np.hypot(max(x0 - radius, 0) + dx - x, max(y0 - radius, 0) + dy - y)
-
-
-def test_transformed_keypoints_stay_on_their_features():
-    rng = np.random.RandomState(11)
-    shapes = synthetic.sample_keypoints(rng, 16)
-    X = synthetic.render_faces(rng, shapes).reshape(-1, 1, 96, 96) / np.float32(255)
-    y = ((shapes - 48) / 48).astype(np.float32)
-    iterator = augment.AugmentBatchIterator(16, shift=6, stretch=0.1, crop=0.1,
-                                            rotation=10)
-    np.random.seed(0)
-    Xb, yb = iterator.transform(X.astype(np.float32).copy(), y.copy())
-    assert not np.allclose(Xb, X) and not np.allclose(yb, y)
-    distances = []
-    for image, target in zip(Xb[:, 0], yb * 48 + 48):
-        for x, yy in (target[0:2], target[2:4]):  # eye centres
-            if 3 < x < 92 and 3 < yy < 92:
-                distances.append(darkest_near(image, x, yy))
-    assert np.median(distances) < 1.5 and len(distances) > 20
-
-
-def test_brightness_changes_pixels_not_keypoints():
-    X = np.full((4, 1, 96, 96), 0.5, np.float32)
-    y = np.zeros((4, 30), np.float32)
-    it = augment.AugmentBatchIterator(4, brightness=0.2)
-    it.flip_indices = []
-    np.random.seed(1)
-    Xb, yb = it.transform(X.copy(), y.copy())
-    assert len(set(np.round(Xb[:, 0, 0, 0], 4))) == 4
-    np.testing.assert_array_equal(np.abs(yb), 0)
 
 
 def test_cleaning_flags_a_planted_swapped_label():
@@ -99,16 +71,16 @@ def test_cleaning_flags_a_planted_swapped_label():
 
 def test_clean_command_writes_a_list_the_loader_takes(in_data):
     kfkd.fit('net1', max_epochs=2)
-    table = kfkd.clean('net1.pickle', out_dir='review')
+    assert cli.main(['clean', 'net1.pickle', '--out-dir', 'review']) == 0
+    table = pd.read_csv('review/clean-flags.csv')
     assert table['error_px'].notna().sum() > 100
     for name in ('clean-flags.csv', 'clean-sheet.png', 'clean-exclude.txt'):
         assert os.path.getsize(os.path.join('review', name)) > 0
-    data.load(exclude='review/clean-exclude.txt')
+    tdata.load(exclude='review/clean-exclude.txt')
 
 
 def test_sweep_prints_its_table(in_data, capsys):
-    rows = kfkd.sweep('net1', 'hidden_num_units', ['10', '20'], max_epochs=2,
-                      out='sweep.png')
+    rows = sweep('net1', 'hidden_num_units', [10, 20], max_epochs=2, fname='sweep.png')
     out = capsys.readouterr().out
     assert 'hidden_num_units' in out and 'valid loss' in out and 's/epoch' in out
     assert [r[0] for r in rows] == [10, 20] and os.path.getsize('sweep.png') > 0
@@ -117,12 +89,13 @@ def test_sweep_prints_its_table(in_data, capsys):
 
 def test_fit_with_dct_copies_trains_on_three_times_the_rows(in_data):
     net = kfkd.fit('net1', max_epochs=1, dct_window=12)
-    X, _ = data.load()
-    assert net.train_rows_ == 3 * len(X)
-    assert net.preprocess_ is None and len(net.train_history_) == 1
+    X, _ = tdata.load()
+    run = record.get_record(net)
+    assert run['train_rows'] == 3 * len(X) and run['dct_window'] == 12
+    assert run['preprocess'] is None and len(net.train_history_) == 1
 
 
 def test_sweep_is_quiet_but_for_its_table(in_data, capsys):
-    kfkd.sweep('net1', 'hidden_num_units', ['5'], max_epochs=2, out='s.png')
+    sweep('net1', 'hidden_num_units', [5], max_epochs=2, fname='s.png')
     out = capsys.readouterr().out
     assert 'epoch    trn loss' not in out and 'learnable parameters' not in out

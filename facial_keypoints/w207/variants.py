@@ -6,47 +6,48 @@ learning schedule and flipping. Their printed layer shapes and parameter
 counts are the specification (see tests/test_w207.py).
 """
 from lasagne import layers
-from lasagne.nonlinearities import rectify
-from nolearn.lasagne import NeuralNet
 
-from .callbacks import learning_schedule
-from .iterators import FlipBatchIterator
+from ..tutorial.nets import convnet
 
 
 def conv(name, num_filters, size, stride=1):
-    return (layers.Conv2DLayer, dict(name=name, num_filters=num_filters,
-                                     filter_size=(size, size), stride=(stride, stride)))
+    params = {name + '_num_filters': num_filters, name + '_filter_size': (size, size)}
+    if stride != 1:
+        params[name + '_stride'] = (stride, stride)
+    return [(name, layers.Conv2DLayer)], params
 
 
 def pool(name, size, ignore_border=True):
-    return (layers.MaxPool2DLayer, dict(name=name, pool_size=(size, size),
-                                        ignore_border=ignore_border))
+    params = {name + '_pool_size': (size, size)}
+    if not ignore_border:
+        params[name + '_ignore_border'] = False
+    return [(name, layers.MaxPool2DLayer)], params
 
 
 def dropout(name, p):
-    return (layers.DropoutLayer, dict(name=name, p=p))
+    return [(name, layers.DropoutLayer)], {name + '_p': p}
 
 
-def dense(name, num_units, nonlinearity=rectify):
-    return (layers.DenseLayer, dict(name=name, num_units=num_units,
-                                    nonlinearity=nonlinearity))
+def dense(name, num_units):
+    return [(name, layers.DenseLayer)], {name + '_num_units': num_units}
 
 
 def net6_style(trunk, hidden=('hidden4', 'hidden5'), max_epochs=3000):
-    """A net6-style net on ``trunk`` (the layers between input and hidden)."""
+    """A net6-style net on ``trunk``, a list of (layers, params) parts
+    between the input and the hidden layers."""
     head = []
     if 'hidden4' in hidden:
         head += [dense('hidden4', 500), dropout('dropout4', 0.5)]
     if 'hidden5' in hidden:
         head += [dense('hidden5', 500)]
-    return NeuralNet(
-        layers=[(layers.InputLayer, dict(name='input', shape=(None, 1, 96, 96)))]
-        + trunk + head + [dense('output', 30, nonlinearity=None)],
-        regression=True,
-        batch_iterator_train=FlipBatchIterator(batch_size=128),
-        max_epochs=max_epochs,
-        verbose=1,
-        **learning_schedule())
+    net_layers = [('input', layers.InputLayer)]
+    params = dict(input_shape=(None, 1, 96, 96))
+    for part_layers, part_params in trunk + head:
+        net_layers += part_layers
+        params.update(part_params)
+    net_layers.append(('output', layers.DenseLayer))
+    return convnet(net_layers, max_epochs, output_num_units=30,
+                   output_nonlinearity=None, **params)
 
 
 def make_Net6LP():
@@ -139,8 +140,5 @@ MAKERS = {
     'ConvNet_Stack_Increase_Filter_Size': make_ConvNet_Stack_Increase_Filter_Size,
 }
 
-#: The preprocessing each variant was trained with (the loader's option).
+#: The preprocessing each variant was trained with (see :mod:`.preprocessing`).
 PREPROCESS = {'CNet_NPLFXL': 'equalize_hist'}
-
-(Net6LP, Net6NP, Net6NPLF, Net6RP, Net6RPXL, CNet_NPLFXL, Net6RHL, ConvNet_Stack,
- ConvNet_Stack_Increase_Filter_Size) = (make() for make in MAKERS.values())

@@ -1,12 +1,12 @@
-"""Specialist nets: one net per group of keypoints, as in the tutorial."""
-from collections import OrderedDict
+"""Specialist nets: one net per group of keypoints, as in the tutorial.
 
+``fit_specialists``, which trains them all, is in
+:mod:`facial_keypoints.training` (and in :mod:`facial_keypoints.kfkd`).
+"""
 from nolearn.lasagne import NeuralNet
 from sklearn.base import clone
 
-from .data import load, load2d
-from .nets import get_net, input_is_2d
-from .persist import load_net, save_net
+from ..errors import PretrainedMismatch
 
 SPECIALIST_SETTINGS = [
     dict(
@@ -63,10 +63,6 @@ SPECIALIST_SETTINGS = [
     ]
 
 
-class PretrainedMismatch(ValueError):
-    """The pretrained net cannot initialise the specialists."""
-
-
 def check_pretrained(model, pretrained):
     """Raise PretrainedMismatch unless every layer of ``model`` but
     ``output`` has the shapes of ``pretrained``'s layer of the same name."""
@@ -81,8 +77,8 @@ def check_pretrained(model, pretrained):
         if theirs is None or [v.shape for v in theirs] != [v.shape for v in values]:
             raise PretrainedMismatch(
                 'the pretrained net does not match the specialists\' trunk at '
-                'layer {!r}: {} vs {}. Specialists are copies of the pretrained '
-                'net\'s own definition unless another base net is given.'.format(
+                'layer {!r}: {} vs {}; specialists are copies of the pretrained '
+                'net\'s own definition.'.format(
                     name, [v.shape for v in theirs] if theirs else 'missing',
                     [v.shape for v in values]))
 
@@ -97,10 +93,6 @@ def make_specialist(setting, n_rows, base, pretrained=None, epochs=None):
     model.output_num_units = len(setting['columns'])
     model.batch_iterator_train.flip_indices = setting['flip_indices']
     model.max_epochs = int((4e6 if pretrained is not None else 1e7) / n_rows)
-    if 'kwargs' in setting:
-        # an option 'kwargs' in the settings list may be used to
-        # set any other parameter of the net:
-        vars(model).update(setting['kwargs'])
     if epochs:
         model.max_epochs = epochs
 
@@ -111,35 +103,3 @@ def make_specialist(setting, n_rows, base, pretrained=None, epochs=None):
         check_pretrained(model, pretrained)
         model.load_params_from(pretrained)
     return model
-
-
-def fit_specialists(fname_pretrain=None, out='net-specialists.pickle',
-                    epochs=None, base=None, settings=None):
-    """Train one specialist per group of keypoints; pickle them to ``out``
-    as an OrderedDict keyed by the tuple of columns.
-
-    ``epochs`` overrides each specialist's ``max_epochs`` (for quick runs);
-    ``base`` is the net to clone: by default a fresh copy of the pretrained
-    net's definition (recorded by ``fit`` as ``net_name_``), else the
-    tutorial's ``net``.
-    """
-    net_pretrain = load_net(fname_pretrain) if fname_pretrain else None
-    if base is None:
-        base = get_net(getattr(net_pretrain, 'net_name_', 'net'))
-
-    specialists = OrderedDict()
-
-    for setting in settings or SPECIALIST_SETTINGS:
-        cols = setting['columns']
-        X, y = (load2d if input_is_2d(base) else load)(cols=cols)
-        model = make_specialist(setting, y.shape[0], base, net_pretrain, epochs)
-
-        print("Training model for columns {} for {} epochs".format(
-            cols, model.max_epochs))
-        model.fit(X, y)
-        specialists[cols] = model
-
-    # this time we're persisting a dictionary with all models:
-    save_net(specialists, out)
-    print('Wrote {}'.format(out))
-    return specialists

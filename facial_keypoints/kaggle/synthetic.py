@@ -7,7 +7,7 @@ Kaggle format (``training.csv``, ``test.csv``, ``IdLookupTable.csv``,
 
 Labels come from a statistical shape model whose figures were derived from
 the real Kaggle labels by :func:`derive_label_stats` and ship in
-``kaggle_label_stats.json``: the mean shape and covariance of the 2140
+``label_stats.json``: the mean shape and covariance of the 2140
 complete rows, and how often each pattern of missing keypoints occurs (e.g.
 the 4755 rows that label only eye centres, nose tip and bottom lip). At the
 default sizes the per-column label counts equal the real ones.
@@ -19,14 +19,16 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import gaussian_filter
 
-from .atomic import atomic_write
-from .data import (IMAGE_SIZE, KEYPOINT_COLUMNS, LOOKUP_FILE, SYNTHETIC_MARKER,
-                   TEST_FILE, TRAIN_FILE)
+from ..atomic import atomic_directory, atomic_write
+from ..errors import UsageError
+from .format import (HALF, IMAGE_SIZE, KEYPOINT_COLUMNS, KEYPOINT_NAMES, LOOKUP_FILE,
+                     SAMPLE_SUBMISSION_FILE, TEST_FILE, TRAIN_FILE)
 
-STATS_FILE = os.path.join(os.path.dirname(__file__), 'kaggle_label_stats.json')
+STATS_FILE = os.path.join(os.path.dirname(__file__), 'label_stats.json')
 N_TRAIN, N_TEST = 7049, 1783
 GENERATOR_VERSION = 1
-KEYPOINT_NAMES = tuple(c[:-2] for c in KEYPOINT_COLUMNS[::2])
+#: Written into the directories the generator fills.
+MARKER = 'SYNTHETIC.json'
 
 
 # -- the shape model ------------------------------------------------------------
@@ -202,7 +204,7 @@ def render_face(rng, shape):
     paint(slit, skin * rng.uniform(0.05, 0.3))
 
     light = rng.uniform(-0.3, 0.3, size=2)
-    img *= 1 + light[0] * (_XX - 48) / 48 + light[1] * (_YY - 48) / 48
+    img *= 1 + light[0] * (_XX - HALF) / HALF + light[1] * (_YY - HALF) / HALF
     img = gaussian_filter(img, rng.uniform(0.3, 1.1))
     img += rng.normal(0, rng.uniform(0.005, 0.035), img.shape)
     return np.clip(img, 0, 1)
@@ -251,15 +253,35 @@ def write_lookup_files(directory, asked):
         f.write('RowId,ImageId,FeatureName,Location\r\n')
         for row_id, (image_id, feature) in enumerate(rows, 1):
             f.write('{},{},{},\r\n'.format(row_id, image_id, feature))
-    with atomic_write(os.path.join(directory, 'SampleSubmission.csv'), 'w',
+    with atomic_write(os.path.join(directory, SAMPLE_SUBMISSION_FILE), 'w',
                       newline='') as f:
         f.write('RowId,Location\n')
         for row_id in range(1, len(rows) + 1):
             f.write('{},0\n'.format(row_id))
 
 
+def check_target(directory):
+    """Raise UsageError unless ``directory`` can receive a data set: it must
+    be new, empty, or a synthetic data set made before (which is replaced)."""
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise UsageError('{}: exists and is not a directory; choose a new '
+                         'directory'.format(directory))
+    if (os.path.isdir(directory) and os.listdir(directory)
+            and not os.path.exists(os.path.join(directory, MARKER))):
+        raise UsageError('{}: holds other files and no synthetic data set; choose '
+                         'an empty or new directory'.format(directory))
+
+
 def write_dataset(directory, n_train=N_TRAIN, n_test=N_TEST, seed=42):
-    """Write a complete synthetic Kaggle data set into ``directory``."""
+    """Write a complete synthetic Kaggle data set into ``directory``.
+
+    The files are written into a temporary directory that then replaces
+    ``directory``, so an interrupted run leaves no partial data set.
+    """
+    for name, n in (('n_train', n_train), ('n_test', n_test)):
+        if int(n) != n or n < 1:
+            raise UsageError('{} must be a positive whole number, not {}'.format(name, n))
+    check_target(directory)
     stats = label_stats()
     rng = np.random.RandomState(seed)
     shapes = sample_keypoints(rng, n_train + n_test, stats)
@@ -268,12 +290,12 @@ def write_dataset(directory, n_train=N_TRAIN, n_test=N_TEST, seed=42):
     labels = np.where(np.repeat(present, 2, axis=1), shapes[:n_train], np.nan)
     asked = allocate_patterns(stats['lookup_patterns'], n_test, rng)
 
-    os.makedirs(directory, exist_ok=True)
-    write_training_csv(os.path.join(directory, TRAIN_FILE), labels, images[:n_train])
-    write_test_csv(os.path.join(directory, TEST_FILE), images[n_train:])
-    write_lookup_files(directory, asked)
-    with atomic_write(os.path.join(directory, SYNTHETIC_MARKER), 'w') as f:
-        json.dump({'generator': 'facial_keypoints.synthetic',
-                   'version': GENERATOR_VERSION, 'seed': seed,
-                   'n_train': n_train, 'n_test': n_test}, f, indent=2)
+    with atomic_directory(directory) as tmp:
+        write_training_csv(os.path.join(tmp, TRAIN_FILE), labels, images[:n_train])
+        write_test_csv(os.path.join(tmp, TEST_FILE), images[n_train:])
+        write_lookup_files(tmp, asked)
+        with atomic_write(os.path.join(tmp, MARKER), 'w') as f:
+            json.dump({'generator': 'facial_keypoints.kaggle.synthetic',
+                       'version': GENERATOR_VERSION, 'seed': seed,
+                       'n_train': n_train, 'n_test': n_test}, f, indent=2)
     return directory

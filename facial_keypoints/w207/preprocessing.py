@@ -2,6 +2,8 @@
 import numpy as np
 from skimage import exposure
 
+from ..errors import UsageError
+
 
 def contrast_stretch(img):
     """Stretch intensities in [0, 0.8] to the full range."""
@@ -36,7 +38,7 @@ def preprocess(X, method):
     try:
         func = PREPROCESSORS[method]
     except KeyError:
-        raise ValueError('unknown preprocessing {!r}; choose one of: {}'.format(
+        raise UsageError('unknown preprocessing {!r}; choose one of: {}'.format(
             method, ', '.join(PREPROCESSORS))) from None
     out = np.empty_like(X, dtype=np.float32)
     for i, image in enumerate(X):

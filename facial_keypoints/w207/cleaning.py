@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .atomic import atomic_write
-from .data import IMAGE_SIZE, KEYPOINT_COLUMNS
-from .nets import input_is_2d
-from .plotting import save_figure
+from ..atomic import atomic_write
+from ..kaggle.format import IMAGE_SIZE, KEYPOINT_COLUMNS, rmse_pixels, to_unit
+from ..tutorial.plots import save_figure
+from .preprocessing import preprocess
 
 #: (left, right) keypoints: the subject's left lies right in the image, x larger.
 LEFT_RIGHT = [(name, name.replace('left', 'right')) for name in KEYPOINT_COLUMNS
@@ -54,7 +54,7 @@ def rank_by_error(net, X, y):
     """Per-row RMSE in pixels of ``net``'s predictions against labels ``y``
     (scaled to [-1, 1], as ``load`` returns them), and the rows by it, worst
     first."""
-    errors = np.sqrt(np.mean((net.predict(X) - y) ** 2, axis=1)) * 48
+    errors = rmse_pixels(np.mean((net.predict(X) - y) ** 2, axis=1))
     return errors, np.argsort(-errors, kind='stable')
 
 
@@ -80,11 +80,13 @@ def write_exclusions(rows, fname, reasons=None):
     return fname
 
 
-def review(training, net=None, out_dir='.', worst=24):
+def review(training, net=None, out_dir='.', worst=24, takes_images=True,
+           preprocessing=None):
     """Flag the rows of a parsed training.csv (columns, values, images) and,
     with ``net``, rank its complete rows by error; write clean-flags.csv,
     clean-sheet.png (flagged rows first, then the worst errors) and
-    clean-exclude.txt (the flagged rows) into ``out_dir``."""
+    clean-exclude.txt (the flagged rows) into ``out_dir``. ``takes_images``
+    and ``preprocessing`` say what input ``net`` takes."""
     _, values, images = training
     reasons = flag_labels(values)
     table = pd.DataFrame({'row': np.arange(1, len(values) + 1),
@@ -93,9 +95,10 @@ def review(training, net=None, out_dir='.', worst=24):
     if net is not None:
         complete = np.isfinite(values).all(axis=1)
         X = (images[complete] / 255.).astype(np.float32)
-        if input_is_2d(net):
+        if takes_images:
             X = X.reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
-        y = ((values[complete] - 48) / 48).astype(np.float32)
+        X = preprocess(X, preprocessing)
+        y = to_unit(values[complete]).astype(np.float32)
         table.loc[complete, 'error_px'] = rank_by_error(net, X, y)[0]
 
     flagged = table[table['reasons'] != '']

@@ -2,6 +2,8 @@
 import os
 import zipfile
 
+from ..errors import DownloadError
+
 COMPETITION = 'facial-keypoints-detection'
 
 STEPS = """To download the Kaggle data:
@@ -15,10 +17,6 @@ Or, without network: kaggle competitions download -c {competition}, then
 unzip training.zip, test.zip and IdLookupTable.csv into {out}."""
 
 
-class DownloadError(RuntimeError):
-    """The download cannot proceed; the message says what the user must do."""
-
-
 def has_credentials():
     config = os.environ.get('KAGGLE_CONFIG_DIR', os.path.expanduser('~/.kaggle'))
     return (os.path.exists(os.path.join(config, 'kaggle.json'))
@@ -27,20 +25,23 @@ def has_credentials():
 
 def download_kaggle(out):
     """Download and unzip the competition's files into ``out``."""
-    steps = STEPS.format(competition=COMPETITION, out=out)
     if not has_credentials():
-        raise DownloadError('No Kaggle API credentials found.\n' + steps)
+        raise DownloadError('no Kaggle API credentials found; see the steps in '
+                            '`kfkd download --help`')
     try:
         from kaggle.api.kaggle_api_extended import KaggleApi
     except ImportError:
-        raise DownloadError('The kaggle package is not installed.\n' + steps) from None
+        raise DownloadError('the kaggle package is not installed: pip install '
+                            '\'facial-keypoints[kaggle]\'; the steps are in '
+                            '`kfkd download --help`') from None
     api = KaggleApi()
     try:
         api.authenticate()
         os.makedirs(out, exist_ok=True)
         api.competition_download_files(COMPETITION, path=out, quiet=False)
     except Exception as e:
-        raise DownloadError('Download failed: {}\n{}'.format(e, steps)) from None
+        raise DownloadError('download failed: {}; the steps are in `kfkd download '
+                            '--help`'.format(e)) from None
     unzip_all(out)
 
 

@@ -20,6 +20,7 @@ import importlib
 import os
 import sys
 import types
+from copy import deepcopy
 
 import numpy as np
 
@@ -47,6 +48,43 @@ class Patch(object):
     def apply(self):
         """Fix the break. Only called when :meth:`needed` is True."""
         raise NotImplementedError
+
+
+class StandInModule(Patch):
+    """A patch that registers a module upstream code imports but that is
+    gone: :meth:`names` gives its contents, and names it lacks can raise an
+    ImportError naming their ``replacement`` module."""
+
+    module = None
+    replacement = None
+
+    def names(self):
+        raise NotImplementedError
+
+    def needed(self):
+        return not importable(self.module)
+
+    def apply(self):
+        module = types.ModuleType(self.module, self.__doc__)
+        vars(module).update(self.names())
+        if self.replacement:
+            module.__getattr__ = removed_names(self.module, self.replacement)
+        sys.modules[self.module] = module
+        parent, _, child = self.module.rpartition('.')
+        if parent:
+            setattr(importlib.import_module(parent), child, module)
+
+
+def removed_names(module_name, replacement):
+    """A module ``__getattr__`` for names a removed module had: an
+    ImportError (what ``from module import name`` reports) naming the
+    replacement, instead of a bare "cannot import name"."""
+    def __getattr__(name):
+        if name.startswith('__'):
+            raise AttributeError(name)
+        raise ImportError('{0}.{1} was removed and this stand-in does not provide '
+                          'it; use {2}.{1}'.format(module_name, name, replacement))
+    return __getattr__
 
 
 def importable(module):
@@ -173,7 +211,7 @@ class ScanPythonFallback(Patch):
         sys.modules[self.module] = None
 
 
-class TheanoDownsample(Patch):
+class TheanoDownsample(StandInModule):
     """Lasagne 0.1 imports ``theano.tensor.signal.downsample`` and calls
     ``downsample.max_pool_2d(input, ds, ignore_border, st, padding, mode)``.
     Theano 0.9 removed that module; its successor is
@@ -185,11 +223,7 @@ class TheanoDownsample(Patch):
     name = 'theano-downsample'
     module = 'theano.tensor.signal.downsample'
 
-    def needed(self):
-        return not importable(self.module)
-
-    def apply(self):
-        import theano.tensor.signal
+    def names(self):
         from theano.tensor.signal import pool
 
         def max_pool_2d(input, ds, ignore_border=None, st=None,
@@ -198,10 +232,7 @@ class TheanoDownsample(Patch):
             return pool.pool_2d(input, ws=ds, ignore_border=ignore_border,
                                 stride=st, pad=padding, mode=mode)
 
-        module = types.ModuleType(self.module, self.__doc__)
-        module.max_pool_2d = max_pool_2d
-        sys.modules[self.module] = module
-        theano.tensor.signal.downsample = module
+        return {'max_pool_2d': max_pool_2d}
 
 
 # -- nolearn ----------------------------------------------------------------
@@ -244,28 +275,72 @@ def stratified_kfold(y, n_folds):
         np.zeros((len(y), 1)), y))
 
 
-class SklearnCrossValidation(Patch):
+def shuffle_split(n, n_iter=10, test_size=0.1, train_size=None, random_state=None):
+    """scikit-learn < 0.20's ``cross_validation.ShuffleSplit(n, n_iter, ...)``:
+    a list of (train, test) index arrays, from ``model_selection``'s."""
+    from sklearn.model_selection import ShuffleSplit
+    return list(ShuffleSplit(n_splits=n_iter, test_size=test_size, train_size=train_size,
+                             random_state=random_state).split(np.zeros((n, 1))))
+
+
+class SklearnCrossValidation(StandInModule):
     """nolearn 0.6.1 imports ``KFold`` and ``StratifiedKFold`` from
     ``sklearn.cross_validation``, removed in scikit-learn 0.20 in favour of
     ``sklearn.model_selection`` (whose classes take ``n_splits`` and have a
     ``split`` method). We register a ``cross_validation`` module with the
     old call signatures, so ``TrainSplit(eval_size=0.2)`` keeps its exact
-    behaviour: the first 20% of rows validate, unshuffled.
+    behaviour: the first 20% of rows validate, unshuffled. It also has the
+    names 2015-era scripts imported from it: ``train_test_split``,
+    ``cross_val_score`` and ``cross_val_predict`` (same signatures today) and
+    ``ShuffleSplit(n, n_iter)``; any other name raises an ImportError that
+    names its ``sklearn.model_selection`` replacement.
     """
 
     name = 'sklearn-cross-validation'
     module = 'sklearn.cross_validation'
+    replacement = 'sklearn.model_selection'
 
-    def needed(self):
-        return not importable(self.module)
+    def names(self):
+        from sklearn import model_selection
+        return dict(KFold=kfold, StratifiedKFold=stratified_kfold,
+                    ShuffleSplit=shuffle_split,
+                    **{name: getattr(model_selection, name) for name in
+                       ('train_test_split', 'cross_val_score', 'cross_val_predict')})
 
-    def apply(self):
-        import sklearn
-        module = types.ModuleType(self.module, self.__doc__)
-        module.KFold = kfold
-        module.StratifiedKFold = stratified_kfold
-        sys.modules[self.module] = module
-        sklearn.cross_validation = module
+
+class OldGridSearchCV(object):
+    """Mixin giving ``GridSearchCV`` the ``grid_scores_`` of scikit-learn
+    < 0.20: (parameters, mean_validation_score, cv_validation_scores) per
+    candidate."""
+
+    @property
+    def grid_scores_(self):
+        results = self.cv_results_
+        n_splits = len([k for k in results if k.startswith('split') and
+                        k.endswith('_test_score')])
+        return [(params, results['mean_test_score'][i],
+                 np.array([results['split{}_test_score'.format(k)][i]
+                           for k in range(n_splits)]))
+                for i, params in enumerate(results['params'])]
+
+
+class SklearnGridSearch(StandInModule):
+    """``nolearn.grid_search`` imports ``GridSearchCV`` from
+    ``sklearn.grid_search``, removed in scikit-learn 0.20 (its successor is
+    ``sklearn.model_selection.GridSearchCV``, with ``cv_results_`` in place of
+    ``grid_scores_``). We register a ``grid_search`` module whose
+    ``GridSearchCV`` is today's with ``grid_scores_`` added; any other name
+    raises an ImportError that names its replacement.
+    """
+
+    name = 'sklearn-grid-search'
+    module = 'sklearn.grid_search'
+    replacement = 'sklearn.model_selection'
+
+    def names(self):
+        from sklearn.model_selection import GridSearchCV
+        return {'GridSearchCV': type('GridSearchCV', (OldGridSearchCV, GridSearchCV), {
+            '__module__': self.module, '__doc__': GridSearchCV.__doc__})}
 
 
 class DistributionNotFound(Exception):
@@ -283,7 +358,7 @@ def get_distribution(name):
     return types.SimpleNamespace(project_name=name, version=version)
 
 
-class PkgResourcesStandIn(Patch):
+class PkgResourcesStandIn(StandInModule):
     """Lasagne 0.1 reads its own version with
     ``pkg_resources.get_distribution("Lasagne").version`` on import, and
     Theano 1.0.5 (``theano.gpuarray.linalg``, imported when scan graphs are
@@ -297,14 +372,9 @@ class PkgResourcesStandIn(Patch):
     name = 'pkg-resources-stand-in'
     module = 'pkg_resources'
 
-    def needed(self):
-        return not importable(self.module)
-
-    def apply(self):
-        stand_in = types.ModuleType(self.module, self.__doc__)
-        stand_in.get_distribution = get_distribution
-        stand_in.DistributionNotFound = DistributionNotFound
-        sys.modules[self.module] = stand_in
+    def names(self):
+        return dict(get_distribution=get_distribution,
+                    DistributionNotFound=DistributionNotFound)
 
 
 class NeuralNetParamAttributes(Patch):
@@ -329,6 +399,12 @@ class NeuralNetParamAttributes(Patch):
                 setattr(NeuralNet, attribute, None)
 
 
+#: Attributes the package keeps on a net that a clone shares: the run record
+#: (:mod:`facial_keypoints.record`) describes the definition and data, which
+#: a clone has too.
+KEPT_ON_CLONE = ('run_record_',)
+
+
 def clone_neural_net(net):
     """Return an unfitted copy of a nolearn ``NeuralNet`` with equal params.
 
@@ -343,7 +419,10 @@ def clone_neural_net(net):
     from nolearn.lasagne import PrintLayerInfo, PrintLog
 
     params = net.get_params(deep=False)
-    params['layers'] = list(params['layers'])
+    # ``layers`` stays in nolearn's list type, which ``clone`` deep-copies
+    # whole: a plain list would be cloned item by item, and a Lasagne layer
+    # instance in it (nolearn's ``layers=l`` form) has a ``get_params`` that
+    # is not scikit-learn's.
     if params.get('verbose'):
         added_by_init = {'on_epoch_finished': PrintLog,
                          'on_training_started': PrintLayerInfo}
@@ -351,7 +430,11 @@ def clone_neural_net(net):
             params[name] = [h for h in params[name] or []
                             if type(h) is not handler_type]
     params = {name: clone(value, safe=False) for name, value in params.items()}
-    return type(net)(**params)
+    copy = type(net)(**params)
+    for attribute in KEPT_ON_CLONE:
+        if hasattr(net, attribute):
+            setattr(copy, attribute, deepcopy(getattr(net, attribute)))
+    return copy
 
 
 class NeuralNetClone(Patch):
@@ -421,6 +504,7 @@ PATCHES = (
     TheanoDownsample(),
     CollectionsAbcAliases(),
     SklearnCrossValidation(),
+    SklearnGridSearch(),
     NeuralNetParamAttributes(),
     NeuralNetClone(),
     NeuralNetHtmlRepr(),

@@ -1,0 +1,29 @@
+"""The main job, short: every step of the tutorial on the data in use."""
+import sys
+
+from . import figures, training
+from .kaggle import datadir
+from .kaggle.format import TRAIN_FILE
+from .prediction import predict
+
+
+def demo(max_epochs=3, seed=42):
+    """net1 as in the tutorial (400 epochs), net6 and the six specialists
+    (pretrained from net6) for a few epochs, their learning curves,
+    predictions and a Kaggle submission, in the current directory; return
+    the files written."""
+    datadir.data_file(TRAIN_FILE)  # generates the default data set if needed
+    print('Data: {} ({})'.format(datadir.data_dir(), datadir.data_source()),
+          file=sys.stderr)
+    training.fit('net1', seed=seed)
+    training.fit('net6', max_epochs=max_epochs, seed=seed)
+    written = ['net1.pickle', 'net6.pickle',
+               figures.plot_learning_curves('net1.pickle', 'net1-learning-curve.png'),
+               figures.plot_learning_curves('net6.pickle', 'net6-learning-curve.png'),
+               figures.plot_predictions('net6.pickle', 'net6-predictions.png')]
+    training.fit_specialists('net6.pickle', epochs=1, seed=seed)
+    written += ['net-specialists.pickle',
+                figures.plot_learning_curves('net-specialists.pickle',
+                                             'learning_curves.png'),
+                predict('net-specialists.pickle')]
+    return written

@@ -1,0 +1,34 @@
+"""Figures of trained nets and of the data, from their files to PNG."""
+from . import persist
+from .kaggle.format import KEYPOINT_COLUMNS, to_unit
+from .prediction import predict_test_set
+from .tutorial import plots
+from .tutorial.data import load
+
+
+def plot_learning_curves(fname_specialists='net-specialists.pickle',
+                         out='learning_curves.png'):
+    """The specialists' learning curves (or one net's), written to ``out``."""
+    models = persist.load_net(fname_specialists)
+    if isinstance(models, dict):
+        return plots.plot_learning_curves(models, out)
+    return plots.plot_net_learning_curve(models, out, title=fname_specialists)
+
+
+def plot_samples(out='samples.png', test=False):
+    """A grid of 16 images with their keypoints (training data) or without."""
+    X, y = load(test=test)
+    return plots.plot_samples(X, y, out)
+
+
+def plot_predictions(fname='net.pickle', out='predictions.png'):
+    """A grid of 16 test images with a net's predicted keypoints."""
+    predictions = predict_test_set(persist.load_net(fname))
+    X, _ = load(test=True)
+    y = to_unit(predictions.reindex(columns=list(KEYPOINT_COLUMNS)).values)
+    return plots.plot_samples(X, y, out)
+
+
+def plot_conv1(fname='net.pickle', out='conv1.png'):
+    """The first convolution layer's learned filters."""
+    return plots.plot_conv1_weights(persist.load_single_net(fname), out)

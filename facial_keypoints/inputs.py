@@ -1,0 +1,32 @@
+"""The data a net takes: ``load`` or ``load2d`` by its input, then the
+image preprocessing it was trained with.
+
+Every command that feeds a net asks :func:`load_for`, so a net trained on
+equalised images is always given equalised images.
+"""
+from . import record
+from .registry import DEFINITIONS
+from .tutorial.data import load, load2d
+from .tutorial.nets import input_is_2d
+from .w207.preprocessing import preprocess as apply_preprocessing
+
+
+def takes_images(net):
+    """True when ``net`` takes (n, 1, 96, 96) images rather than flat rows."""
+    name = record.get_record(net).get('net')
+    if name in DEFINITIONS:
+        return DEFINITIONS[name].input_2d
+    return input_is_2d(net)
+
+
+def preprocessing_of(net):
+    """The preprocessing ``net`` was trained with (its record's), or None."""
+    return record.get_record(net).get('preprocess')
+
+
+def load_for(net, test=False, cols=None, exclude=None, preprocess=None):
+    """``load`` or ``load2d`` for ``net``, preprocessed as ``preprocess``
+    says, else as the net was trained."""
+    X, y = (load2d if takes_images(net) else load)(test=test, cols=cols,
+                                                    exclude=exclude)
+    return apply_preprocessing(X, preprocess or preprocessing_of(net)), y

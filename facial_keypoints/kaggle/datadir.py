@@ -1,0 +1,81 @@
+"""Where the data is: the data directory and its files.
+
+The data directory is, in order: the ``--data-dir`` of a command
+(:func:`set_data_dir`), the ``FKP_DATA_DIR`` environment variable, the
+tutorial's ``~/data/kaggle-facial-keypoint-detection/`` when it holds
+``training.csv``, else the embedded default: synthetic Kaggle-shaped faces,
+generated on first use (see :mod:`facial_keypoints.kaggle.synthetic`).
+"""
+import os
+import sys
+
+from ..errors import DataError
+from . import synthetic
+from .format import LOOKUP_FILE, TEST_FILE, TRAIN_FILE
+
+KAGGLE_DATA_DIR = '~/data/kaggle-facial-keypoint-detection/'
+
+_data_dir = None
+
+
+def set_data_dir(path):
+    """Use ``path`` as the data directory (None: back to the defaults)."""
+    global _data_dir
+    _data_dir = None if path is None else os.path.expanduser(str(path))
+
+
+def default_synthetic_dir():
+    """Where the embedded default synthetic data set is generated."""
+    cache = os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache')
+    return os.path.join(cache, 'facial_keypoints', 'synthetic')
+
+
+def data_dir():
+    """The data directory in use, by the precedence in the module docstring."""
+    if _data_dir:
+        return _data_dir
+    if os.environ.get('FKP_DATA_DIR'):
+        return os.path.expanduser(os.environ['FKP_DATA_DIR'])
+    kaggle = os.path.expanduser(KAGGLE_DATA_DIR)
+    if os.path.exists(os.path.join(kaggle, TRAIN_FILE)):
+        return kaggle
+    return default_synthetic_dir()
+
+
+def data_files():
+    """The tutorial's FTRAIN, FTEST and FLOOKUP in the data directory."""
+    directory = data_dir()
+    return {'FTRAIN': os.path.join(directory, TRAIN_FILE),
+            'FTEST': os.path.join(directory, TEST_FILE),
+            'FLOOKUP': os.path.join(directory, LOOKUP_FILE)}
+
+
+def is_synthetic(directory=None):
+    """True when ``directory`` holds data made by our synthetic generator."""
+    return os.path.exists(os.path.join(directory or data_dir(), synthetic.MARKER))
+
+
+def data_source(directory=None):
+    """'synthetic' or 'kaggle': which data a net was trained on."""
+    return 'synthetic' if is_synthetic(directory) else 'kaggle'
+
+
+def data_file(name):
+    """Path of ``name`` in the data directory; generates the embedded
+    default data set on first use, and explains how to get data otherwise."""
+    directory = data_dir()
+    path = os.path.join(directory, name)
+    if os.path.exists(path):
+        return path
+    if directory == default_synthetic_dir():
+        print('No Kaggle data in {}: generating the embedded synthetic data set '
+              'into {} (once).'.format(KAGGLE_DATA_DIR, directory), file=sys.stderr)
+        synthetic.write_dataset(directory)
+        return path
+    raise DataError(path, 'file not found in {}. Get the Kaggle data with '
+                    '`python -m facial_keypoints.kfkd download --data-dir {}`, or '
+                    'generate synthetic faces with `python -m facial_keypoints.kfkd '
+                    'synth --out {}`.'.format(directory, directory, directory))
+
+
+# -- parsing ------------------------------------------------------------------

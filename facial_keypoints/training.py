@@ -1,0 +1,193 @@
+"""Training runs: ``fit`` and ``fit_specialists`` as the command line runs
+them, each writing the run record (:mod:`facial_keypoints.record`) of the
+nets it trains and never losing a trained net.
+"""
+import contextlib
+import os
+import signal
+import tempfile
+import time
+from collections import OrderedDict
+
+import numpy as np
+
+from . import persist, record
+from .errors import UsageError, UserError
+from .inputs import load_for
+from .kaggle import datadir
+from .registry import definition, get_net
+from .tutorial.specialists import SPECIALIST_SETTINGS, make_specialist
+from .w207.dct import append_dct_copies
+
+DEFAULT_SEED = 42
+
+
+class SaveFailed(UserError):
+    """The trained net could not be written where asked; it was saved elsewhere."""
+
+
+@contextlib.contextmanager
+def noting_interrupts():
+    """Yield a list that gets an entry when Ctrl-C interrupts the block
+    (nolearn's ``fit`` catches the KeyboardInterrupt itself)."""
+    interrupted = []
+
+    def on_interrupt(signum, frame):
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGINT, on_interrupt)
+    except ValueError:  # not the main thread: signals stay as they are
+        yield interrupted
+        return
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def check_epochs(max_epochs, option='max_epochs'):
+    """``max_epochs`` as a positive int (None stays None)."""
+    if max_epochs is None:
+        return None
+    if int(max_epochs) != max_epochs or max_epochs < 1:
+        raise UsageError('{} must be a positive whole number, not {}'.format(
+            option, max_epochs))
+    return int(max_epochs)
+
+
+def save_or_rescue(models, out):
+    """Save ``models`` to ``out``; if that fails, save them to a file in the
+    home or temporary directory and raise :class:`SaveFailed` naming it."""
+    try:
+        return persist.save_net(models, out)
+    except OSError as e:
+        reason = e.strerror or str(e)
+    stem = 'facial_keypoints-rescued-{}-{}'.format(
+        time.strftime('%Y%m%d-%H%M%S'), os.path.basename(out) or 'net.pickle')
+    for directory in (os.path.expanduser('~'), tempfile.gettempdir()):
+        try:
+            rescued = persist.save_net(models, os.path.join(directory, stem))
+        except OSError:
+            continue
+        raise SaveFailed('{}: cannot write it ({}); the trained net is saved to {} '
+                         'instead'.format(out, reason, rescued))
+    raise SaveFailed('{}: cannot write it ({}), nor a copy in the home or temporary '
+                     'directory; the trained net is lost'.format(out, reason))
+
+
+def _train(model, X, y, epochs=None):
+    """Fit ``model``; True when Ctrl-C stopped the training loop."""
+    with noting_interrupts() as interrupted:
+        model.fit(X, y, epochs=epochs)  # nolearn stops quietly on Ctrl-C
+    return bool(interrupted)
+
+
+def _data_record(rows):
+    directory = datadir.data_dir()
+    return dict(data_source=datadir.data_source(directory), data_dir=directory,
+                train_rows=rows, **record.environment())
+
+
+def _report_interrupt(interrupted, model, out):
+    if interrupted:
+        print('Training interrupted after epoch {}; saved the net trained so far '
+              'to {}.'.format(len(model.train_history_), out))
+        raise KeyboardInterrupt
+
+
+def fit(name='net', max_epochs=None, out=None, resume=None, preprocess=None,
+        exclude=None, dct_window=None, seed=DEFAULT_SEED):
+    """Train the net ``name`` and pickle it to ``NAME.pickle`` (``out``).
+
+    ``max_epochs`` shortens a run (the schedules follow it); ``resume``
+    continues a trained net (pickle or ``.npz``) from its last epoch up to
+    ``max_epochs``, with the data options it was trained with, and writes
+    it back to the same file unless ``out`` says otherwise. ``preprocess``
+    (default: the definition's own), ``exclude`` (training rows to leave
+    out) and ``dct_window`` (append DCT low/high-pass copies) are the W207
+    experiments' options. Ctrl-C stops training, saves the net trained so
+    far and raises KeyboardInterrupt.
+    """
+    max_epochs = check_epochs(max_epochs)
+    if resume:
+        out = out or (resume if resume.endswith('.pickle')
+                      else os.path.splitext(resume)[0] + '.pickle')
+        model = persist.load_single_net(resume)
+        run = record.get_record(model)
+        done = len(getattr(model, 'train_history_', []))
+        print('Resuming {} after epoch {}: epochs {}..{}'.format(
+            resume, done, done + 1, max_epochs or model.max_epochs))
+        preprocess = preprocess or run.get('preprocess')
+        exclude = exclude or run.get('exclude')
+        dct_window = dct_window or run.get('dct_window')
+    else:
+        definition(name)  # an unknown name fails before anything runs
+        out = out or '{}.pickle'.format(name)
+        np.random.seed(seed)
+        model = get_net(name)
+        run = {'net': name}
+        done = 0
+        preprocess = preprocess or definition(name).preprocess
+    if max_epochs:
+        model.max_epochs = max_epochs
+    epochs = model.max_epochs - done
+    if epochs <= 0:
+        print('Nothing to do: it has already run {} epochs.'.format(done))
+        return model
+
+    run.update(preprocess=preprocess, exclude=exclude, dct_window=dct_window,
+               seed=run.get('seed', seed))
+    record.set_record(model, run)
+    print('Theano device: {}'.format(record.theano_device()))
+    X, y = load_for(model, exclude=exclude)
+    if dct_window:
+        X, y = append_dct_copies(X, y, dct_window)
+    interrupted = _train(model, X, y, epochs)
+    record.update_record(model, interrupted=interrupted, **_data_record(len(X)))
+    save_or_rescue(model, out)
+    _report_interrupt(interrupted, model, out)
+    return model
+
+
+def fit_specialists(fname_pretrain=None, out='net-specialists.pickle',
+                    epochs=None, seed=DEFAULT_SEED):
+    """Train one specialist per group of keypoints and pickle them to ``out``
+    as an OrderedDict keyed by the tuple of columns.
+
+    With ``fname_pretrain`` (a trained net's pickle or ``.npz``), each
+    specialist is a copy of that net's definition, starts from its weights
+    and inherits its run record (its preprocessing among it); without it,
+    a copy of the tutorial's ``net``. ``epochs`` overrides each
+    specialist's ``max_epochs`` (for quick runs).
+    """
+    epochs = check_epochs(epochs, 'epochs')
+    net_pretrain = persist.load_single_net(fname_pretrain) if fname_pretrain else None
+    base_record = record.get_record(net_pretrain) if net_pretrain is not None else {}
+    base_record.setdefault('net', 'net')
+    np.random.seed(seed)
+    base = get_net(base_record['net'])
+    record.set_record(base, dict(base_record, seed=seed, pretrained=fname_pretrain,
+                                 interrupted=False))
+
+    specialists = OrderedDict()
+    interrupted = False
+    for setting in SPECIALIST_SETTINGS:
+        cols = setting['columns']
+        X, y = load_for(base, cols=cols, exclude=base_record.get('exclude'))
+        model = make_specialist(setting, y.shape[0], base, net_pretrain, epochs)
+
+        print("Training model for columns {} for {} epochs".format(
+            cols, model.max_epochs))
+        interrupted = _train(model, X, y)
+        record.update_record(model, columns=list(cols), interrupted=interrupted,
+                             **_data_record(len(X)))
+        specialists[cols] = model
+        if interrupted:
+            break
+
+    # this time we're persisting a dictionary with all models:
+    save_or_rescue(specialists, out)
+    _report_interrupt(interrupted, model, out)
+    return specialists

@@ -1,0 +1,111 @@
+"""Sweeps over one parameter of a named net (the W207 experiments)."""
+import inspect
+
+import numpy as np
+from matplotlib.figure import Figure
+from tabulate import tabulate
+
+from .. import record
+from ..errors import UsageError
+from ..inputs import load_for
+from ..registry import definition, get_net
+from ..tutorial.nets import quiet
+from ..tutorial.plots import save_figure
+from .preprocessing import PREPROCESSORS
+
+
+def parse_value(text):
+    """'500' -> 500, '0.3' -> 0.3, 'none' -> None, else the text."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except (TypeError, ValueError):
+            pass
+    return None if str(text).lower() == 'none' else text
+
+
+def check_param(net, param, values):
+    """Raise UsageError unless ``param`` is a parameter ``net`` has and
+    each value is of the kind its current value is."""
+    if param == 'preprocess':
+        unknown = [v for v in values if v is not None and v not in PREPROCESSORS]
+        if unknown:
+            raise UsageError('preprocess: unknown value {!r}; choose from none, {}'.format(
+                unknown[0], ', '.join(PREPROCESSORS)))
+        return
+    params = net.get_params(deep=False)
+    if param not in set(params) - {'layers'}:
+        layer_classes = dict((name, cls) for name, cls in net.layers)
+        layer = next((name for name in layer_classes if param.startswith(name + '_')), None)
+        argument = param[len(layer) + 1:] if layer else None
+        if layer is None or argument not in _arguments(layer_classes[layer]):
+            raise UsageError('{}: not a parameter of this net; its layers are {}, and a '
+                             'layer parameter is LAYER_ARGUMENT, e.g. {}_num_units'.format(
+                                 param, ', '.join(layer_classes), list(layer_classes)[-2]))
+    current = params.get(param) if param in set(params) else None
+    if isinstance(current, (int, float, tuple)) and not isinstance(current, bool):
+        bad = [v for v in values if not isinstance(v, (int, float))]
+        if bad:
+            raise UsageError('{}: {!r} is not a number'.format(param, bad[0]))
+
+
+def _arguments(layer_class):
+    names = set()
+    for cls in inspect.getmro(layer_class):
+        if '__init__' in vars(cls):
+            names |= set(inspect.signature(cls.__init__).parameters)
+    return names - {'self', 'incoming', 'incomings', 'kwargs'}
+
+
+def configure(net, param, value):
+    """Set ``param`` (any net or layer parameter, e.g. ``hidden_num_units``,
+    ``conv1_filter_size``, ``dropout1_p``) to ``value`` on an unbuilt net."""
+    if param.endswith('_filter_size') and isinstance(value, int):
+        value = (value, value)
+    net.set_params(**{param: value})
+    return net
+
+
+def sweep(name, param, values, max_epochs=10, fname='sweep.png', seed=42):
+    """Train ``name`` once per value of ``param``; print a table of value,
+    final train and valid loss and seconds per epoch, and plot the losses.
+
+    ``param='preprocess'`` sweeps the loader's image preprocessing instead.
+    """
+    check_param(get_net(name), param, values)
+    rows, data = [], {}
+    for value in values:
+        np.random.seed(seed)
+        net = quiet(get_net(name))
+        net.max_epochs = max_epochs
+        preprocess = value if param == 'preprocess' else definition(name).preprocess
+        if param != 'preprocess':
+            configure(net, param, value)
+        record.set_record(net, {'net': name, 'preprocess': preprocess, 'seed': seed,
+                                'sweep': {'param': param, 'value': value}})
+        if preprocess not in data:
+            data[preprocess] = load_for(net)
+        net.fit(*data[preprocess])
+        history = net.train_history_
+        rows.append([value, history[-1]['train_loss'], history[-1]['valid_loss'],
+                     float(np.mean([h['dur'] for h in history]))])
+    print(tabulate(rows, headers=[param, 'train loss', 'valid loss', 's/epoch'],
+                   floatfmt=('', '.6f', '.6f', '.2f')))
+    if fname:
+        plot_sweep(name, param, rows, fname)
+    return rows
+
+
+def plot_sweep(name, param, rows, fname):
+    fig = Figure(figsize=(7, 4.5))
+    ax = fig.add_subplot(1, 1, 1)
+    labels = [str(r[0]) for r in rows]
+    ax.plot(labels, [r[1] for r in rows], 'o--', label='train loss')
+    ax.plot(labels, [r[2] for r in rows], 'o-', label='valid loss')
+    ax.set_xlabel(param)
+    ax.set_ylabel('final loss')
+    ax.set_yscale('log')
+    ax.set_title('{}: sweep of {}'.format(name, param))
+    ax.grid()
+    ax.legend()
+    return save_figure(fig, fname)
