@@ -155,7 +155,16 @@ fi
 command -v g++ >/dev/null || apt_install g++ || true
 command -v g++ >/dev/null || die "Theano needs a C++ compiler: apt-get install g++ (Debian), then run this again."
 
-if ! ls /usr/lib/*/libopenblas.so /usr/lib/libopenblas.so /usr/local/lib/libopenblas.so >/dev/null 2>&1; then
+# Theano links with -lopenblas, which needs the unversioned libopenblas.so.
+has_openblas() {
+    local lib
+    for lib in /usr/lib/*/libopenblas.so /usr/lib/libopenblas.so /usr/lib64/libopenblas.so \
+               /usr/local/lib/libopenblas.so; do
+        [ -e "$lib" ] && return 0
+    done
+    return 1
+}
+if ! has_openblas; then
     apt_install libopenblas-dev \
         || say "OpenBLAS not found: training works through NumPy's C-API, but slower. apt-get install libopenblas-dev"
 fi
