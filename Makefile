@@ -3,7 +3,7 @@
 VENV ?= .venv
 PY = $(VENV)/bin/python
 
-.PHONY: demo test test-all setup setup-dev
+.PHONY: demo test test-all setup setup-dev clean distclean
 
 # The demo writes its pickles, figures and submission to runs/demo/.
 demo: setup
@@ -21,3 +21,27 @@ setup:
 
 setup-dev:
 	@VENV=$(VENV) scripts/bootstrap.sh requirements-dev.txt
+
+# clean removes what running wrote; all of it is made again when needed:
+#   runs/                    the demo's pickles, figures and submission
+#   .cache/                  the Lasagne suite's sources; uv, if set-up installed it there
+#   $XDG_CACHE_HOME/facial_keypoints (default ~/.cache/facial_keypoints)
+#                            the generated synthetic data set, a few hundred MB
+#   *.parsed.npz             parsed CSVs, beside the data in $FKP_DATA_DIR,
+#                            ~/data/kaggle-facial-keypoint-detection/ and data/
+#   .pytest_cache/, __pycache__/
+# Theano's compile cache (under ~/.theano) may be shared with other Theano
+# work, so it is kept; to empty it, remove the directory that
+#   .venv/bin/python -c 'import facial_keypoints, theano; print(theano.config.compiledir)'
+# prints (theano-cache itself fails without this package's compatibility patches).
+clean:
+	rm -rf runs .cache .pytest_cache "$${XDG_CACHE_HOME:-$$HOME/.cache}/facial_keypoints"
+	for dir in "$${FKP_DATA_DIR:-}" "$$HOME/data/kaggle-facial-keypoint-detection" data; do \
+	    if [ -n "$$dir" ]; then rm -f "$$dir"/*.parsed.npz; fi; \
+	done
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# distclean also removes the virtual environment and the editable install's
+# metadata, so that the next `make` sets up from scratch.
+distclean: clean
+	rm -rf $(VENV) *.egg-info build dist
