@@ -296,3 +296,57 @@ def test_exclusion_file_errors_name_the_line(tmp_path):
     with pytest.raises(DataError) as error:
         read_exclusions(str(path))
     assert 'line 3' in str(error.value) and "'four'" in str(error.value)
+
+
+KILLED_WRITER = '''
+import sys, time
+from facial_keypoints.atomic import atomic_write
+with atomic_write(sys.argv[1]) as f:
+    f.write(b'x' * 1000000)
+    f.flush()
+    print('writing', flush=True)
+    time.sleep(60)
+'''
+
+
+def test_kill_9_during_a_save_leaves_the_old_file(tmp_path):
+    import signal
+    target = tmp_path / 'net.pickle'
+    target.write_bytes(b'the good net')
+    writer = subprocess.Popen([sys.executable, '-c', KILLED_WRITER, str(target)],
+                              stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline().strip() == 'writing'
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    writer.stdout.close()
+    partials = [p for p in os.listdir(str(tmp_path)) if p.endswith('.partial')]
+    assert target.read_bytes() == b'the good net' and len(partials) == 1
+    with atomic_write(str(target)) as f:
+        f.write(b'the next net')
+    assert sorted(os.listdir(str(tmp_path))) == ['net.pickle']
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 256 KiB tmpfs, where this machine lets the tests mount one."""
+    mount = tmp_path / 'small'
+    mount.mkdir()
+    if subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip('cannot mount a tmpfs here')
+    yield mount
+    subprocess.run(['umount', str(mount)], check=True)
+
+
+def test_disk_full_during_a_save(in_data, trained, full_disk, capsys, monkeypatch):
+    (full_disk / 'net1.npz').write_bytes(b'old')
+    code, _, err = run_cli(capsys, ['export', trained['net1'], '--out',
+                                    str(full_disk / 'net1.npz')])
+    assert_one_line_error(err, code, 1, 'No space left on device')
+    assert os.listdir(str(full_disk)) == ['net1.npz']
+    assert (full_disk / 'net1.npz').read_bytes() == b'old'
+    monkeypatch.setenv('HOME', str(full_disk.parent))
+    code, _, err = run_cli(capsys, ['fit', 'net1', '--max-epochs', '1', '--out',
+                                    str(full_disk / 'net1.pickle')])
+    assert_one_line_error(err, code, 1, 'No space left on device', 'saved to')
+    assert os.listdir(str(full_disk)) == ['net1.npz']
