@@ -350,3 +350,25 @@ def test_disk_full_during_a_save(in_data, trained, full_disk, capsys, monkeypatc
                                     str(full_disk / 'net1.pickle')])
     assert_one_line_error(err, code, 1, 'No space left on device', 'saved to')
     assert os.listdir(str(full_disk)) == ['net1.npz']
+
+
+def test_a_log_written_to_a_file_is_plain(in_data, tmp_path):
+    log = tmp_path / 'log'
+    with open(str(log), 'w') as f:
+        subprocess.run([sys.executable, '-m', 'facial_keypoints.kfkd', 'fit', 'net2',
+                        '--max-epochs', '1', '--data-dir', in_data],
+                       stdout=f, stderr=subprocess.STDOUT, check=True)
+    text = log.read_text()
+    assert 'Warning' not in text and '\x1b' not in text
+    assert 'trn loss' in text and '      1  ' in text
+    assert 'training.csv: 600 rows' in text and 'dtype: int64' not in text
+
+
+def test_a_terminal_is_interactive_and_a_file_is_not():
+    import pty
+    from facial_keypoints.console import is_interactive
+    master, slave = pty.openpty()
+    with os.fdopen(slave, 'w') as terminal:
+        assert is_interactive(terminal)
+    os.close(master)
+    assert not is_interactive(open(os.devnull, 'w'))

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import shuffle
 
+from ..console import is_interactive
 from ..errors import DataError
 from ..kaggle.datadir import data_file, data_files
 from ..kaggle.format import IMAGE_SIZE, TEST_FILE, TRAIN_FILE
@@ -71,7 +72,13 @@ def load(test=False, cols=None, exclude=None):
     if excluded and not test:
         keep = ~np.isin(np.arange(1, len(values) + 1), list(excluded))
         values, images = values[keep], images[keep]
-    print(_counts(columns, values, images))  # the number of values per column
+    counts = _counts(columns, values, images)
+    if is_interactive():
+        print(counts)  # the number of values per column
+    else:  # a log file gets one line, not the 31 of the tutorial's printout
+        print('{}: {} rows, {} with all {} target columns'.format(
+            os.path.basename(fname), len(images), int(np.isfinite(values).all(axis=1).sum()),
+            len(columns)))
 
     keep = np.isfinite(values).all(axis=1)  # drop rows with missing values
     X = images[keep] / 255.  # scale pixel values to [0, 1]

@@ -496,6 +496,66 @@ class NeuralNetHtmlRepr(Patch):
         NeuralNet._get_params_html = neural_net_params_html
 
 
+class TerminalColours(object):
+    """nolearn's ``ansi`` colour codes, empty unless stdout is interactive."""
+
+    def __init__(self, codes):
+        self._codes = codes
+
+    def __getattr__(self, name):
+        from ..console import is_interactive
+        code = vars(self._codes)[name] if name in vars(self._codes) else None
+        if code is None:
+            raise AttributeError(name)
+        return code if is_interactive() else ''
+
+
+class NolearnColoursOnTerminal(Patch):
+    """nolearn 0.6.1's epoch log marks the best losses with ANSI colour
+    codes whatever stdout is, so a log written to a file or a pipe is full
+    of escape sequences. We give its handlers colour codes that are empty
+    unless stdout is a terminal or a notebook.
+    """
+
+    name = 'nolearn-colours-on-terminal'
+
+    def needed(self):
+        from nolearn.lasagne import handlers
+        return not isinstance(handlers.ansi, TerminalColours)
+
+    def apply(self):
+        from nolearn.lasagne import handlers
+        handlers.ansi = TerminalColours(handlers.ansi)
+
+
+#: Warnings that upstream code gives when we call it correctly: (message
+#: pattern, category, module pattern). Lasagne 0.1 passes ``image_shape``
+#: to ``conv2d``, which Theano 1.0 renamed; the result is the same.
+UPSTREAM_WARNINGS = [
+    (r'The `image_shape` keyword argument to `tensor.nnet.conv2d` is deprecated',
+     UserWarning, r'lasagne\.'),
+]
+
+
+class QuietUpstreamWarnings(Patch):
+    """Filter the warnings of :data:`UPSTREAM_WARNINGS`: each is upstream
+    talking to itself across versions, not about anything the user does, and
+    they made the tutorial's log unreadable (8 copies in the demo)."""
+
+    name = 'quiet-upstream-warnings'
+
+    def needed(self):
+        import warnings
+        return not any(f[1] is not None and f[1].pattern == UPSTREAM_WARNINGS[0][0]
+                       for f in warnings.filters)
+
+    def apply(self):
+        import warnings
+        for message, category, module in UPSTREAM_WARNINGS:
+            warnings.filterwarnings('ignore', message=message, category=category,
+                                    module=module)
+
+
 #: The patches in the order they must run.
 PATCHES = (
     TheanoDefaults(),
@@ -508,6 +568,8 @@ PATCHES = (
     NeuralNetParamAttributes(),
     NeuralNetClone(),
     NeuralNetHtmlRepr(),
+    NolearnColoursOnTerminal(),
+    QuietUpstreamWarnings(),
 )
 
 
