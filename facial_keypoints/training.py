@@ -97,6 +97,14 @@ def _report_interrupt(interrupted, model, out):
         raise KeyboardInterrupt
 
 
+def default_out(name, resume=None):
+    """Where ``fit`` writes its net: back to the resumed pickle (a resumed
+    ``.npz`` to the pickle of the same name), else ``NAME.pickle``."""
+    if resume:
+        return resume if resume.endswith('.pickle') else os.path.splitext(resume)[0] + '.pickle'
+    return '{}.pickle'.format(name)
+
+
 def fit(name='net', max_epochs=None, out=None, resume=None, preprocess=None,
         exclude=None, dct_window=None, seed=DEFAULT_SEED):
     """Train the net ``name`` and pickle it to ``NAME.pickle`` (``out``).
@@ -111,9 +119,8 @@ def fit(name='net', max_epochs=None, out=None, resume=None, preprocess=None,
     far and raises KeyboardInterrupt.
     """
     max_epochs = check_epochs(max_epochs)
+    out = out or default_out(name, resume)
     if resume:
-        out = out or (resume if resume.endswith('.pickle')
-                      else os.path.splitext(resume)[0] + '.pickle')
         model = persist.load_single_net(resume)
         run = record.get_record(model)
         done = len(getattr(model, 'train_history_', []))
@@ -124,7 +131,6 @@ def fit(name='net', max_epochs=None, out=None, resume=None, preprocess=None,
         dct_window = dct_window or run.get('dct_window')
     else:
         definition(name)  # an unknown name fails before anything runs
-        out = out or '{}.pickle'.format(name)
         np.random.seed(seed)
         model = get_net(name)
         run = {'net': name}
