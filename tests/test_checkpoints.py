@@ -54,3 +54,21 @@ def test_npz_without_a_description_or_definition_is_a_clear_error(in_data, tmp_p
     persist.export_npz(net, str(tmp_path / 'own.npz'))
     with pytest.raises(CheckpointError, match="no known net definition \\('my_own_net'\\)"):
         persist.load_net(str(tmp_path / 'own.npz'))
+
+
+class GpuArrayStandIn(object):
+    """Pickles as a GPU array does (through Theano's GpuArray_unpickler)."""
+
+    def __reduce__(self):
+        import numpy as np
+        from theano.gpuarray.type import GpuArray_unpickler
+        return GpuArray_unpickler, (np.zeros(3, np.float32), None)
+
+
+def test_a_gpu_pickle_on_a_cpu_machine_points_to_the_npz(tmp_path, capsys):
+    import pickle
+    path = tmp_path / 'net6.pickle'
+    path.write_bytes(pickle.dumps({'W': GpuArrayStandIn()}))
+    assert cli.main(['predict', str(path)]) == 1
+    err = capsys.readouterr().err
+    assert 'written on a GPU' in err and 'kfkd export' in err and len(err.splitlines()) == 1
