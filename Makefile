@@ -1,9 +1,11 @@
 # `make demo` runs the tutorial's main job on the embedded synthetic faces;
 # `make test` runs the test suite. Both set up .venv first (scripts/bootstrap.sh).
+# `make wheelhouse` builds wheelhouse/, for installing the GPU set-up offline
+# (see scripts/wheelhouse.sh; LIBGPUARRAY_SRC=path avoids cloning from GitHub).
 VENV ?= .venv
 PY = $(VENV)/bin/python
 
-.PHONY: demo test test-all setup setup-dev
+.PHONY: demo test test-all setup setup-dev wheelhouse
 
 # The demo writes its pickles, figures and submission to runs/demo/.
 demo: setup
@@ -21,3 +23,6 @@ setup:
 
 setup-dev:
 	@VENV=$(VENV) scripts/bootstrap.sh requirements-dev.txt
+
+wheelhouse:
+	scripts/wheelhouse.sh wheelhouse $(if $(LIBGPUARRAY_SRC),--libgpuarray-src $(LIBGPUARRAY_SRC))
