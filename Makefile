@@ -1,9 +1,11 @@
 # `make demo` runs the tutorial's main job on the embedded synthetic faces;
 # `make test` runs the test suite. Both set up .venv first (scripts/bootstrap.sh).
+# `make wheelhouse` builds wheelhouse/, for installing the GPU set-up offline
+# (see scripts/wheelhouse.sh; LIBGPUARRAY_SRC=path avoids cloning from GitHub).
 VENV ?= .venv
 PY = $(VENV)/bin/python
 
-.PHONY: demo test test-all setup setup-dev clean distclean
+.PHONY: demo test test-all setup setup-dev wheelhouse clean distclean
 
 # The demo writes its pickles, figures and submission to runs/demo/.
 demo: setup
@@ -45,3 +47,6 @@ clean:
 # metadata, so that the next `make` sets up from scratch.
 distclean: clean
 	rm -rf $(VENV) *.egg-info build dist
+
+wheelhouse:
+	scripts/wheelhouse.sh wheelhouse $(if $(LIBGPUARRAY_SRC),--libgpuarray-src $(LIBGPUARRAY_SRC))

@@ -151,6 +151,11 @@ def cmd_sweep(args):
     wrote(args.out)
 
 
+def cmd_doctor(args):
+    from .doctor import run_doctor
+    return run_doctor()
+
+
 def cmd_demo(args):
     from .demo import demo
     wrote(*demo(max_epochs=args.max_epochs, seed=args.seed))
@@ -286,6 +291,9 @@ def build_parser():
     sub.add_argument('--out', default='sweep.png')
     seed(sub)
 
+    command('doctor', cmd_doctor, 'say what is installed and whether Theano works '
+            'on the configured device (exit 0 when it does)', data=False)
+
     sub = command('demo', cmd_demo, 'the main job, short')
     sub.add_argument('--max-epochs', type=positive_int, default=3, metavar='N',
                      help='epochs of net6')
@@ -306,7 +314,7 @@ def main(argv=None):
     try:
         if getattr(args, 'data_dir', None):
             datadir.set_data_dir(args.data_dir)
-        args.run(args)
+        code = args.run(args)
     except KeyboardInterrupt:
         if args.debug:
             raise
@@ -324,4 +332,4 @@ def main(argv=None):
         print('error: {}{}; check the path, its permissions and the free disk '
               'space'.format(where, one_line(e.strerror or e)), file=sys.stderr)
         return EXIT_ERROR
-    return 0
+    return code or 0

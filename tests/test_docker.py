@@ -1,4 +1,5 @@
-"""The Docker images: lint, and pins that agree with requirements.txt.
+"""The Docker images: lint, pinned base images that still exist, and pins
+that agree with requirements.txt.
 
 No Docker engine runs here: these tests check the files, not built images.
 """
@@ -11,9 +12,15 @@ import sys
 
 import pytest
 
+import facial_keypoints
+
 ROOT = os.path.join(os.path.dirname(__file__), '..')
 DOCKERFILES = sorted(glob.glob(os.path.join(ROOT, 'docker', 'Dockerfile.*')))
 PIN = re.compile(r'\b([A-Za-z][A-Za-z0-9_.-]*)==([0-9][^\s\\"]*)')
+# NVIDIA deletes its CUDA image tags six months after they reach end of
+# life: all of CUDA 9 and 10 are gone, and CUDA 11 went end of life when
+# CUDA 13 came out.
+DELETED_BASE = re.compile(r'nvidia/cuda:(?:9|10|11)\.')
 
 
 def requirements():
@@ -24,9 +31,72 @@ def requirements():
     return pins
 
 
+def base_images(text):
+    """The images a Dockerfile's FROM lines name, ARG defaults filled in."""
+    args = dict(re.findall(r'^ARG (\w+)=(\S+)', text, re.M))
+    return [re.sub(r'\$\{?(\w+)\}?', lambda m: args.get(m.group(1), ''), image)
+            for image in re.findall(r'^FROM\s+(\S+)', text, re.M)]
+
+
+def is_pinned(image):
+    """True when an image reference names a tag other than latest, or a
+    digest."""
+    if '@sha256:' in image:
+        return True
+    name = image.rsplit('/', 1)[-1]
+    return ':' in name and name.split(':', 1)[1] not in ('', 'latest')
+
+
+def repository_files():
+    """The repository's files that git tracks or would track."""
+    try:
+        run = subprocess.run(['git', 'ls-files', '--cached', '--others',
+                              '--exclude-standard', '-z'], cwd=ROOT,
+                             capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip('not a git checkout')
+    return [os.path.join(ROOT, p) for p in run.stdout.split('\0')
+            if p and os.path.isfile(os.path.join(ROOT, p))]
+
+
 def test_there_are_cpu_and_gpu_images():
     assert [os.path.basename(p) for p in DOCKERFILES] == [
-        'Dockerfile.cpu', 'Dockerfile.gpu']
+        'Dockerfile.cpu', 'Dockerfile.g2', 'Dockerfile.gpu']
+
+
+@pytest.mark.parametrize('path', DOCKERFILES, ids=os.path.basename)
+def test_every_base_image_is_pinned(path):
+    images = base_images(open(path).read())
+    assert images
+    for image in images:
+        assert is_pinned(image), image
+
+
+def test_base_image_reading_and_pinning():
+    text = 'ARG BASE=nvidia/cuda:12.6.3-devel-ubuntu22.04\nFROM ${BASE}\n'
+    assert base_images(text) == ['nvidia/cuda:12.6.3-devel-ubuntu22.04']
+    assert not is_pinned('ubuntu')
+    assert not is_pinned('ubuntu:latest')
+    assert not is_pinned('registry:5000/ubuntu')
+    assert is_pinned('ubuntu@sha256:' + '0' * 64)
+
+
+def test_no_file_names_a_deleted_nvidia_image():
+    found = []
+    for path in repository_files():
+        try:
+            text = open(path, encoding='utf-8').read()
+        except UnicodeDecodeError:
+            continue
+        found += ['{}: {}'.format(os.path.relpath(path, ROOT), m.group())
+                  for m in DELETED_BASE.finditer(text)]
+    assert found == []
+
+
+def test_deleted_image_check_catches_old_tags():
+    for tag in ('10.2-cudnn7-devel-ubuntu18.04', '9.0-base', '11.8.0-devel'):
+        assert DELETED_BASE.search('FROM nvidia/cuda:' + tag)
+    assert not DELETED_BASE.search('FROM nvidia/cuda:12.6.3-devel-ubuntu22.04')
 
 
 @pytest.mark.parametrize('path', DOCKERFILES, ids=os.path.basename)
@@ -44,7 +114,12 @@ def test_dockerfile_passes_hadolint(path):
 @pytest.mark.parametrize('path', DOCKERFILES, ids=os.path.basename)
 def test_dockerfile_pins_agree_with_requirements(path):
     text = open(path).read()
-    assert 'pip install --no-cache-dir -r requirements.txt' in text
+    # The GPU images install the wheels scripts/wheelhouse.sh builds from
+    # requirements.txt; the CPU image installs requirements.txt directly.
+    assert ('pip install --no-cache-dir -r requirements.txt' in text
+            or 'scripts/wheelhouse.sh' in text)
+    for version in re.findall(r'facial-keypoints==(\S+)', text):
+        assert version == facial_keypoints.__version__
     pins = requirements()
     for name, version in PIN.findall(text):
         if name.lower() in pins:

@@ -1,0 +1,161 @@
+"""The doctor: a clean report on the CPU, one clear line when the GPU
+configured is not usable.
+
+The command-line runs happen in subprocesses because Theano reads its device
+once, at import.
+"""
+import ctypes
+import importlib.metadata
+import importlib.util
+import io
+import os
+import subprocess
+import sys
+import types
+
+import numpy as np
+import pytest
+
+from facial_keypoints import doctor
+
+ROOT = os.path.join(os.path.dirname(__file__), '..')
+
+
+def run_doctor(theano_flags):
+    env = dict(os.environ, THEANO_FLAGS=theano_flags)
+    return subprocess.run([sys.executable, '-m', 'facial_keypoints.kfkd', 'doctor'],
+                          capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=600)
+
+
+def gpu_may_work():
+    if importlib.util.find_spec('pygpu') is None:
+        return False
+    try:
+        ctypes.CDLL('libcuda.so.1')
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(scope='module')
+def on_cpu():
+    return run_doctor('device=cpu')
+
+
+def test_doctor_passes_on_the_cpu(on_cpu):
+    assert on_cpu.returncode == 0, on_cpu.stdout + on_cpu.stderr
+    lines = on_cpu.stdout.splitlines()
+    assert '  device: cpu' in lines
+    assert '  compiled Theano function (x * 2 + 1): ok' in lines
+    assert '  net2 forward pass (batch of 2 96x96 images): ok' in lines
+    assert lines[-1] == 'Theano works on cpu.'
+    assert 'FAILED' not in on_cpu.stdout
+
+
+def test_doctor_names_the_versions_and_the_blas(on_cpu):
+    lines = on_cpu.stdout.splitlines()
+    for distribution, name in doctor.PACKAGES:
+        expected = importlib.metadata.version(distribution)
+        assert '  {}: {}'.format(name, expected) in lines
+    assert '  NumPy: {}'.format(np.__version__) in lines
+    assert '  Python: {} ({})'.format(sys.version.split()[0],
+                                      sys.executable) in lines
+    blas = [line for line in lines if line.startswith('  BLAS: ')]
+    assert len(blas) == 1
+    assert 'OpenBLAS' in blas[0] or 'NumPy C-API fallback' in blas[0]
+
+
+def test_doctor_says_whether_pygpu_is_there(on_cpu):
+    backend = [line for line in on_cpu.stdout.splitlines()
+               if line.startswith('  GPU back-end: ')]
+    assert len(backend) == 1
+    if importlib.util.find_spec('pygpu') is None:
+        assert backend[0] == '  GPU back-end: not installed (pygpu not importable)'
+    else:
+        assert 'pygpu 0.7.6' in backend[0]
+
+
+def test_an_unusable_gpu_fails_with_one_clear_line():
+    if gpu_may_work():
+        pytest.skip('pygpu and an NVIDIA driver are here: cuda0 may work')
+    run = run_doctor('device=cuda0')
+    assert run.returncode != 0
+    failed = [line for line in run.stdout.splitlines()
+              if ': FAILED: ' in line]
+    assert len(failed) == 1, run.stdout
+    assert 'device=cuda0' in failed[0]
+    assert 'THEANO_FLAGS=device=cpu' in failed[0]
+    if importlib.util.find_spec('pygpu') is None:
+        assert 'pygpu not importable' in failed[0]
+    assert run.stdout.splitlines()[-1] == (
+        'Theano does not work on cuda0: see FAILED above.')
+    assert 'Traceback' not in run.stdout
+    if importlib.util.find_spec('pygpu') is None:
+        # With pygpu present, Theano itself logs the failed GPU set-up with
+        # its traceback at import, before the doctor runs.
+        assert 'Traceback' not in run.stderr
+
+
+def fake_pygpu(error):
+    """A pygpu module whose ``init`` raises ``error``."""
+    module = types.ModuleType('pygpu')
+    module.__version__ = '0.7.6'
+    module.gpuarray = types.SimpleNamespace(api_version=lambda: (2, 0),
+                                            abi_version=lambda: (3, 0))
+
+    def init(device):
+        raise error
+    module.init = init
+    return module
+
+
+def test_pygpu_without_a_gpu_is_reported_with_the_reason(monkeypatch):
+    error = RuntimeError(b'Could not load "libcuda.so": no such file')
+    pygpu = fake_pygpu(error)
+    monkeypatch.setitem(sys.modules, 'pygpu', pygpu)
+    monkeypatch.setitem(sys.modules, 'pygpu.gpuarray', pygpu.gpuarray)
+    out = io.StringIO()
+    report = doctor.Report(out)
+    assert doctor.report_gpu(report, 'cpu') is True
+    assert ('  GPU back-end: pygpu 0.7.6 present; no GPU: RuntimeError: '
+            'Could not load "libcuda.so": no such file') in out.getvalue()
+    assert report.failed == []
+
+
+def test_a_failed_check_names_the_problem_and_the_remedy():
+    out = io.StringIO()
+    report = doctor.Report(out)
+    report.check('thing')
+    report.check('other', 'it broke', 'mend it')
+    assert out.getvalue().splitlines() == [
+        '  thing: ok', '  other: FAILED: it broke; mend it']
+    assert report.failed == ['other']
+
+
+def test_an_empty_blas_ldflags_is_the_numpy_fallback():
+    assert doctor.blas_description('').startswith('NumPy C-API fallback')
+    assert doctor.blas_description('-lopenblas').startswith('OpenBLAS')
+    assert doctor.blas_description('-L/opt/x -lmkl_rt').startswith('MKL')
+
+
+def test_nvrtc_newer_than_the_driver_is_a_problem():
+    assert doctor.nvrtc_driver_problem((12, 6), (12, 6)) is None
+    assert doctor.nvrtc_driver_problem((12, 2), (12, 4)) is None
+    assert doctor.nvrtc_driver_problem(None, (12, 4)) is None
+    problem, advice = doctor.nvrtc_driver_problem((12, 6), (12, 2))
+    assert 'NVRTC 12.6' in problem and "driver's CUDA 12.2" in problem
+    assert 'no newer than CUDA 12.2' in advice
+
+
+def test_first_line_decodes_bytes_and_drops_the_rest():
+    assert doctor.first_line(ValueError('one\ntwo')) == 'ValueError: one'
+    assert doctor.first_line(OSError(b'gone'), with_type=False) == 'gone'
+    assert doctor.first_line(KeyError()) == 'KeyError'
+
+
+def test_doctor_is_a_command_of_kfkd(capsys):
+    from facial_keypoints import cli
+    assert cli.main(['doctor']) == 0
+    out = capsys.readouterr().out
+    assert 'device: cpu' in out and out.rstrip().endswith('Theano works on cpu.')
