@@ -82,8 +82,8 @@ def wrote(*fnames):
 # -- one adapter per command ------------------------------------------------------
 
 def cmd_fit(args):
-    from .training import fit
-    out = args.out or (args.resume if args.resume else '{}.pickle'.format(args.name))
+    from .training import default_out, fit
+    out = args.out or default_out(args.name, args.resume)
     fit(args.name, max_epochs=args.max_epochs, out=out, resume=args.resume,
         preprocess=args.preprocess, exclude=args.exclude,
         dct_window=args.dct_window, seed=args.seed, all_rows=args.all_rows)

@@ -48,11 +48,11 @@ def set_record(net, record):
     return net
 
 
-def update_record(net, **changes):
-    """Change some keys of ``net``'s record."""
-    record = get_record(net)
+def update_record(model, **changes):
+    """Change some keys of ``model``'s record."""
+    record = get_record(model)
     record.update(changes)
-    return set_record(net, record)
+    return set_record(model, record)
 
 
 def versions():

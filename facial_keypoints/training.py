@@ -98,6 +98,14 @@ def _report_interrupt(interrupted, model, out):
         raise KeyboardInterrupt
 
 
+def default_out(name, resume=None):
+    """Where ``fit`` writes its net: back to the resumed pickle (a resumed
+    ``.npz`` to the pickle of the same name), else ``NAME.pickle``."""
+    if resume:
+        return resume if resume.endswith('.pickle') else os.path.splitext(resume)[0] + '.pickle'
+    return '{}.pickle'.format(name)
+
+
 class TimeLimit(object):
     """Stop training once its epochs have taken ``seconds`` in all (an
     ``on_epoch_finished`` handler; compiling and loading do not count)."""
@@ -170,9 +178,8 @@ def fit(name='net', max_epochs=None, out=None, resume=None, preprocess=None,
     trained so far and raises KeyboardInterrupt.
     """
     max_epochs = check_epochs(max_epochs)
+    out = out or default_out(name, resume)
     if resume:
-        out = out or (resume if resume.endswith('.pickle')
-                      else os.path.splitext(resume)[0] + '.pickle')
         model = persist.load_single_net(resume)
         run = record.get_record(model)
         done = len(getattr(model, 'train_history_', []))
@@ -187,7 +194,6 @@ def fit(name='net', max_epochs=None, out=None, resume=None, preprocess=None,
             model.max_epochs = max_epochs
         record.set_record(model, run)
     else:
-        out = out or '{}.pickle'.format(name)
         model = start_net(name, seed, max_epochs, preprocess, exclude, dct_window,
                           all_rows)
         done = 0

@@ -1,0 +1,74 @@
+"""Pickle-free .npz checkpoints: every command that takes a trained net
+takes one, and it predicts exactly what the pickle does."""
+import os
+
+import pandas as pd
+import pytest
+
+from facial_keypoints import cli, kfkd, persist, record
+
+
+@pytest.fixture
+def pickles(in_data):
+    kfkd.fit('net1', max_epochs=2)
+    kfkd.fit_specialists('net1.pickle', epochs=1)
+    return in_data
+
+
+@pytest.mark.parametrize('name', ['net1', 'net-specialists'])
+def test_export_then_predict_writes_the_same_submission(pickles, name, capsys):
+    assert cli.main(['export', name + '.pickle']) == 0
+    assert cli.main(['predict', name + '.pickle', '--out', 'from-pickle.csv']) == 0
+    assert cli.main(['predict', name + '.npz', '--out', 'from-npz.csv']) == 0
+    pd.testing.assert_frame_equal(pd.read_csv('from-pickle.csv'), pd.read_csv('from-npz.csv'))
+    assert 'Wrote {}.npz'.format(name) in capsys.readouterr().out
+
+
+def test_npz_serves_every_command(pickles, capsys):
+    persist.export_npz(persist.load_net('net1.pickle'), 'net1.npz')
+    persist.export_npz(persist.load_net('net-specialists.pickle'), 'specialists.npz')
+    for argv in (['plot_learning_curves', 'specialists.npz', '--out', 'c.png'],
+                 ['plot_predictions', 'net1.npz', '--out', 'p.png'],
+                 ['report', 'net1.npz', 'specialists.npz', '--out', 'r.md'],
+                 ['fit', 'net1', '--resume', 'net1.npz', '--max-epochs', '3'],
+                 ['fit_specialists', 'net1.npz', '--epochs', '1', '--out', 's2.pickle']):
+        assert cli.main(argv) == 0, argv
+    assert '| SYNTHETIC |' in open('r.md').read()
+    resumed = persist.load_net('net1.pickle')
+    assert [h['epoch'] for h in resumed.train_history_] == [1, 2, 3]
+    assert record.get_record(resumed)['net'] == 'net1'
+    specialists = persist.load_net('s2.pickle')
+    assert all(record.get_record(m)['pretrained'] == 'net1.npz'
+               for m in specialists.values())
+    assert os.path.getsize('c.png') > 0 and os.path.getsize('p.png') > 0
+
+
+def test_npz_without_a_description_or_definition_is_a_clear_error(in_data, tmp_path):
+    from facial_keypoints.errors import CheckpointError
+    import numpy as np
+    np.savez(str(tmp_path / 'params.npz'), a=np.zeros(3))
+    with pytest.raises(CheckpointError, match='parameters only'):
+        persist.load_net(str(tmp_path / 'params.npz'))
+    net = kfkd.fit('net1', max_epochs=1)
+    record.update_record(net, net='my_own_net')
+    persist.export_npz(net, str(tmp_path / 'own.npz'))
+    with pytest.raises(CheckpointError, match="no known net definition \\('my_own_net'\\)"):
+        persist.load_net(str(tmp_path / 'own.npz'))
+
+
+class GpuArrayStandIn(object):
+    """Pickles as a GPU array does (through Theano's GpuArray_unpickler)."""
+
+    def __reduce__(self):
+        import numpy as np
+        from theano.gpuarray.type import GpuArray_unpickler
+        return GpuArray_unpickler, (np.zeros(3, np.float32), None)
+
+
+def test_a_gpu_pickle_on_a_cpu_machine_points_to_the_npz(tmp_path, capsys):
+    import pickle
+    path = tmp_path / 'net6.pickle'
+    path.write_bytes(pickle.dumps({'W': GpuArrayStandIn()}))
+    assert cli.main(['predict', str(path)]) == 1
+    err = capsys.readouterr().err
+    assert 'written on a GPU' in err and 'kfkd export' in err and len(err.splitlines()) == 1
