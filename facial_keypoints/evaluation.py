@@ -138,8 +138,8 @@ def evaluate(name, folds=5, all_rows=False, max_epochs=None, seed=DEFAULT_SEED,
 
     Without ``all_rows`` a net trains on the training folds' complete rows
     (the tutorial's way), with it on all their labelled rows with the masked
-    loss. Specialists start from ``pretrained`` (a trained net's file; if it was
-    trained on the whole training set it has seen the held-out folds), or
+    loss. Specialists start from ``pretrained`` (a trained net's file; if
+    it was trained on the whole training set, it has seen the held-out folds), or
     from a net ``pretrain`` trained on each fold's training folds first, or
     from scratch. ``max_epochs`` shortens every net (each specialist's
     epochs); ``time_limit`` is each fold's seconds of epochs: all to a net;
@@ -162,8 +162,8 @@ def evaluate(name, folds=5, all_rows=False, max_epochs=None, seed=DEFAULT_SEED,
     for k, held_out in enumerate(groups, 1):
         training_rows = np.setdiff1d(rows, held_out)
         description = 'fold {} of {}'.format(k, folds)
-        models, nets = train_fold(name, held_out, description, all_rows, max_epochs, seed,
-                            pretrained, pretrain, time_limit, fname_pretrained)
+        models, nets = train_fold(name, held_out, description, all_rows, max_epochs,
+                                  seed, pretrained, pretrain, time_limit, fname_pretrained)
         others = np.setdiff1d(np.arange(1, len(values) + 1), held_out)
         predicted, targets = predict_rows(models, others)
         errors.append((predicted - targets) ** 2)
