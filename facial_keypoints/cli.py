@@ -37,6 +37,28 @@ def existing_file(text):
     return text
 
 
+def at_least_two(text):
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError('must be at least 2, not {}'.format(value))
+    return value
+
+
+def positive_seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError('{!r} is not a number of seconds'.format(text))
+    if not value > 0 or value == float('inf'):
+        raise argparse.ArgumentTypeError('must be a positive number of seconds, '
+                                         'not {}'.format(text))
+    return value
+
+
+def evaluated_name(text):
+    return text if text == 'specialists' else net_name(text)
+
+
 def net_name(text):
     if text not in net_names():
         raise argparse.ArgumentTypeError('unknown net {!r}; choose one of: {}'.format(
@@ -64,14 +86,30 @@ def cmd_fit(args):
     out = args.out or default_out(args.name, args.resume)
     fit(args.name, max_epochs=args.max_epochs, out=out, resume=args.resume,
         preprocess=args.preprocess, exclude=args.exclude,
-        dct_window=args.dct_window, seed=args.seed)
+        dct_window=args.dct_window, seed=args.seed, all_rows=args.all_rows)
     wrote(out)
 
 
 def cmd_fit_specialists(args):
     from .training import fit_specialists
-    fit_specialists(args.pretrained, out=args.out, epochs=args.epochs, seed=args.seed)
+    fit_specialists(args.pretrained, out=args.out, epochs=args.epochs, seed=args.seed,
+                    all_rows=args.all_rows)
     wrote(args.out)
+
+
+def cmd_evaluate(args):
+    from tabulate import tabulate
+
+    from .evaluation import describe, evaluate, write_table
+    if args.out and os.path.isdir(args.out):
+        raise UsageError('--out {}: is a directory, not a file'.format(args.out))
+    table = evaluate(args.name, folds=args.folds, all_rows=args.all_rows,
+                     max_epochs=args.max_epochs, seed=args.seed, pretrained=args.pretrained,
+                     pretrain=args.pretrain, time_limit=args.time_limit)
+    print('RMSE in pixels over the labelled held-out keypoints; ' + describe(table))
+    print(tabulate(table, headers='keys', floatfmt=['', '.0f', '.3f', '.3f']))
+    if args.out:
+        wrote(write_table(table, args.out))
 
 
 def cmd_predict(args):
@@ -123,7 +161,9 @@ def cmd_export(args):
 
 def cmd_report(args):
     from .report import write_report
-    wrote(write_report(args.nets, args.out))
+    if not args.nets and not args.evaluations:
+        raise UsageError('give trained nets, --evaluations tables, or both')
+    wrote(write_report(args.nets, args.out, evaluations=args.evaluations))
 
 
 def cmd_reproduce(args):
@@ -188,6 +228,11 @@ def build_parser():
         sub.add_argument('--seed', type=int, default=42,
                          help='NumPy\'s random seed (default 42)')
 
+    def all_rows(sub):
+        sub.add_argument('--all-rows', action='store_true',
+                         help='train on every row with a keypoint, with a loss over '
+                         'the keypoints present (default: complete rows only)')
+
     def net_file(sub, name, default):
         sub.add_argument(name, nargs='?', default=default, type=existing_file,
                          metavar='FILE', help='a trained net or specialists: '
@@ -208,6 +253,7 @@ def build_parser():
                      help='training rows to leave out (from `clean`)')
     sub.add_argument('--dct-window', type=positive_int, metavar='N',
                      help='append DCT low/high-pass copies of the training set')
+    all_rows(sub)
     seed(sub)
 
     sub = command('fit_specialists', cmd_fit_specialists, 'train the six specialists',
@@ -218,6 +264,28 @@ def build_parser():
     sub.add_argument('--out', default='net-specialists.pickle')
     sub.add_argument('--epochs', type=positive_int, metavar='N',
                      help='epochs per specialist (quick runs)')
+    all_rows(sub)
+    seed(sub)
+
+    sub = command('evaluate', cmd_evaluate, 'K-fold cross-validation on the training '
+                  'set: RMSE in pixels per keypoint, beside the mean face')
+    sub.add_argument('name', type=evaluated_name, metavar='NAME',
+                     help='a net (net1..net8, net, a W207 variant) or "specialists"')
+    sub.add_argument('--folds', type=at_least_two, default=5, metavar='K',
+                     help='folds (default 5)')
+    all_rows(sub)
+    sub.add_argument('--max-epochs', type=positive_int, metavar='N',
+                     help='epochs of each net (of each specialist)')
+    sub.add_argument('--time-limit', type=positive_seconds, metavar='SECONDS',
+                     help='seconds of training per fold (specialists: half to '
+                     '--pretrain, the rest shared by the six)')
+    sub.add_argument('--pretrained', type=existing_file, metavar='FILE',
+                     help='specialists: start from this trained net (if it was trained '
+                     'on the whole training set, it has seen the held-out folds)')
+    sub.add_argument('--pretrain', type=net_name, metavar='NAME',
+                     help='specialists: in each fold, first train this net on the '
+                     'training folds and start from it')
+    sub.add_argument('--out', metavar='CSV', help='write the table as CSV')
     seed(sub)
 
     sub = command('predict', cmd_predict, 'write a Kaggle submission')
@@ -266,7 +334,9 @@ def build_parser():
 
     sub = command('report', cmd_report, 'compare trained nets with the tutorial',
                   data=False)
-    sub.add_argument('nets', nargs='+', type=existing_file, metavar='FILE')
+    sub.add_argument('nets', nargs='*', type=existing_file, metavar='FILE')
+    sub.add_argument('--evaluations', nargs='+', type=existing_file, metavar='CSV',
+                     help='tables of `evaluate --out` to compare per keypoint')
     sub.add_argument('--out', default='report.md', help='report.md or report.html')
 
     sub = command('reproduce', cmd_reproduce, 'train nets, then report')

@@ -24,9 +24,11 @@ def preprocessing_of(net):
     return record.get_record(net).get('preprocess')
 
 
-def load_for(net, test=False, cols=None, exclude=None, preprocess=None):
+def load_for(net, test=False, cols=None, exclude=None, preprocess=None,
+             all_rows=False):
     """``load`` or ``load2d`` for ``net``, preprocessed as ``preprocess``
-    says, else as the net was trained."""
+    says, else as the net was trained; ``all_rows`` keeps rows with missing
+    targets (NaN)."""
     X, y = (load2d if takes_images(net) else load)(test=test, cols=cols,
-                                                    exclude=exclude)
+                                                    exclude=exclude, all_rows=all_rows)
     return apply_preprocessing(X, preprocess or preprocessing_of(net)), y

@@ -24,6 +24,7 @@ from . import record
 from .atomic import atomic_write
 from .errors import CheckpointError
 from .kaggle.format import KEYPOINT_COLUMNS
+from .masked import use_masked_loss
 
 #: Deep Lasagne graphs need more recursion to pickle (the tutorial's value).
 RECURSION_LIMIT = 10000
@@ -140,6 +141,8 @@ def _rebuild(fname, entry, params):
     net.max_epochs = entry['max_epochs']
     if entry['flip_indices'] is not None:
         net.batch_iterator_train.flip_indices = [tuple(p) for p in entry['flip_indices']]
+    if entry['record'].get('all_rows'):
+        use_masked_loss(net)  # as it was trained, for `fit --resume`
     net.initialize()
     try:
         net.load_params_from(params)

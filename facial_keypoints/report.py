@@ -115,19 +115,59 @@ def results_table(rows):
     return header, body
 
 
-def build(pickles, out):
+def comparison(evaluations):
+    """The tables of ``kfkd evaluate --out`` side by side: (header, rows,
+    their comment lines). They must share the held-out labels and folds."""
+    from .evaluation import LABELLED, MEAN_FACE, read_table
+    merged, notes = None, []
+    for fname in evaluations:
+        table, note = read_table(fname)
+        notes.append('{}: {}'.format(os.path.basename(fname), note or 'no description'))
+        if merged is None:
+            merged = table
+            continue
+        if list(table.index) != list(merged.index) or not np.allclose(
+                table[[LABELLED, MEAN_FACE]].values, merged[[LABELLED, MEAN_FACE]].values,
+                atol=1e-3):
+            raise UsageError('{}: evaluated on other held-out labels than {} (another '
+                             'data set, --folds or --seed); tables compare only on the '
+                             'same'.format(fname, evaluations[0]))
+        column = table.columns[1]
+        if column in merged.columns:
+            table = table.rename(columns={column: '{} ({})'.format(
+                column, os.path.splitext(os.path.basename(fname))[0])})
+        merged = merged.join(table.iloc[:, 1:2])
+    approaches = [c for c in merged.columns if c not in (LABELLED, MEAN_FACE)]
+    header = ['keypoint', LABELLED] + approaches + [MEAN_FACE]
+    rows = [[keypoint, str(int(r[LABELLED]))] + ['{:.3f}'.format(r[c]) for c in approaches]
+            + ['{:.3f}'.format(r[MEAN_FACE])] for keypoint, r in merged.iterrows()]
+    return header, rows, notes
+
+
+def build(pickles, out, evaluations=()):
     """The report's blocks: ('h', text), ('p', text), ('table', (header, rows)),
     ('img', path); writes the figures beside ``out``."""
     entries = collect(pickles)
     rows = [row for row, _ in entries]
-    synthetic = any(r['data'] == 'synthetic' for r in rows)
+    compared = comparison(evaluations) if evaluations else None
+    synthetic = any(r['data'] == 'synthetic' for r in rows) or bool(
+        compared and any('data: synthetic' in note for note in compared[2]))
     stem = os.path.splitext(out)[0]
     blocks = [('h1', 'Reproduction report' + (' (SYNTHETIC DATA)' if synthetic else ''))]
     if synthetic:
         blocks.append(('p', SYNTHETIC_WARNING))
-    blocks += [('p', 'Losses are mean squared errors of targets scaled to [-1, 1]; '
-                     'RMSE in pixels = sqrt(loss) * 48.'),
-               ('table', results_table(rows))]
+    if rows:
+        blocks += [('p', 'Losses are mean squared errors of targets scaled to [-1, 1]; '
+                         'RMSE in pixels = sqrt(loss) * 48.'),
+                   ('table', results_table(rows))]
+    if compared:
+        header, table, notes = compared
+        blocks += [('h2', 'Cross-validation per keypoint'),
+                   ('p', 'RMSE in pixels over every labelled held-out keypoint (Kaggle\'s '
+                         'metric), from `kfkd evaluate`; "mean face" predicts each '
+                         'training fold\'s mean position.')]
+        blocks += [('p', note) for note in notes]
+        blocks.append(('table', (header, table)))
     references = [[name, fmt(p['train_loss']), fmt(p['valid_loss']),
                    fmt(p.get('epochs')), fmt(p.get('seconds_per_epoch')), p['source']]
                   for name, p in pub.PUBLISHED.items()]
@@ -194,11 +234,12 @@ def render_html(blocks):
     return '\n'.join(parts)
 
 
-def write_report(pickles, out='report.md'):
-    """Write the report for ``pickles`` to ``out`` (.md or .html)."""
-    if not pickles:
-        raise UsageError('no trained nets given')
-    blocks = build(pickles, out)
+def write_report(pickles, out='report.md', evaluations=()):
+    """Write the report for ``pickles`` to ``out`` (.md or .html), with the
+    per-keypoint comparison of ``evaluations`` (tables of ``kfkd evaluate``)."""
+    if not pickles and not evaluations:
+        raise UsageError('no trained nets or evaluations given')
+    blocks = build(pickles, out, evaluations or ())
     text = render_html(blocks) if out.endswith('.html') else render_markdown(blocks)
     with atomic_write(out, 'w') as f:
         f.write(text)

@@ -51,13 +51,16 @@ def read_exclusions(exclude):
     return set(int(r) for r in exclude)
 
 
-def load(test=False, cols=None, exclude=None):
+def load(test=False, cols=None, exclude=None, all_rows=False):
     """Loads data from FTEST if *test* is True, otherwise from FTRAIN.
     Pass a list of *cols* if you're only interested in a subset of the
     target columns.
 
     Beyond the tutorial: *exclude* lists training rows (1-based, or a file
-    of them) to leave out, e.g. those ``kfkd clean`` flags.
+    of them) to leave out, e.g. those ``kfkd clean`` flags. With *all_rows*,
+    every training row with at least one of the target columns is kept, its
+    missing ones as NaN (for a masked loss), instead of only the rows that
+    have them all.
     """
     fname = data_file(TEST_FILE if test else TRAIN_FILE)
     columns, values, images = read_csv_cached(fname)
@@ -78,9 +81,13 @@ def load(test=False, cols=None, exclude=None):
     else:  # a log file gets one line, not the 31 of the tutorial's printout
         print('{}: {} rows, {} with all {} target columns'.format(
             os.path.basename(fname), len(images), int(np.isfinite(values).all(axis=1).sum()),
-            len(columns)))
+            len(columns)) + ('' if test or not all_rows else ', {} with at least one'.format(
+                int(np.isfinite(values).any(axis=1).sum()))))
 
-    keep = np.isfinite(values).all(axis=1)  # drop rows with missing values
+    if all_rows and not test:  # keep rows with any target, NaN where missing
+        keep = np.isfinite(values).any(axis=1)
+    else:
+        keep = np.isfinite(values).all(axis=1)  # drop rows with missing values
     X = images[keep] / 255.  # scale pixel values to [0, 1]
     X = X.astype(np.float32)
 
@@ -95,9 +102,9 @@ def load(test=False, cols=None, exclude=None):
     return X, y
 
 
-def load2d(test=False, cols=None, exclude=None):
+def load2d(test=False, cols=None, exclude=None, all_rows=False):
     """:func:`load`, with X reshaped to (n, 1, 96, 96) for convnets."""
-    X, y = load(test=test, cols=cols, exclude=exclude)
+    X, y = load(test=test, cols=cols, exclude=exclude, all_rows=all_rows)
     X = X.reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
     return X, y
 
