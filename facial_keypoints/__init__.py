@@ -26,6 +26,7 @@ if not SUPPORTED_PYTHON[0] <= sys.version_info[:2] < SUPPORTED_PYTHON[1]:
 from .upstream import compat  # noqa: E402
 
 compat.apply_all()
+compat.quiet_upstream_warnings()
 if compat.BLAS_INFO and 'theano-defaults' in compat.APPLIED:
     print('facial_keypoints: Theano BLAS: ' + compat.BLAS_INFO, file=sys.stderr)
 

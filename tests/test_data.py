@@ -30,8 +30,9 @@ def use_dir():
     datadir.set_data_dir(None)
 
 
-def test_full_size_load_shapes(full_dir, use_dir, capsys):
+def test_full_size_load_shapes(full_dir, use_dir, capsys, monkeypatch):
     use_dir(full_dir)
+    monkeypatch.setattr(tdata, 'is_interactive', lambda: True)  # as on a terminal
     X, y = tdata.load()
     assert X.dtype == np.float32 and y.dtype == np.float32
     assert 2000 <= X.shape[0] <= 2300 and X.shape[1] == 9216
@@ -40,7 +41,9 @@ def test_full_size_load_shapes(full_dir, use_dir, capsys):
     assert 'left_eye_center_x            7039' in printed
     assert 'Image                        7049' in printed
 
+    monkeypatch.setattr(tdata, 'is_interactive', lambda: False)  # as in a log file
     X2, y2 = tdata.load2d(cols=NOSE)
+    assert capsys.readouterr().out == 'training.csv: 7049 rows, 7049 with all 2 target columns\n'
     assert X2.shape == (7049, 1, 96, 96) and y2.shape == (7049, 2)
     Xt, yt = tdata.load(test=True)
     assert Xt.shape == (1783, 9216) and yt is None

@@ -537,23 +537,16 @@ UPSTREAM_WARNINGS = [
 ]
 
 
-class QuietUpstreamWarnings(Patch):
+def quiet_upstream_warnings():
     """Filter the warnings of :data:`UPSTREAM_WARNINGS`: each is upstream
     talking to itself across versions, not about anything the user does, and
-    they made the tutorial's log unreadable (8 copies in the demo)."""
-
-    name = 'quiet-upstream-warnings'
-
-    def needed(self):
-        import warnings
-        return not any(f[1] is not None and f[1].pattern == UPSTREAM_WARNINGS[0][0]
-                       for f in warnings.filters)
-
-    def apply(self):
-        import warnings
-        for message, category, module in UPSTREAM_WARNINGS:
-            warnings.filterwarnings('ignore', message=message, category=category,
-                                    module=module)
+    they made the tutorial's log unreadable (8 copies in the demo). Not a
+    :class:`Patch`: warning filters are process state that test runners and
+    ``warnings.catch_warnings`` reset, so it is simply called again."""
+    import warnings
+    for message, category, module in UPSTREAM_WARNINGS:
+        warnings.filterwarnings('ignore', message=message, category=category,
+                                module=module)
 
 
 #: The patches in the order they must run.
@@ -569,7 +562,6 @@ PATCHES = (
     NeuralNetClone(),
     NeuralNetHtmlRepr(),
     NolearnColoursOnTerminal(),
-    QuietUpstreamWarnings(),
 )
 
 
