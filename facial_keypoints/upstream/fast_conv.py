@@ -19,20 +19,32 @@ the single-threaded BLAS on its own piece:
 * gradient w.r.t. the weights: a piece is a range of rows of the weight
   gradient, summed over the images in order, as Theano does.
 
-Every output element is the same dot product, over the same operands in
-the same order, as in Theano's op; the BLAS's result for one element does
-not depend on how many rows or columns the call around it has, so the
-results are bit-identical to Theano's (tested for every shape the
-project's nets use, see tests/test_fast_conv.py), and training histories
-do not change.
+The forward pass and the gradient w.r.t. the inputs make, for every
+output element, the same BLAS product over the same operands as Theano's
+op (where Theano's product for one image is small enough for OpenBLAS's
+small-matrix kernels, exactly Theano's call): their results are
+bit-identical to Theano's for every shape the project's nets use but
+one, CNet_NPLFXL's 9x9 convolution of 12 channels, whose sums are long
+enough for OpenBLAS to split them, and where its single-threaded and its
+threaded drivers split them differently. The gradient w.r.t. the weights
+is summed over the images in order, as in Theano, but by single-threaded
+BLAS calls where Theano's use the BLAS's threads, so its long sums (over
+every output position of an image) are also split differently: it
+differs from Theano's by float32 rounding (relative differences of about
+1e-6; tests/test_fast_conv.py checks a bound of 64 float32 roundoffs of
+the sum of the terms' magnitudes). Training histories therefore differ
+from Theano's in the last digits: within 1e-5 relative over 3 epochs of
+net2 and Net6RPXL (tested). Bit-identical weight gradients would need the
+BLAS's own threads for every image's product, which, alternating with
+ours, made that op 3x slower.
 
 Only what the project's nets use is covered: float32, no padding, any
 stride, no dilation, no groups, shared weights, and OpenBLAS as Theano's
 BLAS (its thread count is set to 1 while the ops run). Anything else keeps
 Theano's ops. A Theano optimization puts these in place of Theano's when
 the device is the CPU; ``THEANO_FLAGS=optimizer_excluding=fkp_fast_conv``
-disables it alone, ``optimizer_excluding=fkp_fast_cpu`` with the fast
-pooling.
+disables it (and ``optimizer_excluding=fkp_fast_conv:fkp_fast_cpu`` the
+fast pooling too).
 """
 import theano
 from theano import gof
@@ -40,7 +52,6 @@ from theano.tensor import blas_headers
 from theano.tensor.blas import ldflags
 from theano.tensor.nnet.corr import CorrMM, CorrMM_gradInputs, CorrMM_gradWeights
 from theano.tensor.opt import register_specialize_device
-
 
 TAG = 'fkp_fast_conv'
 
