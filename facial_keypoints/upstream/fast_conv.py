@@ -32,9 +32,10 @@ BLAS calls where Theano's use the BLAS's threads, so its long sums (over
 every output position of an image) are also split differently: it
 differs from Theano's by float32 rounding (relative differences of about
 1e-6; tests/test_fast_conv.py checks a bound of 64 float32 roundoffs of
-the sum of the terms' magnitudes). Training histories therefore differ
-from Theano's in the last digits: within 1e-5 relative over 3 epochs of
-net2 and Net6RPXL (tested). Bit-identical weight gradients would need the
+the sum of the terms' magnitudes). Training histories can therefore
+differ from Theano's in the last digits; the slow tests in
+tests/test_fast_conv.py require them within 1e-5 relative over 3 epochs
+of net2 and Net6RPXL. Bit-identical weight gradients would need the
 BLAS's own threads for every image's product, which, alternating with
 ours, made that op 3x slower.
 
