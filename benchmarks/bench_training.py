@@ -1,6 +1,7 @@
 """Training speed: our Theano/Lasagne/nolearn stack against a PyTorch reference.
 
     python benchmarks/bench_training.py [--nets net2 net1 net6 Net6RPXL] [--epochs 4]
+    python benchmarks/bench_training.py --nets w207     # or: tutorial, all, or names
 
 In one run on the same machine and data (the synthetic set unless --data-dir
 names the Kaggle files): seconds per epoch (median, the first epoch excluded)
@@ -194,9 +195,31 @@ def theano_env(args, compiledir=None):
     return {'THEANO_FLAGS': merged} if merged else {}
 
 
+#: Groups --nets accepts besides net names: one net per distinct
+#: architecture (net3-net5 train net2's, net7 and net8 net6's with larger
+#: hidden layers, the W207 team's Net6 is net6).
+GROUPS = {
+    'tutorial': ['net1', 'net2', 'net6', 'net7'],
+    'w207': ['Net6LP', 'Net6NP', 'Net6NPLF', 'Net6RP', 'Net6RPXL', 'CNet_NPLFXL', 'Net6RHL',
+             'ConvNet_Stack', 'ConvNet_Stack_Increase_Filter_Size'],
+}
+GROUPS['all'] = GROUPS['tutorial'] + GROUPS['w207']
+
+
+def expand(names):
+    """Net names, with group names replaced by their nets, each once."""
+    nets = []
+    for name in names:
+        for net in GROUPS.get(name, [name]):
+            if net not in nets:
+                nets.append(net)
+    return nets
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--nets', nargs='+', default=['net2', 'net1', 'net6', 'Net6RPXL'])
+    parser.add_argument('--nets', nargs='+', default=['net2', 'net1', 'net6', 'Net6RPXL'],
+                        help='net names or groups: ' + ', '.join(GROUPS))
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--data-dir')
     parser.add_argument('--theano-flags', default='')
@@ -204,6 +227,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args)
+    args.nets = expand(args.nets)
     if not args.data_dir:
         from facial_keypoints.kaggle import datadir
         from facial_keypoints.kaggle.format import TRAIN_FILE
@@ -211,14 +235,15 @@ def main(argv=None):
         datadir.data_file(TRAIN_FILE)  # generates the default set once
 
     ceiling = run_worker('sgemm', '-', args, theano_env(args))['gflops']
-    print('sgemm ceiling (Theano BLAS, 2048^3 float32): {:.1f} GFLOP/s'.format(ceiling))
+    print('sgemm ceiling (Theano BLAS, 2048^3 float32): {:.1f} GFLOP/s'.format(ceiling),
+          flush=True)
     if args.theano_flags:
         print('extra THEANO_FLAGS: ' + args.theano_flags)
     with tempfile.TemporaryDirectory() as cache:
         cold = run_worker('theano', args.nets[0], args, theano_env(args, cache))
         warm = run_worker('theano', args.nets[0], args, theano_env(args, cache))
     print('Theano compile of {}: {:.1f} s cold cache, {:.1f} s warm cache'.format(
-        args.nets[0], cold['compile_s'], warm['compile_s']))
+        args.nets[0], cold['compile_s'], warm['compile_s']), flush=True)
 
     header = ('net', 'ours s/ep', 'torch s/ep', 'ours/torch', 'ours GFLOP/s',
               '% sgemm', 'torch GFLOP/s', 'ours img/s', 'torch img/s',
@@ -230,6 +255,8 @@ def main(argv=None):
         ref = run_worker('torch', name, args)
         ours_s = statistics.median(ours['epoch_s'][1:] or ours['epoch_s'])
         ref_s = statistics.median(ref['epoch_s'][1:] or ref['epoch_s'])
+        print('{}: ours {:.2f} s/epoch, torch {:.2f} s/epoch'.format(name, ours_s, ref_s),
+              file=sys.stderr, flush=True)
         epoch_flops = ours['flops'] * (3 * ours['n_train'] + ours['n_valid'])
         rows.append((name, '{:.2f}'.format(ours_s), '{:.2f}'.format(ref_s),
                      '{:.2f}'.format(ours_s / ref_s),

@@ -1,0 +1,552 @@
+"""A faster CPU path: 2-D convolution and its two gradients.
+
+Theano's CPU convolution (``CorrMM`` and its gradients ``CorrMM_gradWeights``
+and ``CorrMM_gradInputs``) unfolds one image at a time into columns
+("im2col") in a single thread, then multiplies them in one BLAS call per
+image. With the tutorial's batches of 128 images of up to 96x96 pixels that
+leaves one of two cores idle during every unfold and fold, and many BLAS
+calls are too small to keep both cores busy: the convolutions took two
+thirds of a net2 epoch at 20-45% of the machine's matrix-product speed.
+
+The ops below do the same arithmetic in a different schedule. The work is
+cut into independent pieces that OpenMP threads take, each thread calling
+the single-threaded BLAS on its own piece:
+
+* forward and gradient w.r.t. the inputs: a piece is either a band of
+  output rows of one image (large images, so that its columns stay in the
+  core's cache) or several whole images (small ones, so that each BLAS
+  call is large enough to run at full speed);
+* gradient w.r.t. the weights: a piece is a range of rows of the weight
+  gradient, summed over the images in order, as Theano does.
+
+The forward pass and the gradient w.r.t. the inputs make, for every
+output element, the same BLAS product over the same operands as Theano's
+op (where Theano's product for one image is small enough for OpenBLAS's
+small-matrix kernels, exactly Theano's call): their results are
+bit-identical to Theano's for every shape the project's nets use but
+one, CNet_NPLFXL's 9x9 convolution of 12 channels, whose sums are long
+enough for OpenBLAS to split them, and where its single-threaded and its
+threaded drivers split them differently. The gradient w.r.t. the weights
+is summed over the images in order, as in Theano, but by single-threaded
+BLAS calls where Theano's use the BLAS's threads, so its long sums (over
+every output position of an image) are also split differently: it
+differs from Theano's by float32 rounding (relative differences of about
+1e-6; tests/test_fast_conv.py checks a bound of 64 float32 roundoffs of
+the sum of the terms' magnitudes). Training histories can therefore
+differ from Theano's in the last digits; the slow tests in
+tests/test_fast_conv.py require them within 1e-5 relative over 3 epochs
+of net2 and Net6RPXL. Bit-identical weight gradients would need the
+BLAS's own threads for every image's product, which, alternating with
+ours, made that op 3x slower.
+
+Only what the project's nets use is covered: float32, no padding, any
+stride, no dilation, no groups, shared weights, and OpenBLAS as Theano's
+BLAS (its thread count is set to 1 while the ops run). Anything else keeps
+Theano's ops. A Theano optimization puts these in place of Theano's when
+the device is the CPU; ``THEANO_FLAGS=optimizer_excluding=fkp_fast_conv``
+disables it (and ``optimizer_excluding=fkp_fast_conv:fkp_fast_cpu`` the
+fast pooling too).
+"""
+import theano
+from theano import gof
+from theano.tensor import blas_headers
+from theano.tensor.blas import ldflags
+from theano.tensor.nnet.corr import CorrMM, CorrMM_gradInputs, CorrMM_gradWeights
+from theano.tensor.opt import register_specialize_device
+
+TAG = 'fkp_fast_conv'
+
+#: Aim for pieces of about this many column values (1 MiB of float32): a
+#: piece's columns, written by the unfold and read by the BLAS, then stay
+#: in the core's L2 cache.
+_PIECE_VALUES = 1 << 18
+
+#: ... but no BLAS call with fewer output positions than this, below which
+#: its fixed costs (packing the weights) dominate.
+_MIN_POSITIONS = 256
+
+_SUPPORT = r"""
+#include <string.h>
+#include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* The geometry of one convolution: images (N, C, H, W), weights
+   (K, C, kh, kw), stride (sh, sw), outputs (N, K, OH, OW), no padding. */
+typedef struct {
+    npy_intp N, C, H, W, K, kh, kw, sh, sw, OH, OW;
+} fkp_geom;
+
+/* The BLAS takes its transpose flags by (non-const) pointer. */
+static char fkp_n = 'N', fkp_t = 'T';
+
+static inline npy_intp fkp_rows(const fkp_geom* g) { return g->C * g->kh * g->kw; }
+
+/* OpenBLAS computes products of up to this many multiply-adds (m n k) with
+   separate kernels for small matrices. */
+#define FKP_SMALL_PRODUCT 1e6
+
+/* How the output positions are cut into pieces: `per` images per piece
+   (bands == 1), or `bands` bands of `band` output rows of one image. */
+typedef struct {
+    npy_intp per, bands, band, count;
+} fkp_pieces;
+
+static fkp_pieces fkp_cut(const fkp_geom* g, npy_intp piece_values, npy_intp min_positions)
+{
+    fkp_pieces p;
+    npy_intp positions = g->OH * g->OW;
+    npy_intp want = piece_values / fkp_rows(g);
+    if (want < min_positions) want = min_positions;
+    if ((double)positions * fkp_rows(g) * g->K <= FKP_SMALL_PRODUCT) {
+        /* Theano's own call for one image, which the BLAS may compute
+           with its kernels for small products, rounding differently. */
+        p.per = 1; p.bands = 1; p.band = g->OH; p.count = g->N;
+    } else if (positions >= want) {
+        p.per = 1;
+        p.band = want / g->OW > 0 ? want / g->OW : 1;
+        p.bands = (g->OH + p.band - 1) / p.band;
+        p.band = (g->OH + p.bands - 1) / p.bands;  /* even bands */
+        p.count = g->N * p.bands;
+    } else {
+        p.per = want / positions;
+        if (p.per > g->N) p.per = g->N;
+        p.bands = 1;
+        p.band = g->OH;
+        p.count = (g->N + p.per - 1) / p.per;
+    }
+    return p;
+}
+
+/* Unfold: column row r (channel c, filter row i, filter column j), for r in
+   [r0, r1), gets image x's values under that filter tap for the output
+   rows [o0, o1); rows of `col` are `ld` apart. */
+static void fkp_im2col(const fkp_geom* g, const float* x, npy_intp r0, npy_intp r1,
+                       npy_intp o0, npy_intp o1, float* col, npy_intp ld)
+{
+    for (npy_intp r = r0; r < r1; r++) {
+        npy_intp c = r / (g->kh * g->kw), i = (r / g->kw) % g->kh, j = r % g->kw;
+        const float* src = x + (c * g->H + i) * g->W + j;
+        float* dst = col + (r - r0) * ld;
+        for (npy_intp o = o0; o < o1; o++, dst += g->OW) {
+            const float* s = src + o * g->sh * g->W;
+            if (g->sw == 1) {
+                memcpy(dst, s, g->OW * sizeof(float));
+            } else {
+                for (npy_intp q = 0; q < g->OW; q++) dst[q] = s[q * g->sw];
+            }
+        }
+    }
+}
+
+/* Fold: add columns back onto image x for the output rows [o0, o1). Each
+   pixel receives its terms in increasing (c, i, j), as in Theano's fold;
+   bands of one image must be folded from the last to the first to keep
+   that order across bands (a later band holds the smaller filter rows). */
+static void fkp_col2im(const fkp_geom* g, const float* col, npy_intp ld,
+                       npy_intp o0, npy_intp o1, float* x)
+{
+    npy_intp rows = fkp_rows(g);
+    for (npy_intp r = 0; r < rows; r++) {
+        npy_intp c = r / (g->kh * g->kw), i = (r / g->kw) % g->kh, j = r % g->kw;
+        float* dst = x + (c * g->H + i) * g->W + j;
+        const float* src = col + r * ld;
+        for (npy_intp o = o0; o < o1; o++, src += g->OW) {
+            float* d = dst + o * g->sh * g->W;
+            if (g->sw == 1) {
+                for (npy_intp q = 0; q < g->OW; q++) d[q] += src[q];
+            } else {
+                for (npy_intp q = 0; q < g->OW; q++) d[q * g->sw] += src[q];
+            }
+        }
+    }
+}
+
+/* The BLAS runs single-threaded inside our threads; restored afterwards. */
+static int fkp_blas_threads_begin(void)
+{
+    int saved = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    return saved;
+}
+
+static void fkp_blas_threads_end(int saved) { openblas_set_num_threads(saved); }
+
+static float* fkp_alloc(npy_intp n)
+{
+    return (float*)malloc((n > 0 ? n : 1) * sizeof(float));
+}
+
+/* Forward: y[n, k] = sum over (c, i, j) of w[k, c, i, j] x[n, c, o*sh+i, q*sw+j],
+   per piece one unfold and one product (columns x weights, as Theano's). */
+static int fkp_forward(const fkp_geom* g, const float* x, const float* w, float* y,
+                       npy_intp piece_values, npy_intp min_positions)
+{
+    const npy_intp rows = fkp_rows(g), positions = g->OH * g->OW;
+    const fkp_pieces p = fkp_cut(g, piece_values, min_positions);
+    const npy_intp cols = p.per * p.band * g->OW;
+    int failed = 0;
+    int saved = fkp_blas_threads_begin();
+    #pragma omp parallel
+    {
+        float* col = fkp_alloc(rows * cols);
+        float* tmp = p.per > 1 ? fkp_alloc(g->K * cols) : NULL;
+        if (col == NULL || (p.per > 1 && tmp == NULL)) {
+            #pragma omp atomic write
+            failed = 1;
+        } else {
+            #pragma omp for schedule(dynamic)
+            for (npy_intp t = 0; t < p.count; t++) {
+                const float one = 1.0f, zero = 0.0f;
+                const int k_ = (int)rows, n_ = (int)g->K;
+                if (p.per == 1) {
+                    const npy_intp n = t / p.bands, o0 = (t % p.bands) * p.band;
+                    const npy_intp o1 = o0 + p.band < g->OH ? o0 + p.band : g->OH;
+                    const int m_ = (int)((o1 - o0) * g->OW), ldc = (int)positions;
+                    fkp_im2col(g, x + n * g->C * g->H * g->W, 0, rows, o0, o1, col, m_);
+                    sgemm_(&fkp_n, &fkp_n, &m_, &n_, &k_, &one, col, &m_, w, &k_, &zero,
+                           y + n * g->K * positions + o0 * g->OW, &ldc);
+                } else {
+                    const npy_intp n0 = t * p.per;
+                    const npy_intp m = (n0 + p.per < g->N ? p.per : g->N - n0);
+                    const int m_ = (int)(m * positions);
+                    for (npy_intp b = 0; b < m; b++)
+                        fkp_im2col(g, x + (n0 + b) * g->C * g->H * g->W, 0, rows, 0, g->OH,
+                                   col + b * positions, m_);
+                    sgemm_(&fkp_n, &fkp_n, &m_, &n_, &k_, &one, col, &m_, w, &k_, &zero, tmp, &m_);
+                    for (npy_intp b = 0; b < m; b++)
+                        for (npy_intp k = 0; k < g->K; k++)
+                            memcpy(y + ((n0 + b) * g->K + k) * positions,
+                                   tmp + k * m_ + b * positions, positions * sizeof(float));
+                }
+            }
+        }
+        free(col);
+        free(tmp);
+    }
+    fkp_blas_threads_end(saved);
+    return failed ? -1 : 0;
+}
+
+/* Gradient w.r.t. the inputs: per piece one product (output gradient x
+   weights, as Theano's) into columns, folded onto zeroed images. */
+static int fkp_grad_inputs(const fkp_geom* g, const float* w, const float* gy, float* gx,
+                           npy_intp piece_values, npy_intp min_positions)
+{
+    const npy_intp rows = fkp_rows(g), positions = g->OH * g->OW;
+    const npy_intp image = g->C * g->H * g->W;
+    const fkp_pieces p = fkp_cut(g, piece_values, min_positions);
+    const npy_intp cols = p.per * p.band * g->OW;
+    /* An image's bands go to one thread, last band first (see the fold). */
+    const npy_intp tasks = p.per == 1 ? g->N : p.count;
+    int failed = 0;
+    int saved = fkp_blas_threads_begin();
+    #pragma omp parallel
+    {
+        float* col = fkp_alloc(rows * cols);
+        float* tmp = p.per > 1 ? fkp_alloc(g->K * cols) : NULL;
+        if (col == NULL || (p.per > 1 && tmp == NULL)) {
+            #pragma omp atomic write
+            failed = 1;
+        } else {
+            #pragma omp for schedule(dynamic)
+            for (npy_intp t = 0; t < tasks; t++) {
+                const float one = 1.0f, zero = 0.0f;
+                const int k_ = (int)g->K, n_ = (int)rows;
+                if (p.per == 1) {
+                    memset(gx + t * image, 0, image * sizeof(float));
+                    for (npy_intp band = p.bands - 1; band >= 0; band--) {
+                        const npy_intp o0 = band * p.band;
+                        const npy_intp o1 = o0 + p.band < g->OH ? o0 + p.band : g->OH;
+                        const int m_ = (int)((o1 - o0) * g->OW), lda = (int)positions;
+                        sgemm_(&fkp_n, &fkp_t, &m_, &n_, &k_, &one,
+                               gy + t * g->K * positions + o0 * g->OW, &lda,
+                               w, &n_, &zero, col, &m_);
+                        fkp_col2im(g, col, m_, o0, o1, gx + t * image);
+                    }
+                } else {
+                    const npy_intp n0 = t * p.per;
+                    const npy_intp m = (n0 + p.per < g->N ? p.per : g->N - n0);
+                    const int m_ = (int)(m * positions);
+                    for (npy_intp b = 0; b < m; b++)
+                        for (npy_intp k = 0; k < g->K; k++)
+                            memcpy(tmp + k * m_ + b * positions,
+                                   gy + ((n0 + b) * g->K + k) * positions,
+                                   positions * sizeof(float));
+                    sgemm_(&fkp_n, &fkp_t, &m_, &n_, &k_, &one, tmp, &m_, w, &n_, &zero, col, &m_);
+                    memset(gx + n0 * image, 0, m * image * sizeof(float));
+                    for (npy_intp b = 0; b < m; b++)
+                        fkp_col2im(g, col + b * positions, m_, 0, g->OH, gx + (n0 + b) * image);
+                }
+            }
+        }
+        free(col);
+        free(tmp);
+    }
+    fkp_blas_threads_end(saved);
+    return failed ? -1 : 0;
+}
+
+/* Gradient w.r.t. the weights: gw[k, r] = sum over images n, in order, of
+   the product of gy[n, k] and row r of image n's columns, each image's
+   product added onto the sum so far (as Theano's). Threads take ranges of
+   r, each unfolding only its own rows. */
+static int fkp_grad_weights(const fkp_geom* g, const float* x, const float* gy, float* gw)
+{
+    const npy_intp rows = fkp_rows(g), positions = g->OH * g->OW;
+    const npy_intp image = g->C * g->H * g->W;
+    int failed = 0;
+    int saved = fkp_blas_threads_begin();
+    #pragma omp parallel
+    {
+        int parts = 1, part = 0;
+#ifdef _OPENMP
+        parts = omp_get_num_threads();
+        part = omp_get_thread_num();
+#endif
+        /* In multiples of 16 rows, the BLAS's register block. */
+        const npy_intp step = ((rows + parts - 1) / parts + 15) / 16 * 16;
+        const npy_intp r0 = part * step < rows ? part * step : rows;
+        const npy_intp r1 = r0 + step < rows ? r0 + step : rows;
+        if (r1 > r0) {
+            float* col = fkp_alloc((r1 - r0) * positions);
+            if (col == NULL) {
+                #pragma omp atomic write
+                failed = 1;
+            } else {
+                const float one = 1.0f, zero = 0.0f;
+                const int m_ = (int)(r1 - r0), n_ = (int)g->K, k_ = (int)positions;
+                const int ldc = (int)rows;
+                for (npy_intp n = 0; n < g->N; n++) {
+                    fkp_im2col(g, x + n * image, r0, r1, 0, g->OH, col, positions);
+                    sgemm_(&fkp_t, &fkp_n, &m_, &n_, &k_, &one, col, &k_,
+                           gy + n * g->K * positions, &k_, n == 0 ? &zero : &one,
+                           gw + r0, &ldc);
+                }
+            }
+            free(col);
+        }
+    }
+    fkp_blas_threads_end(saved);
+    if (g->N == 0)
+        memset(gw, 0, g->K * rows * sizeof(float));
+    return failed ? -1 : 0;
+}
+"""
+
+
+class FastConvOp(gof.OpenMPOp):
+    """Base of the three ops: float32, no padding, stride ``subsample``."""
+
+    __props__ = ('subsample',)
+
+    def __init__(self, subsample=(1, 1)):
+        super(FastConvOp, self).__init__(openmp=True)
+        self.subsample = tuple(int(s) for s in subsample)
+
+    def c_code_cache_version(self):
+        return (4, blas_headers.blas_header_version())
+
+    def c_support_code(self):
+        return (blas_headers.blas_header_text() + blas_headers.openblas_threads_text()
+                + _SUPPORT)
+
+    def c_libraries(self):
+        return ldflags()
+
+    def c_lib_dirs(self):
+        return ldflags(libs=False, libs_dir=True)
+
+    def c_header_dirs(self):
+        return ldflags(libs=False, include_dir=True)
+
+    def c_compile_args(self):
+        return ldflags(libs=False, flags=True) + super(FastConvOp, self).c_compile_args()
+
+    def _code(self, body, sub, **names):
+        # In its own block: Theano's `fail` is a goto past the op's code,
+        # which C++ forbids across initialisations in the same scope.
+        return '{\n' + body % dict(sub, sh=self.subsample[0], sw=self.subsample[1],
+                                   piece=_PIECE_VALUES, min_positions=_MIN_POSITIONS,
+                                   **names) + '\n}\n'
+
+
+# Output allocation: reuse the previous output when it has the shape.
+_ALLOC = """
+    if (%(out)s == NULL || PyArray_NDIM(%(out)s) != 4
+        || PyArray_DIMS(%(out)s)[0] != dims[0] || PyArray_DIMS(%(out)s)[1] != dims[1]
+        || PyArray_DIMS(%(out)s)[2] != dims[2] || PyArray_DIMS(%(out)s)[3] != dims[3]
+        || !PyArray_IS_C_CONTIGUOUS(%(out)s)) {
+        Py_XDECREF(%(out)s);
+        %(out)s = (PyArrayObject*)PyArray_EMPTY(4, dims, NPY_FLOAT32, 0);
+    }
+"""
+
+
+def _four_d(*variables):
+    return [theano.tensor.as_tensor_variable(v) for v in variables]
+
+
+class FastCorr(FastConvOp):
+    """Correlation of images with filters (Theano's ``CorrMM``, valid mode)."""
+
+    def make_node(self, img, kern):
+        img, kern = _four_d(img, kern)
+        out = theano.tensor.TensorType(
+            'float32', (img.broadcastable[0], kern.broadcastable[0], False, False))()
+        return gof.Apply(self, [img, kern], [out])
+
+    def c_code(self, node, name, inputs, outputs, sub):
+        img, kern = inputs
+        out, = outputs
+        return self._code("""
+    PyArrayObject* x_c = PyArray_GETCONTIGUOUS(%(img)s);
+    PyArrayObject* w_c = PyArray_GETCONTIGUOUS(%(kern)s);
+    fkp_geom g;
+    g.N = PyArray_DIMS(x_c)[0]; g.C = PyArray_DIMS(x_c)[1];
+    g.H = PyArray_DIMS(x_c)[2]; g.W = PyArray_DIMS(x_c)[3];
+    g.K = PyArray_DIMS(w_c)[0]; g.kh = PyArray_DIMS(w_c)[2]; g.kw = PyArray_DIMS(w_c)[3];
+    g.sh = %(sh)d; g.sw = %(sw)d;
+    if (PyArray_DIMS(w_c)[1] != g.C || g.kh > g.H || g.kw > g.W || g.kh < 1 || g.kw < 1) {
+        PyErr_SetString(PyExc_ValueError, "FastCorr: filters do not fit the images");
+        Py_XDECREF(x_c); Py_XDECREF(w_c); %(fail)s;
+    }
+    g.OH = (g.H - g.kh) / g.sh + 1; g.OW = (g.W - g.kw) / g.sw + 1;
+    npy_intp dims[4] = {g.N, g.K, g.OH, g.OW};
+""" + _ALLOC + """
+    if (%(out)s == NULL) { Py_XDECREF(x_c); Py_XDECREF(w_c); %(fail)s; }
+    if (fkp_forward(&g, (const float*)PyArray_DATA(x_c), (const float*)PyArray_DATA(w_c),
+                    (float*)PyArray_DATA(%(out)s), %(piece)d, %(min_positions)d) != 0) {
+        PyErr_NoMemory(); Py_XDECREF(x_c); Py_XDECREF(w_c); %(fail)s;
+    }
+    Py_XDECREF(x_c); Py_XDECREF(w_c);
+""", sub, img=img, kern=kern, out=out)
+
+
+class FastCorrGradWeights(FastConvOp):
+    """Gradient of :class:`FastCorr` w.r.t. the filters, of shape ``(kh, kw)``
+    (Theano's ``CorrMM_gradWeights``)."""
+
+    def make_node(self, img, topgrad, kh, kw):
+        img, topgrad = _four_d(img, topgrad)
+        kh, kw = (theano.tensor.as_tensor_variable(v) for v in (kh, kw))
+        out = theano.tensor.TensorType(
+            'float32', (topgrad.broadcastable[1], img.broadcastable[1], False, False))()
+        return gof.Apply(self, [img, topgrad, kh, kw], [out])
+
+    def c_code(self, node, name, inputs, outputs, sub):
+        img, topgrad, kh, kw = inputs
+        out, = outputs
+        return self._code("""
+    PyArrayObject* x_c = PyArray_GETCONTIGUOUS(%(img)s);
+    PyArrayObject* gy_c = PyArray_GETCONTIGUOUS(%(topgrad)s);
+    fkp_geom g;
+    g.N = PyArray_DIMS(x_c)[0]; g.C = PyArray_DIMS(x_c)[1];
+    g.H = PyArray_DIMS(x_c)[2]; g.W = PyArray_DIMS(x_c)[3];
+    g.K = PyArray_DIMS(gy_c)[1]; g.OH = PyArray_DIMS(gy_c)[2]; g.OW = PyArray_DIMS(gy_c)[3];
+    g.kh = (npy_intp)*(dtype_%(kh)s*)PyArray_DATA(%(kh)s);
+    g.kw = (npy_intp)*(dtype_%(kw)s*)PyArray_DATA(%(kw)s); g.sh = %(sh)d; g.sw = %(sw)d;
+    if (PyArray_DIMS(gy_c)[0] != g.N || g.kh < 1 || g.kw < 1
+        || g.OH != (g.H - g.kh) / g.sh + 1 || g.OW != (g.W - g.kw) / g.sw + 1) {
+        PyErr_SetString(PyExc_ValueError, "FastCorrGradWeights: inconsistent shapes");
+        Py_XDECREF(x_c); Py_XDECREF(gy_c); %(fail)s;
+    }
+    npy_intp dims[4] = {g.K, g.C, g.kh, g.kw};
+""" + _ALLOC + """
+    if (%(out)s == NULL) { Py_XDECREF(x_c); Py_XDECREF(gy_c); %(fail)s; }
+    if (fkp_grad_weights(&g, (const float*)PyArray_DATA(x_c), (const float*)PyArray_DATA(gy_c),
+                         (float*)PyArray_DATA(%(out)s)) != 0) {
+        PyErr_NoMemory(); Py_XDECREF(x_c); Py_XDECREF(gy_c); %(fail)s;
+    }
+    Py_XDECREF(x_c); Py_XDECREF(gy_c);
+""", sub, img=img, topgrad=topgrad, kh=kh, kw=kw, out=out)
+
+
+class FastCorrGradInputs(FastConvOp):
+    """Gradient of :class:`FastCorr` w.r.t. images of shape ``(h, w)``
+    (Theano's ``CorrMM_gradInputs``)."""
+
+    def make_node(self, kern, topgrad, h, w):
+        kern, topgrad = _four_d(kern, topgrad)
+        h, w = (theano.tensor.as_tensor_variable(v) for v in (h, w))
+        out = theano.tensor.TensorType(
+            'float32', (topgrad.broadcastable[0], kern.broadcastable[1], False, False))()
+        return gof.Apply(self, [kern, topgrad, h, w], [out])
+
+    def c_code(self, node, name, inputs, outputs, sub):
+        kern, topgrad, h, w = inputs
+        out, = outputs
+        return self._code("""
+    PyArrayObject* w_c = PyArray_GETCONTIGUOUS(%(kern)s);
+    PyArrayObject* gy_c = PyArray_GETCONTIGUOUS(%(topgrad)s);
+    fkp_geom g;
+    g.K = PyArray_DIMS(w_c)[0]; g.C = PyArray_DIMS(w_c)[1];
+    g.kh = PyArray_DIMS(w_c)[2]; g.kw = PyArray_DIMS(w_c)[3];
+    g.N = PyArray_DIMS(gy_c)[0]; g.OH = PyArray_DIMS(gy_c)[2]; g.OW = PyArray_DIMS(gy_c)[3];
+    g.H = (npy_intp)*(dtype_%(h)s*)PyArray_DATA(%(h)s);
+    g.W = (npy_intp)*(dtype_%(w)s*)PyArray_DATA(%(w)s); g.sh = %(sh)d; g.sw = %(sw)d;
+    if (PyArray_DIMS(gy_c)[1] != g.K || g.kh > g.H || g.kw > g.W
+        || g.OH != (g.H - g.kh) / g.sh + 1 || g.OW != (g.W - g.kw) / g.sw + 1) {
+        PyErr_SetString(PyExc_ValueError, "FastCorrGradInputs: inconsistent shapes");
+        Py_XDECREF(w_c); Py_XDECREF(gy_c); %(fail)s;
+    }
+    npy_intp dims[4] = {g.N, g.C, g.H, g.W};
+""" + _ALLOC + """
+    if (%(out)s == NULL) { Py_XDECREF(w_c); Py_XDECREF(gy_c); %(fail)s; }
+    if (fkp_grad_inputs(&g, (const float*)PyArray_DATA(w_c), (const float*)PyArray_DATA(gy_c),
+                        (float*)PyArray_DATA(%(out)s), %(piece)d, %(min_positions)d) != 0) {
+        PyErr_NoMemory(); Py_XDECREF(w_c); Py_XDECREF(gy_c); %(fail)s;
+    }
+    Py_XDECREF(w_c); Py_XDECREF(gy_c);
+""", sub, kern=kern, topgrad=topgrad, h=h, w=w, out=out)
+
+
+def _covered(node):
+    """True when a CorrMM node is a case the ops above compute exactly."""
+    op = node.op
+    return (op.pad == ((0, 0), (0, 0)) and tuple(op.filter_dilation) == (1, 1)
+            and op.num_groups == 1 and not op.unshared
+            and all(v.dtype == 'float32' for v in node.inputs[:2])
+            and all(v.ndim == 4 for v in node.inputs[:2]))
+
+
+def _same_type(new, old):
+    return theano.tensor.patternbroadcast(new, old.broadcastable)
+
+
+@gof.local_optimizer([CorrMM, CorrMM_gradWeights, CorrMM_gradInputs])
+def local_fast_conv(node):
+    """Theano's CorrMM ops -> the ops above, where they apply."""
+    if type(node.op) not in (CorrMM, CorrMM_gradWeights, CorrMM_gradInputs) \
+            or not _covered(node):
+        return None
+    stride = node.op.subsample
+    out = node.outputs[0]
+    if type(node.op) is CorrMM:
+        return [_same_type(FastCorr(stride)(*node.inputs), out)]
+    first, topgrad = node.inputs[:2]
+    if len(node.inputs) == 4:
+        size = node.inputs[2:]
+    elif stride == (1, 1):
+        # Without a shape, Theano's ops infer it for stride 1 only.
+        if type(node.op) is CorrMM_gradWeights:
+            size = [first.shape[i] - topgrad.shape[i] + 1 for i in (2, 3)]
+        else:
+            size = [topgrad.shape[i] + first.shape[i] - 1 for i in (2, 3)]
+    else:
+        return None
+    op = FastCorrGradWeights if type(node.op) is CorrMM_gradWeights else FastCorrGradInputs
+    return [_same_type(op(stride)(first, topgrad, *size), out)]
+
+
+def available():
+    """True when Theano's BLAS is OpenBLAS, whose thread count the ops set."""
+    return theano.config.device == 'cpu' and 'openblas' in theano.config.blas.ldflags
+
+
+def enable():
+    """Register the optimization (on the CPU with OpenBLAS only)."""
+    if available() and not getattr(enable, 'done', False):
+        register_specialize_device(local_fast_conv, TAG, 'fast_run')
+        enable.done = True

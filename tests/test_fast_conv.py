@@ -1,0 +1,158 @@
+"""The fast CPU convolution: Theano's results (to the bit, or within float32
+rounding where the sums are split differently), and in place."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import theano
+import theano.tensor as T
+from theano.tensor.nnet import conv2d
+from theano.tensor.nnet.corr import CorrMM, CorrMM_gradInputs, CorrMM_gradWeights
+
+from facial_keypoints.upstream import fast_conv
+
+pytestmark = pytest.mark.skipif(not fast_conv.available(),
+                                reason="Theano's BLAS is not OpenBLAS")
+
+FAST_OPS = {fast_conv.FastCorr, fast_conv.FastCorrGradWeights, fast_conv.FastCorrGradInputs}
+THEANO_OPS = {CorrMM, CorrMM_gradWeights, CorrMM_gradInputs}
+
+#: float32's unit roundoff.
+EPS = 2.0 ** -24
+
+#: How far apart two float32 sums of the same terms may be, in units of
+#: EPS times the sum of the terms' magnitudes: each is within about
+#: sqrt(n) EPS of the exact sum for the blocked sums of a BLAS, and n, the
+#: number of terms, is below 10^5 here.
+ROUNDING = 64
+
+
+def conv_and_grads(excluding, stride, transposed=False):
+    """f(x, w, g) -> forward, d<y g>/dx, d<y g>/dw of Lasagne's convolution."""
+    x, w, g = T.tensor4('x'), T.tensor4('w'), T.tensor4('g')
+    images = x.dimshuffle(0, 1, 3, 2) if transposed else x
+    y = conv2d(images, w, subsample=stride)
+    gx, gw = theano.grad((y * g).sum(), [x, w])
+    mode = theano.compile.get_default_mode()
+    if excluding:
+        mode = mode.excluding(fast_conv.TAG)
+    return theano.function([x, w, g], [y, gx, gw], mode=mode)
+
+
+def op_types(f):
+    return {type(node.op) for node in f.maker.fgraph.toposort()}
+
+
+def compare(shape, filters, size, stride, transposed=False, seed=0):
+    n, c, h, w = shape
+    rng = np.random.RandomState(seed)
+    x = rng.randn(*shape).astype('float32')
+    if transposed:
+        h, w = w, h
+    kernel = rng.randn(filters, c, size[0], size[1]).astype('float32')
+    out = (n, filters, (h - size[0]) // stride[0] + 1, (w - size[1]) // stride[1] + 1)
+    g = rng.randn(*out).astype('float32')
+    fast = conv_and_grads(False, stride, transposed)
+    theirs = conv_and_grads(True, stride, transposed)
+    assert FAST_OPS <= op_types(fast) and not THEANO_OPS & op_types(fast)
+    assert THEANO_OPS <= op_types(theirs)
+    (y, gx, gw), (y0, gx0, gw0) = fast(x, kernel, g), theirs(x, kernel, g)
+    assert np.array_equal(y, y0)
+    assert np.array_equal(gx, gx0)
+    # The weight gradient sums over images and positions: the BLAS splits
+    # that sum by how it is called, so compare with the rounding bound.
+    magnitude = theirs(np.abs(x), kernel, np.abs(g))[2]
+    assert np.all(np.abs(gw - gw0) <= ROUNDING * EPS * magnitude)
+    return gw, gw0
+
+
+@pytest.mark.parametrize('size', [2, 3, 5, 7, 9])
+@pytest.mark.parametrize('stride', [1, 2])
+def test_filter_sizes_and_strides(size, stride):
+    compare((4, 3, 23, 21), 5, (size, size), (stride, stride))
+
+
+@pytest.mark.parametrize('shape,filters,size,stride', [
+    ((3, 2, 11, 13), 4, (3, 2), (2, 1)),     # odd sizes, unequal filter sides and strides
+    ((5, 3, 9, 7), 2, (2, 2), (1, 3)),
+    ((1, 1, 10, 10), 3, (9, 9), (1, 1)),     # one image, one output row band
+    ((7, 4, 15, 16), 5, (5, 5), (3, 3)),     # a stride that leaves pixels uncovered
+    ((2, 1, 4, 4), 1, (4, 4), (1, 1)),       # 1x1 outputs
+])
+def test_odd_shapes(shape, filters, size, stride):
+    compare(shape, filters, size, stride)
+
+
+def test_large_images_in_bands_and_small_ones_in_blocks():
+    # 96x96 images are cut into bands of rows; 12x12 ones grouped.
+    compare((3, 1, 96, 96), 8, (3, 3), (1, 1))
+    compare((3, 4, 60, 50), 6, (7, 7), (1, 1))
+    compare((33, 8, 12, 12), 8, (2, 2), (2, 2))
+
+
+def test_non_contiguous_input():
+    compare((3, 2, 17, 12), 4, (3, 3), (1, 1), transposed=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('shape,filters,size,stride', [
+    ((128, 1, 96, 96), 32, 3, 1), ((128, 32, 47, 47), 64, 2, 1),   # net2
+    ((128, 64, 23, 23), 128, 2, 1),
+    ((128, 1, 96, 96), 32, 5, 1), ((128, 32, 92, 92), 32, 2, 2),   # Net6RPXL
+    ((128, 32, 46, 46), 64, 7, 1), ((128, 64, 40, 40), 64, 2, 2),
+    ((128, 64, 20, 20), 128, 9, 1), ((128, 128, 12, 12), 128, 2, 2),
+    ((128, 6, 92, 92), 12, 7, 1),                                  # CNet_NPLFXL
+])
+def test_the_nets_shapes(shape, filters, size, stride):
+    compare(shape, filters, (size, size), (stride, stride))
+
+
+def test_padded_or_dilated_convolutions_keep_theanos_ops():
+    x, w = T.tensor4('x'), T.tensor4('w')
+    for kwargs in (dict(border_mode='half'), dict(filter_dilation=(2, 2))):
+        f = theano.function([x, w], theano.grad(conv2d(x, w, **kwargs).sum(), [x, w]))
+        assert CorrMM_gradWeights in op_types(f) and not FAST_OPS & op_types(f)
+
+
+HISTORY = '''
+import facial_keypoints, contextlib, io, json, numpy as np
+from facial_keypoints import nets
+from facial_keypoints.inputs import load_for
+from facial_keypoints.kaggle import datadir
+datadir.set_data_dir({data_dir!r})
+net = nets.get_net({name!r})
+with contextlib.redirect_stdout(io.StringIO()):
+    X, y = load_for(net)
+np.random.seed(42)
+net = nets.get_net({name!r})
+net.max_epochs, net.verbose = {epochs}, 0
+net.fit(X, y)
+print(json.dumps([[h['train_loss'], h['valid_loss']] for h in net.train_history_]))
+'''
+
+
+def histories(train_dir, name, epochs):
+    result = []
+    for flags in ('', 'optimizer_excluding=' + fast_conv.TAG):
+        run = subprocess.run(
+            [sys.executable, '-c', HISTORY.format(data_dir=train_dir, name=name, epochs=epochs)],
+            env=dict(os.environ, THEANO_FLAGS=flags), capture_output=True, text=True, check=True)
+        result.append(np.array(json.loads(run.stdout.strip().splitlines()[-1])))
+    return result
+
+
+@pytest.mark.slow
+def test_training_history_as_theanos(train_dir):
+    ours, theirs = histories(train_dir, 'net2', 2)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=0)
+    assert ours[1, 1] < ours[0, 1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('name', ['net2', 'Net6RPXL'])
+def test_three_epochs_as_theanos(train_dir, name):
+    ours, theirs = histories(train_dir, name, 3)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=0)
