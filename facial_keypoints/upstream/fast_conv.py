@@ -43,16 +43,16 @@ Only what the project's nets use is covered: float32, no padding, any
 stride, no dilation, no groups, shared weights, and OpenBLAS as Theano's
 BLAS (its thread count is set to 1 while the ops run). Anything else keeps
 Theano's ops. A Theano optimization puts these in place of Theano's when
-the device is the CPU; ``THEANO_FLAGS=optimizer_excluding=fkp_fast_conv``
-disables it (and ``optimizer_excluding=fkp_fast_conv:fkp_fast_cpu`` the
-fast pooling too).
+the device is the CPU and it is asked for, with
+``THEANO_FLAGS=optimizer_including=fkp_fast_conv``: it is not on by
+default, because its weight gradient rounds differently from Theano's and
+the project's default numerics are Theano's own.
 """
 import theano
 from theano import gof
 from theano.tensor import blas_headers
 from theano.tensor.blas import ldflags
 from theano.tensor.nnet.corr import CorrMM, CorrMM_gradInputs, CorrMM_gradWeights
-from theano.tensor.opt import register_specialize_device
 
 TAG = 'fkp_fast_conv'
 
@@ -548,5 +548,7 @@ def available():
 def enable():
     """Register the optimization (on the CPU with OpenBLAS only)."""
     if available() and not getattr(enable, 'done', False):
-        register_specialize_device(local_fast_conv, TAG, 'fast_run')
+        # Registered without 'fast_run', so only optimizer_including=TAG runs it.
+        theano.compile.optdb['specialize_device'].register(
+            'local_fast_conv', local_fast_conv, TAG)
         enable.done = True
