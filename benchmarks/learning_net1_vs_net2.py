@@ -52,18 +52,25 @@ def train(name, epochs, report):
     net = nets.quiet(nets.get_net(name))
     net.max_epochs = epochs
     X, y = load(net)
+    print('\n{}: {} epochs on {} rows'.format(name, epochs, len(X)))
+    print('  epoch   train loss   valid loss   valid RMSE px')
+    shown = set(report) | {epochs}
+
+    def show(nn, history):
+        # As it goes, so that a long run's log says how far it got.
+        h = history[-1]
+        if h['epoch'] in shown:
+            print('  {:5d}   {:10.6f}   {:10.6f}   {:13.2f}'.format(
+                h['epoch'], h['train_loss'], h['valid_loss'],
+                rmse_px(h['valid_loss'])), flush=True)
+
+    net.on_epoch_finished.append(show)
     start = time.perf_counter()
     net.fit(X, y)
     seconds = time.perf_counter() - start
     history = net.train_history_
-    print('\n{}: {} epochs on {} rows in {:.0f} s ({:.2f} s/epoch)'.format(
-        name, len(history), len(X), seconds, seconds / max(len(history), 1)))
-    print('  epoch   train loss   valid loss   valid RMSE px')
-    shown = sorted({e for e in report if e < len(history)} | {len(history)})
-    for epoch in shown:
-        h = history[epoch - 1]
-        print('  {:5d}   {:10.6f}   {:10.6f}   {:13.2f}'.format(
-            epoch, h['train_loss'], h['valid_loss'], rmse_px(h['valid_loss'])))
+    print('  {:.0f} s in all, {:.2f} s/epoch after the first'.format(
+        seconds, np.median([h['dur'] for h in history[1:]] or [seconds])))
     best = min(h['valid_loss'] for h in history)
     print('  best valid loss {:.6f} ({:.2f} px)'.format(best, rmse_px(best)))
     return history[-1]['valid_loss'], y
