@@ -275,3 +275,22 @@ def test_sample_grid_png(small_dir, use_dir, tmp_path):
     image = matplotlib.image.imread(out)
     assert image.shape[:2] == (480, 480)
     assert image[..., :3].std() > 0.05
+
+
+def test_the_default_data_set_is_remade_by_a_newer_generator(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path))
+    monkeypatch.setenv('HOME', str(tmp_path))
+    monkeypatch.delenv('FKP_DATA_DIR', raising=False)
+    write_dataset = synthetic.write_dataset
+    monkeypatch.setattr(synthetic, 'write_dataset',
+                        lambda directory: write_dataset(directory, 8, 2))
+    first = datadir.data_file('training.csv')
+    assert 'generating the embedded synthetic data set' in capsys.readouterr().err
+    assert datadir.data_file('training.csv') == first
+    assert capsys.readouterr().err == ''
+    marker = os.path.join(os.path.dirname(first), synthetic.MARKER)
+    made = json.load(open(marker))
+    json.dump(dict(made, version=made['version'] - 1), open(marker, 'w'))
+    datadir.data_file('training.csv')
+    assert 'generating' in capsys.readouterr().err
+    assert json.load(open(marker))['version'] == synthetic.GENERATOR_VERSION

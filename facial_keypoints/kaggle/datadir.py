@@ -6,6 +6,7 @@ tutorial's ``~/data/kaggle-facial-keypoint-detection/`` when it holds
 ``training.csv``, else the embedded default: synthetic Kaggle-shaped faces,
 generated on first use (see :mod:`facial_keypoints.kaggle.synthetic`).
 """
+import json
 import os
 import sys
 
@@ -60,14 +61,25 @@ def data_source(directory=None):
     return 'synthetic' if is_synthetic(directory) else 'kaggle'
 
 
+def _made_by_an_older_generator(directory):
+    """True when the embedded data set in ``directory`` predates the
+    generator, so that improvements to it reach existing installations."""
+    try:
+        with open(os.path.join(directory, synthetic.MARKER)) as f:
+            return json.load(f).get('version') != synthetic.GENERATOR_VERSION
+    except (OSError, ValueError):
+        return True
+
+
 def data_file(name):
     """Path of ``name`` in the data directory; generates the embedded
     default data set on first use, and explains how to get data otherwise."""
     directory = data_dir()
     path = os.path.join(directory, name)
-    if os.path.exists(path):
+    default = directory == default_synthetic_dir()
+    if os.path.exists(path) and not (default and _made_by_an_older_generator(directory)):
         return path
-    if directory == default_synthetic_dir():
+    if default:
         print('No Kaggle data in {}: generating the embedded synthetic data set '
               'into {} (once).'.format(KAGGLE_DATA_DIR, directory), file=sys.stderr)
         synthetic.write_dataset(directory)

@@ -26,7 +26,7 @@ from .format import (HALF, IMAGE_SIZE, KEYPOINT_COLUMNS, KEYPOINT_NAMES, LOOKUP_
 
 STATS_FILE = os.path.join(os.path.dirname(__file__), 'label_stats.json')
 N_TRAIN, N_TEST = 7049, 1783
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 #: Written into the directories the generator fills.
 MARKER = 'SYNTHETIC.json'
 
@@ -145,6 +145,12 @@ def lips(left, right, top, bottom):
     return inside * within, slit * within
 
 
+def _texture(rng, sigma):
+    """Zero-mean smooth noise of unit standard deviation."""
+    noise = gaussian_filter(rng.standard_normal(_XX.shape).astype(np.float32), sigma)
+    return noise / noise.std()
+
+
 def render_face(rng, shape):
     """Render one 96x96 face (float in [0, 1]) whose features sit at
     ``shape``: the 30 keypoint coordinates in Kaggle's column order."""
@@ -155,32 +161,50 @@ def render_face(rng, shape):
     tilt = np.arctan2(eye_l[1] - eye_r[1], eye_l[0] - eye_r[0])
     chin = p['mouth_center_bottom_lip']
 
-    img = np.full(_XX.shape, rng.uniform(0.05, 0.95), dtype=np.float32)
-    skin = rng.uniform(0.4, 0.85)
+    # A dark, faintly textured backdrop and a bright face: the face's outline,
+    # which moves, scales and turns with the keypoints, stands out, and
+    # brightness that says nothing about the keypoints varies little.
+    img = rng.uniform(0.02, 0.12) + rng.uniform(0.02, 0.05) * _texture(rng, rng.uniform(1, 3))
+    hair_texture = _texture(rng, (3, 0.7))
+    skin = rng.uniform(0.78, 0.9)
 
     def paint(coverage, value):
         img[:] = img * (1 - coverage) + value * coverage
 
+    def shade(center, radius, depth):
+        img[:] = img * (1 - depth * np.exp(-((_XX - center[0]) ** 2 + (_YY - center[1]) ** 2)
+                                           / (2 * radius ** 2)))
+
     face_center = np.array([(eyes[0] + chin[0]) / 2, (eyes[1] + chin[1]) / 2 + 4])
-    face_a = span * rng.uniform(0.85, 1.05)
-    face_b = max(chin[1] - eyes[1], 20) * rng.uniform(1.2, 1.45)
-    paint(ellipse(face_center, face_a, face_b, tilt), skin)
-    if rng.rand() < 0.7:  # hair, down to a little above the brows
+    face_a = span * rng.uniform(0.92, 1.02)
+    face_b = max(chin[1] - eyes[1], 20) * rng.uniform(1.25, 1.35)
+    face = ellipse(face_center, face_a, face_b, tilt)
+    u, v = _frame(face_center, tilt)
+    rounding = np.clip(1 - (u / face_a) ** 2 - 0.5 * (v / face_b) ** 2, 0, 1)
+    paint(face, skin * (0.8 + 0.2 * np.sqrt(rounding)))
+    if rng.rand() < 0.9:  # hair, down to a little above the brows
         hair = ellipse(face_center - [0, 4], face_a * 1.08, face_b * 1.04, tilt)
         brow_line = min(p['left_eyebrow_outer_end'][1], p['right_eyebrow_outer_end'][1])
-        hair *= np.clip(brow_line - rng.uniform(7, 16) - _YY, 0, 1)
-        paint(hair, rng.uniform(0.02, 0.45))
+        hair *= np.clip((brow_line - rng.uniform(7, 12) - _YY) / 3, 0, 1)
+        paint(hair, rng.uniform(0.03, 0.12) + 0.06 * hair_texture)
+    # Soft shadows, as on a lit face: broad changes in brightness that follow
+    # the keypoints, not only the small features drawn at them.
+    for side in ('left', 'right'):  # eye sockets
+        shade(p[side + '_eye_center'], span * 0.2, rng.uniform(0.3, 0.4))
+    shade(p['nose_tip'] + [0, 3], span * 0.15, rng.uniform(0.2, 0.3))
+    shade((p['mouth_left_corner'] + p['mouth_right_corner'] + chin) / 3, span * 0.22,
+          rng.uniform(0.25, 0.35))
 
-    brow = skin * rng.uniform(0.2, 0.55)
-    width = rng.uniform(1.6, 3.0)
+    brow = rng.uniform(0.0, 0.1)
+    width = rng.uniform(3.5, 4.0)
     for side in ('left', 'right'):
         inner, outer = p[side + '_eyebrow_inner_end'], p[side + '_eyebrow_outer_end']
         arch = (inner + outer) / 2 - [0, rng.uniform(0.5, 2.5)]
         paint(stroke([inner, arch, outer], width), brow)
 
-    white = min(skin + rng.uniform(0.08, 0.25), 1.0)
-    iris_value = rng.uniform(0.03, 0.2)
-    iris_radius = rng.uniform(2.2, 3.2)
+    white = rng.uniform(0.92, 1.0)
+    iris_value = rng.uniform(0.0, 0.08)
+    iris_radius = rng.uniform(3.3, 4.0)
     for side in ('left', 'right'):
         inner, outer = p[side + '_eye_inner_corner'], p[side + '_eye_outer_corner']
         length = max(np.hypot(*(outer - inner)) / 2, 3.0)
@@ -195,15 +219,15 @@ def render_face(rng, shape):
     paint(stroke([eyes + [0, 4], nose - [0, 3]], 1.5), skin * 0.88)
     across = np.array([np.cos(tilt), np.sin(tilt)]) * span * rng.uniform(0.1, 0.14)
     for offset in (-across, across):
-        paint(ellipse(nose + offset + [0, 1.5], 1.8, 1.2, tilt), skin * rng.uniform(0.2, 0.45))
+        paint(ellipse(nose + offset + [0, 1.5], 1.8, 1.2, tilt), rng.uniform(0.0, 0.1))
     paint(ellipse(nose, 1.6, 1.6), min(skin + 0.15, 1.0))
 
     inside, slit = lips(p['mouth_left_corner'], p['mouth_right_corner'],
                         p['mouth_center_top_lip'], chin)
-    paint(inside, skin * rng.uniform(0.5, 0.8))
-    paint(slit, skin * rng.uniform(0.05, 0.3))
+    paint(inside, rng.uniform(0.1, 0.3))
+    paint(slit, rng.uniform(0.0, 0.08))
 
-    light = rng.uniform(-0.3, 0.3, size=2)
+    light = rng.uniform(-0.06, 0.06, size=2)
     img *= 1 + light[0] * (_XX - HALF) / HALF + light[1] * (_YY - HALF) / HALF
     img = gaussian_filter(img, rng.uniform(0.3, 1.1))
     img += rng.normal(0, rng.uniform(0.005, 0.035), img.shape)
