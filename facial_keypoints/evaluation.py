@@ -15,11 +15,11 @@ import pandas as pd
 from . import persist, record
 from .atomic import atomic_write
 from .errors import UsageError
-from .inputs import load_for, preprocessing_of, takes_images
+from .inputs import load_for
 from .kaggle import datadir
 from .kaggle.format import KEYPOINT_COLUMNS, KEYPOINT_NAMES, TRAIN_FILE, to_pixels
 from .kaggle.reading import read_csv_cached
-from .prediction import as_specialists
+from .prediction import predict_columns
 from .training import (DEFAULT_SEED, check_epochs, start_net, train_net,
                        train_specialists, training_data)
 from .tutorial.nets import quiet
@@ -95,21 +95,21 @@ def train_fold(name, excluded, description, all_rows=False, max_epochs=None,
 
 
 def predict_rows(models, excluded):
-    """Predictions and targets (pixels; NaN where unlabelled) for every
-    keypoint of the labelled rows not in ``excluded``."""
-    loaded, targets = {}, None
-    predictions = None
-    for cols, model in as_specialists(models).items():
-        kind = (takes_images(model), preprocessing_of(model))
-        if kind not in loaded:
-            loaded[kind] = load_for(model, exclude=excluded, all_rows=True)
-        X, y = loaded[kind]
-        if targets is None:
-            targets = to_pixels(y)
-            predictions = np.full(targets.shape, np.nan)
-        index = [KEYPOINT_COLUMNS.index(c) for c in cols]
-        # clipped to the image, as a submission is
-        predictions[:, index] = to_pixels(model.predict(X)).clip(0, 96)
+    """Predictions and targets (pixels; NaN where unlabelled or not
+    predicted) for every keypoint of the labelled rows not in ``excluded``."""
+    targets = []
+
+    def load(model):
+        X, y = load_for(model, exclude=excluded, all_rows=True)
+        targets.append(y)
+        return X
+
+    predicted = predict_columns(models, load)
+    targets = to_pixels(targets[0])
+    predictions = np.full(targets.shape, np.nan)
+    for j, column in enumerate(KEYPOINT_COLUMNS):
+        if column in predicted:
+            predictions[:, j] = predicted[column]
     return predictions, targets
 
 

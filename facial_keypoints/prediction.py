@@ -1,7 +1,6 @@
 """Predicting the test set with trained nets, and the tutorial's ``predict``."""
 from collections import OrderedDict
 
-import numpy as np
 import pandas as pd
 from nolearn.lasagne import NeuralNet
 
@@ -21,22 +20,27 @@ def as_specialists(models):
     return models
 
 
-def predict_test_set(models):
-    """Predict every test image; return a DataFrame in pixels, one column
-    per keypoint, indexed by test.csv's ImageId."""
-    inputs = {}
-    predictions, columns = [], ()
+def predict_columns(models, load):
+    """Each net's predictions in pixels, clipped to the image as a
+    submission is: a dict {column: values}. ``load(net)`` gives the inputs
+    a net takes; it is called once per kind of input (flat or images, and
+    preprocessing), however many nets share it."""
+    inputs, predicted = {}, {}
     for cols, model in as_specialists(models).items():
         kind = (takes_images(model), preprocessing_of(model))
         if kind not in inputs:
-            inputs[kind] = load_for(model, test=True)[0]
-        predictions.append(model.predict(inputs[kind]))
-        columns += tuple(cols)
+            inputs[kind] = load(model)
+        values = to_pixels(model.predict(inputs[kind])).clip(0, 96)
+        predicted.update(zip(cols, values.T))
+    return predicted
 
-    y_pred = to_pixels(np.hstack(predictions)).clip(0, 96)
+
+def predict_test_set(models):
+    """Predict every test image; return a DataFrame in pixels, one column
+    per keypoint, indexed by test.csv's ImageId."""
+    predicted = predict_columns(models, lambda model: load_for(model, test=True)[0])
     _, ids, _ = read_csv_cached(data_file(TEST_FILE))
-    return pd.DataFrame(y_pred, columns=columns,
-                        index=pd.Index(ids[:, 0].astype(int), name='ImageId'))
+    return pd.DataFrame(predicted, index=pd.Index(ids[:, 0].astype(int), name='ImageId'))
 
 
 def predict(fname_specialists='net-specialists.pickle', out=None):
