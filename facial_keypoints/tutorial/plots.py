@@ -146,8 +146,13 @@ def plot_learning_curves(models, fname=None):
         np.vstack(valid_losses) * weights.reshape(-1, 1)).sum(axis=0)
     ax.plot(mean_valid_loss, color='r', label='mean', linewidth=4, alpha=0.8)
 
-    ax.legend()
     note = _limits_note(ax, valid_losses + train_losses, RMSE_LIMITS)
+    if note:
+        # Curves that need a wider axis cover it; the legend goes beside it.
+        fig.subplots_adjust(right=0.72)
+        ax.legend(loc='upper left', bbox_to_anchor=(1.01, 1.0))
+    else:
+        ax.legend()
     ax.set_title('learning curves: RMSE in pixels by run progress' + note)
     ax.grid()
     ax.set_ylabel("RMSE")
