@@ -1,10 +1,25 @@
 """The main job, short: every step of the tutorial on the data in use."""
+import contextlib
 import sys
+import time
 
 from . import figures, training
 from .kaggle import datadir
 from .kaggle.format import TRAIN_FILE
 from .prediction import predict
+
+#: Two epochs, so that each specialist's curve has a slope to show.
+SPECIALIST_EPOCHS = 2
+
+
+@contextlib.contextmanager
+def step(what):
+    """Say on stderr how long ``what`` took, so the log shows where the
+    demo's minutes go."""
+    start = time.perf_counter()
+    yield
+    print('demo: {} took {:.0f} s'.format(what, time.perf_counter() - start),
+          file=sys.stderr, flush=True)
 
 
 def demo(max_epochs=3, seed=42):
@@ -16,18 +31,24 @@ def demo(max_epochs=3, seed=42):
     The predictions shown are net1's: a net6 of a few epochs still predicts
     close to the mean face, while net1's 400 epochs show what was learned.
     """
-    datadir.data_file(TRAIN_FILE)  # generates the default data set if needed
+    with step('the data set'):
+        datadir.data_file(TRAIN_FILE)  # generates the default data set if needed
     print('Data: {} ({})'.format(datadir.data_dir(), datadir.data_source()),
           file=sys.stderr)
-    training.fit('net1', seed=seed)
-    training.fit('net6', max_epochs=max_epochs, seed=seed)
-    written = ['net1.pickle', 'net6.pickle',
-               figures.plot_learning_curves('net1.pickle', 'net1-learning-curve.png'),
-               figures.plot_learning_curves('net6.pickle', 'net6-learning-curve.png'),
-               figures.plot_predictions('net1.pickle', 'net1-predictions.png')]
-    training.fit_specialists('net6.pickle', epochs=1, seed=seed)
-    written += ['net-specialists.pickle',
-                figures.plot_learning_curves('net-specialists.pickle',
-                                             'learning_curves.png'),
-                predict('net-specialists.pickle')]
+    with step('net1, 400 epochs'):
+        training.fit('net1', seed=seed)
+    with step('net6, {} epochs'.format(max_epochs)):
+        training.fit('net6', max_epochs=max_epochs, seed=seed)
+    with step("net1's and net6's figures"):
+        written = ['net1.pickle', 'net6.pickle',
+                   figures.plot_learning_curves('net1.pickle', 'net1-learning-curve.png'),
+                   figures.plot_learning_curves('net6.pickle', 'net6-learning-curve.png'),
+                   figures.plot_predictions('net1.pickle', 'net1-predictions.png')]
+    with step('six specialists, {} epochs each'.format(SPECIALIST_EPOCHS)):
+        training.fit_specialists('net6.pickle', epochs=SPECIALIST_EPOCHS, seed=seed)
+    with step("the specialists' figure and the submission"):
+        written += ['net-specialists.pickle',
+                    figures.plot_learning_curves('net-specialists.pickle',
+                                                 'learning_curves.png'),
+                    predict('net-specialists.pickle')]
     return written
