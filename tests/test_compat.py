@@ -68,6 +68,7 @@ def test_user_theano_settings_default_theanorc_in_home(tmp_path):
 def test_defaults_are_float32_and_a_working_blas_linkage():
     assert theano.config.floatX == 'float32'
     assert theano.config.allow_gc is False
+    assert theano.config.gcc.cxxflags == '-g0'
     assert theano.config.blas.ldflags in ('', '-lopenblas') or \
         '-lopenblas' in theano.config.blas.ldflags
 
@@ -93,6 +94,11 @@ def test_user_theano_flags_win():
         print(theano.config.allow_gc)
     '''
     assert run_python(code, THEANO_FLAGS='allow_gc=True') == ['True']
+    code = '''
+        import facial_keypoints, theano
+        print(repr(theano.config.gcc.cxxflags))
+    '''
+    assert run_python(code, THEANO_FLAGS='gcc.cxxflags=') == ["''"]
 
 
 def test_user_theanorc_wins(tmp_path):
