@@ -25,6 +25,8 @@ A Theano optimization puts these ops in place of ``Pool``, ``MaxPoolGrad``
 and ``Sum`` when the device is the CPU. Disable it with
 ``THEANO_FLAGS=optimizer_excluding=fkp_fast_cpu``.
 """
+import platform
+
 import theano
 from theano import gof
 from theano.tensor import TensorConstant
@@ -33,6 +35,16 @@ from theano.tensor.opt import register_specialize_device
 from theano.tensor.signal.pool import MaxPoolGrad, Pool
 
 TAG = 'fkp_fast_cpu'
+
+
+
+def narrow_vectors():
+    """Compile arguments that make g++ vectorize with 128-bit vectors. With
+    the 512-bit vectors it takes where the CPU has AVX-512, the pooling
+    gradient's loop ran 1.3 to 3.6 times slower (on the CI machine's AMD
+    EPYC; AVX2 and SSE2 builds are also fastest with 128-bit vectors)."""
+    return ['-mprefer-vector-width=128'] if platform.machine() in ('x86_64', 'AMD64') else []
+
 
 _PREPARE = """
     PyArrayObject* x_c = PyArray_GETCONTIGUOUS(%(x)s);
@@ -54,7 +66,10 @@ class NonOverlappingOp(gof.OpenMPOp):
         self.ws = tuple(int(w) for w in ws)
 
     def c_code_cache_version(self):
-        return (1,)
+        return (2,)
+
+    def c_compile_args(self):
+        return super(NonOverlappingOp, self).c_compile_args() + narrow_vectors()
 
     def _code(self, body, sub, **names):
         # In its own block: Theano's `fail` is a goto past the op's code,
