@@ -68,6 +68,7 @@ def test_user_theano_settings_default_theanorc_in_home(tmp_path):
 def test_defaults_are_float32_and_a_working_blas_linkage():
     assert theano.config.floatX == 'float32'
     assert theano.config.allow_gc is False
+    assert theano.config.gcc.cxxflags == '-g0'
     assert theano.config.blas.ldflags in ('', '-lopenblas') or \
         '-lopenblas' in theano.config.blas.ldflags
 
@@ -93,6 +94,11 @@ def test_user_theano_flags_win():
         print(theano.config.allow_gc)
     '''
     assert run_python(code, THEANO_FLAGS='allow_gc=True') == ['True']
+    code = '''
+        import facial_keypoints, theano
+        print(repr(theano.config.gcc.cxxflags))
+    '''
+    assert run_python(code, THEANO_FLAGS='gcc.cxxflags=') == ["''"]
 
 
 def test_user_theanorc_wins(tmp_path):
@@ -157,6 +163,41 @@ def test_lstm_layer_forward_pass():
     out = f(np.random.rand(2, 5, 3).astype('float32'))
     assert out.shape == (2, 5, 4)
     assert np.all(np.isfinite(out)) and np.any(out != 0)
+
+
+# -- the compile cache ------------------------------------------------------------
+
+def test_modules_of_ops_without_properties_are_versioned():
+    from theano.compile.ops import DeepCopyOp
+    version = compat.module_key_version(compat.deep_copy_graph())
+    assert version and compat.NO_PROPS in version
+    assert DeepCopyOp.__props__ == ()  # shown only while the key is made
+
+
+def test_cop_cache_version_is_the_same_in_every_process():
+    code = """
+        import facial_keypoints
+        from theano.tensor.elemwise import DimShuffle
+        print(DimShuffle((False, True), (1, 0)).c_code_cache_version()[0])
+    """
+    versions = {run_python(code, PYTHONHASHSEED=seed)[0] for seed in ('1', '2')}
+    assert len(versions) == 1
+
+
+def test_a_second_process_compiles_nothing(tmp_path):
+    # DimShuffle (a COp), Dot22 and DeepCopyOp (no properties): each was
+    # compiled again in every process.
+    code = """
+        import facial_keypoints, numpy as np, theano, theano.tensor as T
+        from theano.gof.cc import get_module_cache
+        a, b = T.matrix('a'), T.matrix('b')
+        f = theano.function([a, b], [T.dot(a, b).dimshuffle(1, 0), a], mode='FAST_RUN')
+        f(np.ones((2, 2), 'float32'), np.ones((2, 2), 'float32'))
+        print(get_module_cache().stats[2])
+    """
+    flags = 'base_compiledir=' + str(tmp_path)
+    first, second = (int(run_python(code, THEANO_FLAGS=flags)[-1]) for _ in range(2))
+    assert first > 0 and second == 0
 
 
 # -- downsample -----------------------------------------------------------------

@@ -37,8 +37,8 @@ def conv_and_grads(excluding, stride, transposed=False):
     y = conv2d(images, w, subsample=stride)
     gx, gw = theano.grad((y * g).sum(), [x, w])
     mode = theano.compile.get_default_mode()
-    if not excluding:  # the optimization is opt-in
-        mode = mode.including(fast_conv.TAG)
+    if excluding:
+        mode = mode.excluding(fast_conv.TAG)
     return theano.function([x, w, g], [y, gx, gw], mode=mode)
 
 
@@ -136,7 +136,7 @@ print(json.dumps([[h['train_loss'], h['valid_loss']] for h in net.train_history_
 
 def histories(train_dir, name, epochs):
     result = []
-    for flags in ('optimizer_including=' + fast_conv.TAG, ''):
+    for flags in ('', 'optimizer_excluding=' + fast_conv.TAG):
         run = subprocess.run(
             [sys.executable, '-c', HISTORY.format(data_dir=train_dir, name=name, epochs=epochs)],
             env=dict(os.environ, THEANO_FLAGS=flags), capture_output=True, text=True, check=True)

@@ -1,9 +1,11 @@
-"""The fast CPU max pooling: bit-identical to Theano's, and in place."""
+"""The fast CPU max pooling and channel sum: bit-identical to Theano's, and
+in place."""
 import numpy as np
 import pytest
 import theano
 import theano.tensor as T
 from lasagne import layers
+from theano.tensor.elemwise import Sum
 from theano.tensor.signal.pool import MaxPoolGrad, Pool, pool_2d
 
 from facial_keypoints.upstream import fast_cpu
@@ -49,6 +51,52 @@ def test_non_contiguous_input():
     data = np.random.RandomState(1).rand(2, 2, 6, 6).astype('float32')
     expected = data.transpose(0, 1, 3, 2).reshape(2, 2, 3, 2, 3, 2).max(axis=(3, 5))
     assert np.array_equal(f(data), expected)
+
+
+def channel_sum(excluding, dtype, transposed=False):
+    x = T.tensor4('x')
+    images = x.dimshuffle(0, 1, 3, 2) if transposed else x
+    s = T.sum(images, axis=(0, 2, 3), acc_dtype='float64', dtype=dtype)
+    mode = theano.compile.get_default_mode()
+    if excluding:
+        mode = mode.excluding(fast_cpu.TAG)
+    return theano.function([x], s, mode=mode)
+
+
+def op_types(f):
+    return [type(n.op) for n in f.maker.fgraph.toposort()]
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+@pytest.mark.parametrize('shape', [(128, 32, 94, 94), (3, 5, 7, 9), (2, 17, 1, 1), (1, 8, 3, 2),
+                                   (0, 3, 2, 2), (4, 8, 0, 3), (5, 19, 4, 6)])
+def test_channel_sum_as_theanos(shape, dtype):
+    # A float64 result is Theano's accumulator itself: equal to the bit only
+    # when every channel's float64 additions are made in Theano's order.
+    fast, theirs = channel_sum(False, dtype), channel_sum(True, dtype)
+    assert fast_cpu.ChannelSum in op_types(fast) and Sum not in op_types(fast)
+    assert Sum in op_types(theirs)
+    rng = np.random.RandomState(0)
+    # Magnitudes spread over many binades, so that the order of additions shows.
+    data = (rng.randn(*shape) * np.exp(4 * rng.randn(*shape))).astype('float32')
+    mine, reference = fast(data), theirs(data)
+    assert mine.dtype == reference.dtype == dtype
+    assert np.array_equal(mine, reference)
+
+
+def test_channel_sum_of_a_non_contiguous_input():
+    data = np.random.RandomState(2).randn(6, 11, 9, 13).astype('float32')
+    fast, theirs = channel_sum(False, 'float64', True), channel_sum(True, 'float64', True)
+    assert fast_cpu.ChannelSum in op_types(fast)
+    assert np.array_equal(fast(data), theirs(data))
+
+
+def test_other_sums_keep_theanos_op():
+    x, m = T.tensor4('x'), T.dtensor4('m')
+    for s in (T.sum(x, axis=(0, 2)), T.sum(x, axis=(0, 2, 3), acc_dtype='float32'),
+              T.sum(m, axis=(0, 2, 3)), T.sum(x)):
+        assert fast_cpu.ChannelSum not in op_types(theano.function([x, m], s,
+                                                                   on_unused_input='ignore'))
 
 
 HISTORY = '''

@@ -1,4 +1,4 @@
 """Everything that touches upstream internals: the compatibility patches
 (:mod:`.compat`) and the faster CPU ops put in place of Theano's
-(:mod:`.fast_cpu`). Nothing else in the package does.
+(:mod:`.fast_cpu`, :mod:`.fast_conv`). Nothing else in the package does.
 """

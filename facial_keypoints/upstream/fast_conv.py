@@ -43,16 +43,18 @@ Only what the project's nets use is covered: float32, no padding, any
 stride, no dilation, no groups, shared weights, and OpenBLAS as Theano's
 BLAS (its thread count is set to 1 while the ops run). Anything else keeps
 Theano's ops. A Theano optimization puts these in place of Theano's when
-the device is the CPU and it is asked for, with
-``THEANO_FLAGS=optimizer_including=fkp_fast_conv``: it is not on by
-default, because its weight gradient rounds differently from Theano's and
-the project's default numerics are Theano's own.
+the device is the CPU and Theano's BLAS is OpenBLAS. It is on by
+default, so training histories differ from those of Theano's own ops in
+the last digits (within 1e-5 relative, as above). Disable it, for
+Theano's own numerics, with
+``THEANO_FLAGS=optimizer_excluding=fkp_fast_conv``.
 """
 import theano
 from theano import gof
 from theano.tensor import blas_headers
 from theano.tensor.blas import ldflags
 from theano.tensor.nnet.corr import CorrMM, CorrMM_gradInputs, CorrMM_gradWeights
+from theano.tensor.opt import register_specialize_device
 
 TAG = 'fkp_fast_conv'
 
@@ -93,12 +95,12 @@ typedef struct {
     npy_intp per, bands, band, count;
 } fkp_pieces;
 
-static fkp_pieces fkp_cut(const fkp_geom* g, npy_intp piece_values, npy_intp min_positions)
+static fkp_pieces fkp_cut(const fkp_geom* g)
 {
     fkp_pieces p;
     npy_intp positions = g->OH * g->OW;
-    npy_intp want = piece_values / fkp_rows(g);
-    if (want < min_positions) want = min_positions;
+    npy_intp want = FKP_PIECE_VALUES / fkp_rows(g);
+    if (want < FKP_MIN_POSITIONS) want = FKP_MIN_POSITIONS;
     if ((double)positions * fkp_rows(g) * g->K <= FKP_SMALL_PRODUCT) {
         /* Theano's own call for one image, which the BLAS may compute
            with its kernels for small products, rounding differently. */
@@ -180,11 +182,10 @@ static float* fkp_alloc(npy_intp n)
 
 /* Forward: y[n, k] = sum over (c, i, j) of w[k, c, i, j] x[n, c, o*sh+i, q*sw+j],
    per piece one unfold and one product (columns x weights, as Theano's). */
-static int fkp_forward(const fkp_geom* g, const float* x, const float* w, float* y,
-                       npy_intp piece_values, npy_intp min_positions)
+static int fkp_forward(const fkp_geom* g, const float* x, const float* w, float* y)
 {
     const npy_intp rows = fkp_rows(g), positions = g->OH * g->OW;
-    const fkp_pieces p = fkp_cut(g, piece_values, min_positions);
+    const fkp_pieces p = fkp_cut(g);
     const npy_intp cols = p.per * p.band * g->OW;
     int failed = 0;
     int saved = fkp_blas_threads_begin();
@@ -231,12 +232,11 @@ static int fkp_forward(const fkp_geom* g, const float* x, const float* w, float*
 
 /* Gradient w.r.t. the inputs: per piece one product (output gradient x
    weights, as Theano's) into columns, folded onto zeroed images. */
-static int fkp_grad_inputs(const fkp_geom* g, const float* w, const float* gy, float* gx,
-                           npy_intp piece_values, npy_intp min_positions)
+static int fkp_grad_inputs(const fkp_geom* g, const float* w, const float* gy, float* gx)
 {
     const npy_intp rows = fkp_rows(g), positions = g->OH * g->OW;
     const npy_intp image = g->C * g->H * g->W;
-    const fkp_pieces p = fkp_cut(g, piece_values, min_positions);
+    const fkp_pieces p = fkp_cut(g);
     const npy_intp cols = p.per * p.band * g->OW;
     /* An image's bands go to one thread, last band first (see the fold). */
     const npy_intp tasks = p.per == 1 ? g->N : p.count;
@@ -341,16 +341,28 @@ class FastConvOp(gof.OpenMPOp):
 
     __props__ = ('subsample',)
 
+    #: How many inputs: two 4-D arrays, then the two sizes the op needs.
+    n_inputs = None
+    #: The output's first two axes broadcast as these (input, axis) do.
+    out_broadcastable = None
+    #: C code that fills the geometry ``g`` from the two arrays' shapes
+    #: ``da`` and ``db`` and the sizes ``s0`` and ``s1``; what the shapes
+    #: must satisfy besides what every op checks; the output's shape; and
+    #: the support code's function that computes it, ``function(&g, a, b,
+    #: out)``.
+    geometry = match = dims = function = None
+
     def __init__(self, subsample=(1, 1)):
         super(FastConvOp, self).__init__(openmp=True)
         self.subsample = tuple(int(s) for s in subsample)
 
     def c_code_cache_version(self):
-        return (4, blas_headers.blas_header_version())
+        return (5, blas_headers.blas_header_version())
 
     def c_support_code(self):
         return (blas_headers.blas_header_text() + blas_headers.openblas_threads_text()
-                + _SUPPORT)
+                + '#define FKP_PIECE_VALUES %d\n#define FKP_MIN_POSITIONS %d\n'
+                % (_PIECE_VALUES, _MIN_POSITIONS) + _SUPPORT)
 
     def c_libraries(self):
         return ldflags()
@@ -364,16 +376,42 @@ class FastConvOp(gof.OpenMPOp):
     def c_compile_args(self):
         return ldflags(libs=False, flags=True) + super(FastConvOp, self).c_compile_args()
 
-    def _code(self, body, sub, **names):
+    def make_node(self, *inputs):
+        if len(inputs) != self.n_inputs:
+            raise TypeError('{} takes {} inputs'.format(type(self).__name__, self.n_inputs))
+        inputs = [theano.tensor.as_tensor_variable(v) for v in inputs]
+        out = theano.tensor.TensorType('float32', tuple(
+            inputs[i].broadcastable[axis] for i, axis in self.out_broadcastable)
+            + (False, False))()
+        return gof.Apply(self, inputs, [out])
+
+    def c_code(self, node, name, inputs, outputs, sub):
+        sizes = ''.join('    const npy_intp s%d = PyArray_PyIntAsIntp((PyObject*)%s);\n'
+                        % (i, v) for i, v in enumerate(inputs[2:]))
         # In its own block: Theano's `fail` is a goto past the op's code,
         # which C++ forbids across initialisations in the same scope.
-        return '{\n' + body % dict(sub, sh=self.subsample[0], sw=self.subsample[1],
-                                   piece=_PIECE_VALUES, min_positions=_MIN_POSITIONS,
-                                   **names) + '\n}\n'
+        return '{\n' + _CALL % dict(
+            sub, a=inputs[0], b=inputs[1], out=outputs[0], sizes=sizes,
+            geometry=self.geometry, match=self.match, dims=self.dims,
+            function=self.function, op=type(self).__name__,
+            sh=self.subsample[0], sw=self.subsample[1]) + '\n}\n'
 
 
-# Output allocation: reuse the previous output when it has the shape.
-_ALLOC = """
+_CALL = """
+    PyArrayObject* a_c = PyArray_GETCONTIGUOUS(%(a)s);
+    PyArrayObject* b_c = PyArray_GETCONTIGUOUS(%(b)s);
+    const npy_intp* da = PyArray_DIMS(a_c);
+    const npy_intp* db = PyArray_DIMS(b_c);
+%(sizes)s    fkp_geom g;
+    g.sh = %(sh)d; g.sw = %(sw)d;
+    %(geometry)s
+    if (!(%(match)s) || g.kh < 1 || g.kw < 1 || g.kh > g.H || g.kw > g.W
+        || g.OH != (g.H - g.kh) / g.sh + 1 || g.OW != (g.W - g.kw) / g.sw + 1) {
+        PyErr_SetString(PyExc_ValueError, "%(op)s: inconsistent shapes");
+        Py_XDECREF(a_c); Py_XDECREF(b_c); %(fail)s;
+    }
+    npy_intp dims[4] = {%(dims)s};
+    /* Reuse the previous output when it has the shape. */
     if (%(out)s == NULL || PyArray_NDIM(%(out)s) != 4
         || PyArray_DIMS(%(out)s)[0] != dims[0] || PyArray_DIMS(%(out)s)[1] != dims[1]
         || PyArray_DIMS(%(out)s)[2] != dims[2] || PyArray_DIMS(%(out)s)[3] != dims[3]
@@ -381,125 +419,47 @@ _ALLOC = """
         Py_XDECREF(%(out)s);
         %(out)s = (PyArrayObject*)PyArray_EMPTY(4, dims, NPY_FLOAT32, 0);
     }
+    if (%(out)s == NULL) { Py_XDECREF(a_c); Py_XDECREF(b_c); %(fail)s; }
+    if (%(function)s(&g, (const float*)PyArray_DATA(a_c), (const float*)PyArray_DATA(b_c),
+                     (float*)PyArray_DATA(%(out)s)) != 0) {
+        PyErr_NoMemory(); Py_XDECREF(a_c); Py_XDECREF(b_c); %(fail)s;
+    }
+    Py_XDECREF(a_c); Py_XDECREF(b_c);
 """
 
 
-def _four_d(*variables):
-    return [theano.tensor.as_tensor_variable(v) for v in variables]
-
-
 class FastCorr(FastConvOp):
-    """Correlation of images with filters (Theano's ``CorrMM``, valid mode)."""
+    """Correlation of images with filters (Theano's ``CorrMM``, valid mode):
+    inputs ``(img, kern)``."""
 
-    def make_node(self, img, kern):
-        img, kern = _four_d(img, kern)
-        out = theano.tensor.TensorType(
-            'float32', (img.broadcastable[0], kern.broadcastable[0], False, False))()
-        return gof.Apply(self, [img, kern], [out])
-
-    def c_code(self, node, name, inputs, outputs, sub):
-        img, kern = inputs
-        out, = outputs
-        return self._code("""
-    PyArrayObject* x_c = PyArray_GETCONTIGUOUS(%(img)s);
-    PyArrayObject* w_c = PyArray_GETCONTIGUOUS(%(kern)s);
-    fkp_geom g;
-    g.N = PyArray_DIMS(x_c)[0]; g.C = PyArray_DIMS(x_c)[1];
-    g.H = PyArray_DIMS(x_c)[2]; g.W = PyArray_DIMS(x_c)[3];
-    g.K = PyArray_DIMS(w_c)[0]; g.kh = PyArray_DIMS(w_c)[2]; g.kw = PyArray_DIMS(w_c)[3];
-    g.sh = %(sh)d; g.sw = %(sw)d;
-    if (PyArray_DIMS(w_c)[1] != g.C || g.kh > g.H || g.kw > g.W || g.kh < 1 || g.kw < 1) {
-        PyErr_SetString(PyExc_ValueError, "FastCorr: filters do not fit the images");
-        Py_XDECREF(x_c); Py_XDECREF(w_c); %(fail)s;
-    }
-    g.OH = (g.H - g.kh) / g.sh + 1; g.OW = (g.W - g.kw) / g.sw + 1;
-    npy_intp dims[4] = {g.N, g.K, g.OH, g.OW};
-""" + _ALLOC + """
-    if (%(out)s == NULL) { Py_XDECREF(x_c); Py_XDECREF(w_c); %(fail)s; }
-    if (fkp_forward(&g, (const float*)PyArray_DATA(x_c), (const float*)PyArray_DATA(w_c),
-                    (float*)PyArray_DATA(%(out)s), %(piece)d, %(min_positions)d) != 0) {
-        PyErr_NoMemory(); Py_XDECREF(x_c); Py_XDECREF(w_c); %(fail)s;
-    }
-    Py_XDECREF(x_c); Py_XDECREF(w_c);
-""", sub, img=img, kern=kern, out=out)
+    n_inputs, out_broadcastable = 2, ((0, 0), (1, 0))
+    function, match, dims = 'fkp_forward', 'db[1] == g.C', 'g.N, g.K, g.OH, g.OW'
+    geometry = """
+    g.N = da[0]; g.C = da[1]; g.H = da[2]; g.W = da[3];
+    g.K = db[0]; g.kh = db[2]; g.kw = db[3];
+    g.OH = (g.H - g.kh) / g.sh + 1; g.OW = (g.W - g.kw) / g.sw + 1;"""
 
 
 class FastCorrGradWeights(FastConvOp):
-    """Gradient of :class:`FastCorr` w.r.t. the filters, of shape ``(kh, kw)``
-    (Theano's ``CorrMM_gradWeights``)."""
+    """Gradient of :class:`FastCorr` w.r.t. the filters (Theano's
+    ``CorrMM_gradWeights``): inputs ``(img, topgrad, kh, kw)``."""
 
-    def make_node(self, img, topgrad, kh, kw):
-        img, topgrad = _four_d(img, topgrad)
-        kh, kw = (theano.tensor.as_tensor_variable(v) for v in (kh, kw))
-        out = theano.tensor.TensorType(
-            'float32', (topgrad.broadcastable[1], img.broadcastable[1], False, False))()
-        return gof.Apply(self, [img, topgrad, kh, kw], [out])
-
-    def c_code(self, node, name, inputs, outputs, sub):
-        img, topgrad, kh, kw = inputs
-        out, = outputs
-        return self._code("""
-    PyArrayObject* x_c = PyArray_GETCONTIGUOUS(%(img)s);
-    PyArrayObject* gy_c = PyArray_GETCONTIGUOUS(%(topgrad)s);
-    fkp_geom g;
-    g.N = PyArray_DIMS(x_c)[0]; g.C = PyArray_DIMS(x_c)[1];
-    g.H = PyArray_DIMS(x_c)[2]; g.W = PyArray_DIMS(x_c)[3];
-    g.K = PyArray_DIMS(gy_c)[1]; g.OH = PyArray_DIMS(gy_c)[2]; g.OW = PyArray_DIMS(gy_c)[3];
-    g.kh = (npy_intp)*(dtype_%(kh)s*)PyArray_DATA(%(kh)s);
-    g.kw = (npy_intp)*(dtype_%(kw)s*)PyArray_DATA(%(kw)s); g.sh = %(sh)d; g.sw = %(sw)d;
-    if (PyArray_DIMS(gy_c)[0] != g.N || g.kh < 1 || g.kw < 1
-        || g.OH != (g.H - g.kh) / g.sh + 1 || g.OW != (g.W - g.kw) / g.sw + 1) {
-        PyErr_SetString(PyExc_ValueError, "FastCorrGradWeights: inconsistent shapes");
-        Py_XDECREF(x_c); Py_XDECREF(gy_c); %(fail)s;
-    }
-    npy_intp dims[4] = {g.K, g.C, g.kh, g.kw};
-""" + _ALLOC + """
-    if (%(out)s == NULL) { Py_XDECREF(x_c); Py_XDECREF(gy_c); %(fail)s; }
-    if (fkp_grad_weights(&g, (const float*)PyArray_DATA(x_c), (const float*)PyArray_DATA(gy_c),
-                         (float*)PyArray_DATA(%(out)s)) != 0) {
-        PyErr_NoMemory(); Py_XDECREF(x_c); Py_XDECREF(gy_c); %(fail)s;
-    }
-    Py_XDECREF(x_c); Py_XDECREF(gy_c);
-""", sub, img=img, topgrad=topgrad, kh=kh, kw=kw, out=out)
+    n_inputs, out_broadcastable = 4, ((1, 1), (0, 1))
+    function, match, dims = 'fkp_grad_weights', 'db[0] == g.N', 'g.K, g.C, g.kh, g.kw'
+    geometry = """
+    g.N = da[0]; g.C = da[1]; g.H = da[2]; g.W = da[3];
+    g.K = db[1]; g.OH = db[2]; g.OW = db[3]; g.kh = s0; g.kw = s1;"""
 
 
 class FastCorrGradInputs(FastConvOp):
-    """Gradient of :class:`FastCorr` w.r.t. images of shape ``(h, w)``
-    (Theano's ``CorrMM_gradInputs``)."""
+    """Gradient of :class:`FastCorr` w.r.t. the images (Theano's
+    ``CorrMM_gradInputs``): inputs ``(kern, topgrad, h, w)``."""
 
-    def make_node(self, kern, topgrad, h, w):
-        kern, topgrad = _four_d(kern, topgrad)
-        h, w = (theano.tensor.as_tensor_variable(v) for v in (h, w))
-        out = theano.tensor.TensorType(
-            'float32', (topgrad.broadcastable[0], kern.broadcastable[1], False, False))()
-        return gof.Apply(self, [kern, topgrad, h, w], [out])
-
-    def c_code(self, node, name, inputs, outputs, sub):
-        kern, topgrad, h, w = inputs
-        out, = outputs
-        return self._code("""
-    PyArrayObject* w_c = PyArray_GETCONTIGUOUS(%(kern)s);
-    PyArrayObject* gy_c = PyArray_GETCONTIGUOUS(%(topgrad)s);
-    fkp_geom g;
-    g.K = PyArray_DIMS(w_c)[0]; g.C = PyArray_DIMS(w_c)[1];
-    g.kh = PyArray_DIMS(w_c)[2]; g.kw = PyArray_DIMS(w_c)[3];
-    g.N = PyArray_DIMS(gy_c)[0]; g.OH = PyArray_DIMS(gy_c)[2]; g.OW = PyArray_DIMS(gy_c)[3];
-    g.H = (npy_intp)*(dtype_%(h)s*)PyArray_DATA(%(h)s);
-    g.W = (npy_intp)*(dtype_%(w)s*)PyArray_DATA(%(w)s); g.sh = %(sh)d; g.sw = %(sw)d;
-    if (PyArray_DIMS(gy_c)[1] != g.K || g.kh > g.H || g.kw > g.W
-        || g.OH != (g.H - g.kh) / g.sh + 1 || g.OW != (g.W - g.kw) / g.sw + 1) {
-        PyErr_SetString(PyExc_ValueError, "FastCorrGradInputs: inconsistent shapes");
-        Py_XDECREF(w_c); Py_XDECREF(gy_c); %(fail)s;
-    }
-    npy_intp dims[4] = {g.N, g.C, g.H, g.W};
-""" + _ALLOC + """
-    if (%(out)s == NULL) { Py_XDECREF(w_c); Py_XDECREF(gy_c); %(fail)s; }
-    if (fkp_grad_inputs(&g, (const float*)PyArray_DATA(w_c), (const float*)PyArray_DATA(gy_c),
-                        (float*)PyArray_DATA(%(out)s), %(piece)d, %(min_positions)d) != 0) {
-        PyErr_NoMemory(); Py_XDECREF(w_c); Py_XDECREF(gy_c); %(fail)s;
-    }
-    Py_XDECREF(w_c); Py_XDECREF(gy_c);
-""", sub, kern=kern, topgrad=topgrad, h=h, w=w, out=out)
+    n_inputs, out_broadcastable = 4, ((1, 0), (0, 1))
+    function, match, dims = 'fkp_grad_inputs', 'db[1] == g.K', 'g.N, g.C, g.H, g.W'
+    geometry = """
+    g.K = da[0]; g.C = da[1]; g.kh = da[2]; g.kw = da[3];
+    g.N = db[0]; g.OH = db[2]; g.OW = db[3]; g.H = s0; g.W = s1;"""
 
 
 def _covered(node):
@@ -546,9 +506,8 @@ def available():
 
 
 def enable():
-    """Register the optimization (on the CPU with OpenBLAS only)."""
+    """Register the optimization (on the CPU with OpenBLAS only: on a GPU,
+    Theano moves convolutions to the GPU later in the pipeline)."""
     if available() and not getattr(enable, 'done', False):
-        # Registered without 'fast_run', so only optimizer_including=TAG runs it.
-        theano.compile.optdb['specialize_device'].register(
-            'local_fast_conv', local_fast_conv, TAG)
+        register_specialize_device(local_fast_conv, TAG, 'fast_run')
         enable.done = True
