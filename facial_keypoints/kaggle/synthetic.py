@@ -176,8 +176,8 @@ def _window(low, high, reach):
 
 def _clutter(rng, img, n):
     """Paint ``n`` random blobs and strokes into ``img``: the backdrop's
-    objects. Each is computed only where it can cover a pixel (the rest of
-    its coverage is exactly 0), which makes the faces 4x faster to draw."""
+    objects. Each is computed only where it can cover a pixel: the rest of
+    its coverage is exactly 0, so the image is the same as with the whole."""
     for _ in range(n):
         start = rng.uniform(0, IMAGE_SIZE, 2)
         if rng.rand() < 0.5:
