@@ -99,6 +99,28 @@ def test_other_sums_keep_theanos_op():
                                                                    on_unused_input='ignore'))
 
 
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+@pytest.mark.parametrize('size,nstreams', [((128, 32, 46, 46), None), ((1000, 3), 7),
+                                           ((5,), 60), ((3, 4), 1), ((7, 9, 11), 1000)])
+def test_mrg_uniform_as_theanos(size, nstreams, dtype):
+    from theano.sandbox.rng_mrg import MRG_RandomStreams, mrg_uniform
+    draws, states = [], []
+    for excluding in (False, True):
+        srng = MRG_RandomStreams(seed=1234)
+        mode = theano.compile.get_default_mode()
+        if excluding:
+            mode = mode.excluding(fast_cpu.TAG)
+        f = theano.function([], srng.uniform(size, dtype=dtype, nstreams=nstreams), mode=mode)
+        assert (fast_cpu.MRGUniform in op_types(f)) is not excluding
+        assert (mrg_uniform in op_types(f)) is excluding
+        draws.append([f() for _ in range(3)])  # the state carries over
+        states.append(srng.state_updates[0][0].get_value())
+    for mine, reference in zip(*draws):
+        assert mine.dtype == reference.dtype == dtype
+        assert np.array_equal(mine, reference)
+    assert np.array_equal(*states)
+
+
 HISTORY = '''
 import facial_keypoints, contextlib, io, json, numpy as np
 from facial_keypoints import nets
@@ -108,21 +130,23 @@ datadir.set_data_dir({data_dir!r})
 with contextlib.redirect_stdout(io.StringIO()):
     X, y = tdata.load2d()
 np.random.seed(42)
-net = nets.get_net('net2')
+net = nets.get_net({name!r})
 net.max_epochs, net.verbose = 2, 0
 net.fit(X, y)
 print(json.dumps([[h['train_loss'], h['valid_loss']] for h in net.train_history_]))
 '''
 
 
-def test_training_history_identical_to_theanos_default_path(train_dir):
+@pytest.mark.parametrize('name', ['net2', pytest.param('net6', marks=pytest.mark.slow)])
+def test_training_history_identical_to_theanos_default_path(train_dir, name):
+    # net6 has dropout, drawn by MRGUniform.
     import json
     import os
     import subprocess
     import sys
     histories = []
     for flags in ('', 'optimizer_excluding=fkp_fast_cpu,allow_gc=True'):
-        run = subprocess.run([sys.executable, '-c', HISTORY.format(data_dir=train_dir)],
+        run = subprocess.run([sys.executable, '-c', HISTORY.format(data_dir=train_dir, name=name)],
                              env=dict(os.environ, THEANO_FLAGS=flags),
                              capture_output=True, text=True, check=True)
         histories.append(json.loads(run.stdout.strip().splitlines()[-1]))
