@@ -1,5 +1,9 @@
+import json
 import os
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 
 import facial_keypoints  # noqa: F401  (applies the compatibility patches)
@@ -47,3 +51,38 @@ def in_data(train_dir, tmp_path, monkeypatch):
     datadir.set_data_dir(train_dir)
     yield train_dir
     datadir.set_data_dir(None)
+
+
+HISTORY = '''
+import facial_keypoints, contextlib, io, json, numpy as np
+from facial_keypoints import nets
+from facial_keypoints.inputs import load_for
+from facial_keypoints.kaggle import datadir
+datadir.set_data_dir({data_dir!r})
+net = nets.get_net({name!r})
+with contextlib.redirect_stdout(io.StringIO()):
+    X, y = load_for(net)
+np.random.seed(42)
+net = nets.get_net({name!r})
+net.max_epochs, net.verbose = {epochs}, 0
+net.fit(X, y)
+print(json.dumps([[h['train_loss'], h['valid_loss']] for h in net.train_history_]))
+'''
+
+
+@pytest.fixture(scope='session')
+def histories(train_dir):
+    """histories(name, epochs, flags): for each THEANO_FLAGS string in
+    flags, the (train loss, valid loss) of each epoch of the net fitted on
+    train_dir in a fresh process, as an array."""
+    def fit(name, epochs, flags):
+        result = []
+        for flag in flags:
+            run = subprocess.run(
+                [sys.executable, '-c', HISTORY.format(data_dir=train_dir, name=name,
+                                                      epochs=epochs)],
+                env=dict(os.environ, THEANO_FLAGS=flag), capture_output=True, text=True,
+                check=True)
+            result.append(np.array(json.loads(run.stdout.strip().splitlines()[-1])))
+        return result
+    return fit

@@ -1,9 +1,5 @@
 """The fast CPU convolution: Theano's results (to the bit, or within float32
 rounding where the sums are split differently), and in place."""
-import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -117,42 +113,15 @@ def test_padded_or_dilated_convolutions_keep_theanos_ops():
         assert CorrMM_gradWeights in op_types(f) and not FAST_OPS & op_types(f)
 
 
-HISTORY = '''
-import facial_keypoints, contextlib, io, json, numpy as np
-from facial_keypoints import nets
-from facial_keypoints.inputs import load_for
-from facial_keypoints.kaggle import datadir
-datadir.set_data_dir({data_dir!r})
-net = nets.get_net({name!r})
-with contextlib.redirect_stdout(io.StringIO()):
-    X, y = load_for(net)
-np.random.seed(42)
-net = nets.get_net({name!r})
-net.max_epochs, net.verbose = {epochs}, 0
-net.fit(X, y)
-print(json.dumps([[h['train_loss'], h['valid_loss']] for h in net.train_history_]))
-'''
-
-
-def histories(train_dir, name, epochs):
-    result = []
-    for flags in ('', 'optimizer_excluding=' + fast_conv.TAG):
-        run = subprocess.run(
-            [sys.executable, '-c', HISTORY.format(data_dir=train_dir, name=name, epochs=epochs)],
-            env=dict(os.environ, THEANO_FLAGS=flags), capture_output=True, text=True, check=True)
-        result.append(np.array(json.loads(run.stdout.strip().splitlines()[-1])))
-    return result
-
-
 @pytest.mark.slow
-def test_training_history_as_theanos(train_dir):
-    ours, theirs = histories(train_dir, 'net2', 2)
+def test_training_history_as_theanos(histories):
+    ours, theirs = histories('net2', 2, ['', 'optimizer_excluding=' + fast_conv.TAG])
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=0)
     assert ours[1, 1] < ours[0, 1]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize('name', ['net2', 'Net6RPXL'])
-def test_three_epochs_as_theanos(train_dir, name):
-    ours, theirs = histories(train_dir, name, 3)
+def test_three_epochs_as_theanos(histories, name):
+    ours, theirs = histories(name, 3, ['', 'optimizer_excluding=' + fast_conv.TAG])
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=0)

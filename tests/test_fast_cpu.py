@@ -99,6 +99,25 @@ def test_other_sums_keep_theanos_op():
                                                                    on_unused_input='ignore'))
 
 
+def test_each_optimization_switched_off_by_its_name():
+    """A net's graph: pooling, bias gradient and dropout; excluding one
+    optimization by name keeps Theano's op there and ours elsewhere."""
+    from theano.sandbox.rng_mrg import MRG_RandomStreams
+    x = T.tensor4('x')
+    conv_out = x * 2
+    pooled = pool_2d(conv_out, ws=(2, 2), ignore_border=True)
+    dropped = pooled * MRG_RandomStreams(1).uniform(pooled.shape)
+    cost = dropped.sum()
+    outputs = [cost, theano.grad(cost, x), conv_out.sum(axis=(0, 2, 3))]
+    ours = {'local_non_overlapping_max_pool': fast_cpu.NonOverlappingMaxPool,
+            'local_channel_sum': fast_cpu.ChannelSum, 'local_mrg_uniform': fast_cpu.MRGUniform}
+    for excluded in ours:
+        mode = theano.compile.get_default_mode().excluding(excluded)
+        types = op_types(theano.function([x], outputs, mode=mode))
+        for name, op in ours.items():
+            assert (op in types) is (name != excluded), (excluded, name)
+
+
 @pytest.mark.parametrize('dtype', ['float32', 'float64'])
 @pytest.mark.parametrize('size,nstreams', [((128, 32, 46, 46), None), ((1000, 3), 7),
                                            ((5,), 60), ((3, 4), 1), ((7, 9, 11), 1000)])
@@ -121,34 +140,9 @@ def test_mrg_uniform_as_theanos(size, nstreams, dtype):
     assert np.array_equal(*states)
 
 
-HISTORY = '''
-import facial_keypoints, contextlib, io, json, numpy as np
-from facial_keypoints import nets
-from facial_keypoints.kaggle import datadir
-from facial_keypoints.tutorial import data as tdata
-datadir.set_data_dir({data_dir!r})
-with contextlib.redirect_stdout(io.StringIO()):
-    X, y = tdata.load2d()
-np.random.seed(42)
-net = nets.get_net({name!r})
-net.max_epochs, net.verbose = 2, 0
-net.fit(X, y)
-print(json.dumps([[h['train_loss'], h['valid_loss']] for h in net.train_history_]))
-'''
-
-
 @pytest.mark.parametrize('name', ['net2', pytest.param('net6', marks=pytest.mark.slow)])
-def test_training_history_identical_to_theanos_default_path(train_dir, name):
+def test_training_history_identical_to_theanos_default_path(histories, name):
     # net6 has dropout, drawn by MRGUniform.
-    import json
-    import os
-    import subprocess
-    import sys
-    histories = []
-    for flags in ('', 'optimizer_excluding=fkp_fast_cpu,allow_gc=True'):
-        run = subprocess.run([sys.executable, '-c', HISTORY.format(data_dir=train_dir, name=name)],
-                             env=dict(os.environ, THEANO_FLAGS=flags),
-                             capture_output=True, text=True, check=True)
-        histories.append(json.loads(run.stdout.strip().splitlines()[-1]))
-    assert histories[0] == histories[1]
-    assert histories[0][1][1] < histories[0][0][1]
+    ours, theirs = histories(name, 2, ['', 'optimizer_excluding=fkp_fast_cpu,allow_gc=True'])
+    assert np.array_equal(ours, theirs)
+    assert ours[1, 1] < ours[0, 1]

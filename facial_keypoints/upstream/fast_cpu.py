@@ -32,9 +32,11 @@ selections, which g++ vectorizes across streams; numbers and final states
 are bit-identical, in 40% of the time (Theano's took 5.6% of a Net6RPXL
 epoch).
 
-A Theano optimization puts these ops in place of ``Pool``, ``MaxPoolGrad``,
-``Sum`` and ``mrg_uniform`` when the device is the CPU. Disable it with
-``THEANO_FLAGS=optimizer_excluding=fkp_fast_cpu``.
+Three Theano optimizations put these ops in place of ``Pool`` and
+``MaxPoolGrad``, ``Sum``, and ``mrg_uniform`` when the device is the CPU.
+Disable them all with ``THEANO_FLAGS=optimizer_excluding=fkp_fast_cpu``, or
+one by its name: ``local_non_overlapping_max_pool``, ``local_channel_sum``,
+``local_mrg_uniform``.
 """
 import platform
 
@@ -357,17 +359,21 @@ def non_overlapping_window(op, x, ws, stride, pad):
     return window
 
 
-@gof.local_optimizer([Pool, MaxPoolGrad, Sum])
+@gof.local_optimizer([Sum])
+def local_channel_sum(node):
+    """Sum over axes 0, 2 and 3 of a float32 4-D tensor -> ChannelSum."""
+    x, = node.inputs
+    if (type(node.op) is Sum and tuple(node.op.axis or ()) == (0, 2, 3)
+            and node.op.acc_dtype == 'float64' and x.ndim == 4 and x.dtype == 'float32'
+            and node.op.dtype in ('float32', 'float64')):
+        return [ChannelSum(node.op.dtype)(x)]
+    return None
+
+
+@gof.local_optimizer([Pool, MaxPoolGrad])
 def local_non_overlapping_max_pool(node):
-    """Pool / MaxPoolGrad -> the non-overlapping ops, Sum -> ChannelSum,
-    where they apply."""
-    if type(node.op) is Sum:
-        x, = node.inputs
-        if (tuple(node.op.axis or ()) == (0, 2, 3) and node.op.acc_dtype == 'float64'
-                and x.ndim == 4 and x.dtype == 'float32'
-                and node.op.dtype in ('float32', 'float64')):
-            return [ChannelSum(node.op.dtype)(x)]
-    elif type(node.op) is Pool:
+    """Pool / MaxPoolGrad -> the non-overlapping ops, where they apply."""
+    if type(node.op) is Pool:
         x, ws, stride, pad = node.inputs
         window = non_overlapping_window(node.op, x, ws, stride, pad)
         if window:
@@ -384,6 +390,7 @@ def enable():
     """Register the optimization (on the CPU only: on a GPU, Theano moves
     pooling to the GPU later in the pipeline, and these ops would stop it)."""
     if theano.config.device == 'cpu' and not getattr(enable, 'done', False):
-        register_specialize_device(local_non_overlapping_max_pool, TAG, 'fast_run')
-        register_specialize_device(local_mrg_uniform, TAG, 'fast_run')
+        for optimization in (local_non_overlapping_max_pool, local_channel_sum,
+                             local_mrg_uniform):
+            register_specialize_device(optimization, TAG, 'fast_run')
         enable.done = True
