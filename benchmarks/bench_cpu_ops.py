@@ -1,0 +1,65 @@
+"""What each of our CPU ops buys: training speed with each switched off.
+
+    python benchmarks/bench_cpu_ops.py [--nets net2 Net6RPXL] [--epochs 3]
+
+In one run, for each net: seconds per epoch (median, the first epoch
+excluded) on our stack as it ships, with one of its optimizations excluded
+(Theano's own op in its place), with the three excluded, and also without
+the pooling ops, i.e. with Theano's own ops everywhere; each the ratio to the
+stack as it ships. Each measurement runs in its own process, through
+bench_training.py's worker.
+"""
+import argparse
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_training import run_worker, theano_env  # noqa: E402
+
+#: Each configuration: a label and the optimizations it excludes.
+CONFIGURATIONS = [
+    ('as shipped', ''),
+    ('without fast_conv (convolutions)', 'fkp_fast_conv'),
+    ('without ChannelSum (bias gradients)', 'local_channel_sum'),
+    ('without MRGUniform (dropout masks)', 'local_mrg_uniform'),
+    ('without these three', 'fkp_fast_conv:local_channel_sum:local_mrg_uniform'),
+    ('also without the pooling ops', 'fkp_fast_conv:fkp_fast_cpu'),
+]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--nets', nargs='+', default=['net2', 'Net6RPXL'])
+    parser.add_argument('--epochs', type=int, default=3)
+    parser.add_argument('--min-seconds', type=float, default=5.0,
+                        help='more epochs for fast nets, until those timed last this long')
+    parser.add_argument('--data-dir')
+    args = parser.parse_args(argv)
+    if not args.data_dir:
+        from facial_keypoints.kaggle import datadir
+        from facial_keypoints.kaggle.format import TRAIN_FILE
+        args.data_dir = datadir.data_dir()
+        datadir.data_file(TRAIN_FILE)  # generates the default set once
+    rows = []
+    for name in args.nets:
+        shipped = None
+        for label, excluded in CONFIGURATIONS:
+            args.theano_flags = 'optimizer_excluding=' + excluded if excluded else ''
+            result = run_worker('theano', name, args, theano_env(args))
+            seconds = statistics.median(result['epoch_s'][1:] or result['epoch_s'])
+            shipped = shipped or seconds
+            rows.append((name, label, '{:.2f}'.format(seconds),
+                         '{:.2f}'.format(seconds / shipped),
+                         '{:.0f}'.format(result['peak_rss_mb'])))
+            print('{} {}: {:.2f} s/epoch'.format(name, label, seconds),
+                  file=sys.stderr, flush=True)
+    from tabulate import tabulate
+    print(tabulate(rows, headers=('net', 'configuration', 's/ep', 'x as shipped', 'MiB'),
+                   tablefmt='github'))
+    print('s/ep: median over epochs 2..{} of train + valid passes.'.format(args.epochs))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
