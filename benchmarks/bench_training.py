@@ -4,12 +4,14 @@
     python benchmarks/bench_training.py --nets w207     # or: tutorial, all, or names
 
 In one run on the same machine and data (the synthetic set unless --data-dir
-names the Kaggle files): seconds per epoch (median, the first epoch excluded)
-of each net on our stack and of the same architecture, initial weights, loss,
-Nesterov updates and batch iterator (flips) in PyTorch; our/reference ratio, achieved GFLOP/s and
-share of the measured sgemm ceiling; Theano compile time with a cold and a
-warm compile cache; prediction throughput; peak memory. Each measurement
-runs in its own process. Extra Theano flags for our stack: --theano-flags.
+names the Kaggle files): seconds per epoch (median, the first epoch excluded;
+fast nets run more epochs, until the timed ones last --min-seconds) of each
+net on our stack and of the same architecture, initial weights, loss,
+Nesterov updates and batch iterator (flips) in PyTorch; our/reference ratio,
+achieved GFLOP/s and share of the measured sgemm ceiling; Theano compile time
+with a cold and a warm compile cache; prediction throughput; peak memory.
+Each measurement runs in its own process. Extra Theano flags for our stack:
+--theano-flags.
 """
 import argparse
 import json
@@ -133,6 +135,7 @@ def torch_worker(name, epochs, min_seconds, data_dir):
     n_valid = len(X) // 5  # nolearn's TrainSplit(0.2): first 20% validate
     X_valid, y_valid, X_train, y_train = X[:n_valid], y[:n_valid], X[n_valid:], y[n_valid:]
     iterator = net.batch_iterator_train
+
     def epoch():
         start = time.perf_counter()
         model.train()
@@ -149,13 +152,9 @@ def torch_worker(name, epochs, min_seconds, data_dir):
                      for i in range(0, len(X_valid), 128)]
         return time.perf_counter() - start, float(np.mean(valid))
 
-    durations, valid = [], None
-    for _ in range(epochs):
-        duration, valid = epoch()
-        durations.append(duration)
-    for _ in range(extra_epochs(durations, min_seconds)):
-        duration, valid = epoch()
-        durations.append(duration)
+    runs = [epoch() for _ in range(epochs)]
+    runs += [epoch() for _ in range(extra_epochs([d for d, _ in runs], min_seconds))]
+    durations, valid = [d for d, _ in runs], runs[-1][1]
     start = time.perf_counter()
     with torch.no_grad():
         for i in range(0, len(X_test), 128):
