@@ -1,5 +1,5 @@
-"""The fast CPU max pooling and channel sum: bit-identical to Theano's, and
-in place."""
+"""The fast CPU max pooling, channel sum and dropout numbers: bit-identical
+to Theano's, and in place."""
 import numpy as np
 import pytest
 import theano
