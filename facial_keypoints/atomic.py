@@ -12,6 +12,9 @@ import os
 import re
 import shutil
 import tempfile
+import zipfile
+
+import numpy as np
 
 SUFFIX = '.partial'
 
@@ -99,3 +102,20 @@ def atomic_directory(path):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def save_npz(path, arrays):
+    """Write ``arrays`` (name -> array) to ``path`` as ``np.savez`` does,
+    through :func:`atomic_write`.
+
+    ``np.savez`` leaves its zip archive to the garbage collector when a write
+    fails (a full disk), which then writes to the closed file and prints a
+    traceback; here the archive is closed at once, raising the write's error.
+    """
+    with atomic_write(path) as f:
+        with zipfile.ZipFile(f, mode='w', compression=zipfile.ZIP_STORED,
+                             allowZip64=True) as archive:
+            for name, value in arrays.items():
+                with archive.open(name + '.npy', mode='w', force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.asanyarray(value),
+                                              allow_pickle=False)

@@ -21,7 +21,7 @@ import numpy as np
 from nolearn.lasagne import NeuralNet
 
 from . import record
-from .atomic import atomic_write
+from .atomic import atomic_write, save_npz
 from .errors import CheckpointError
 from .kaggle.format import KEYPOINT_COLUMNS
 from .masked import use_masked_loss
@@ -125,8 +125,7 @@ def export_npz(models, fname):
                 arrays['{}/{}:{}'.format(i, name, j)] = value
     meta = {'format': NPZ_FORMAT, 'version': NPZ_VERSION,
             'specialists': specialists, 'nets': nets}
-    with atomic_write(fname) as f:
-        np.savez(f, **{_META: np.array(json.dumps(meta))}, **arrays)
+    save_npz(fname, {_META: np.array(json.dumps(meta)), **arrays})
     return fname
 
 

@@ -14,7 +14,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from ..atomic import atomic_write
+from ..atomic import save_npz
 from ..errors import DataError
 from .format import IMAGE_SIZE, KEYPOINT_COLUMNS, N_PIXELS, TEST_FILE, TRAIN_FILE
 
@@ -197,9 +197,8 @@ def read_csv_cached(path):
             return cached
     columns, values, images = read_csv_file(path)
     try:
-        with atomic_write(cache) as f:
-            np.savez(f, stamp=np.array(stamp), columns=np.array(columns),
-                     values=values, images=images)
+        save_npz(cache, dict(stamp=np.array(stamp), columns=np.array(columns),
+                             values=values, images=images))
     except OSError:
         pass  # a read-only data directory: parse again next time
     return columns, values, images
