@@ -15,7 +15,7 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_training import run_worker, theano_env  # noqa: E402
+from bench_training import default_data_dir, run_worker, theano_env  # noqa: E402
 
 #: Each configuration: a label and the optimizations it excludes.
 CONFIGURATIONS = [
@@ -36,11 +36,7 @@ def main(argv=None):
                         help='more epochs for fast nets, until those timed last this long')
     parser.add_argument('--data-dir')
     args = parser.parse_args(argv)
-    if not args.data_dir:
-        from facial_keypoints.kaggle import datadir
-        from facial_keypoints.kaggle.format import TRAIN_FILE
-        args.data_dir = datadir.data_dir()
-        datadir.data_file(TRAIN_FILE)  # generates the default set once
+    args.data_dir = args.data_dir or default_data_dir()
     rows = []
     for name in args.nets:
         shipped = None
@@ -57,7 +53,8 @@ def main(argv=None):
     from tabulate import tabulate
     print(tabulate(rows, headers=('net', 'configuration', 's/ep', 'x as shipped', 'MiB'),
                    tablefmt='github'))
-    print('s/ep: median over epochs 2..{} of train + valid passes.'.format(args.epochs))
+    print('s/ep: median over epochs 2..{} (more for nets whose epochs took under {:g} s '
+          'in all) of train + valid passes.'.format(args.epochs, args.min_seconds))
     return 0
 
 

@@ -221,6 +221,14 @@ GROUPS = {
 GROUPS['all'] = GROUPS['tutorial'] + GROUPS['w207']
 
 
+def default_data_dir():
+    """The data directory in use, the synthetic set generated there once."""
+    from facial_keypoints.kaggle import datadir
+    from facial_keypoints.kaggle.format import TRAIN_FILE
+    datadir.data_file(TRAIN_FILE)
+    return datadir.data_dir()
+
+
 def expand(names):
     """Net names, with group names replaced by their nets, each once."""
     nets = []
@@ -245,11 +253,7 @@ def main(argv=None):
     if args.worker:
         return worker(args)
     args.nets = expand(args.nets)
-    if not args.data_dir:
-        from facial_keypoints.kaggle import datadir
-        from facial_keypoints.kaggle.format import TRAIN_FILE
-        args.data_dir = datadir.data_dir()
-        datadir.data_file(TRAIN_FILE)  # generates the default set once
+    args.data_dir = args.data_dir or default_data_dir()
 
     ceiling = run_worker('sgemm', '-', args, theano_env(args))['gflops']
     print('sgemm ceiling (Theano BLAS, 2048^3 float32): {:.1f} GFLOP/s'.format(ceiling),
