@@ -23,6 +23,10 @@ if not SUPPORTED_PYTHON[0] <= sys.version_info[:2] < SUPPORTED_PYTHON[1]:
         'Run `make demo` to set up a Python 3.11 virtual environment.'
         .format(*sys.version_info[:2]))
 
+from .upstream import threads  # noqa: E402
+
+threads.rest_idle_threads()  # before Theano loads OpenBLAS and OpenMP
+
 from .upstream import compat  # noqa: E402
 
 compat.apply_all()

@@ -1,5 +1,9 @@
-"""The fast CPU max pooling, channel sum and dropout numbers: bit-identical
-to Theano's, and in place."""
+"""The fast CPU max pooling, channel sum, dropout numbers and parallel
+elementwise loops: bit-identical to Theano's, and in place."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import theano
@@ -8,7 +12,7 @@ from lasagne import layers
 from theano.tensor.elemwise import Sum
 from theano.tensor.signal.pool import MaxPoolGrad, Pool, pool_2d
 
-from facial_keypoints.upstream import fast_cpu
+from facial_keypoints.upstream import fast_cpu, threads
 
 
 def pool_and_grad(excluding, **kwargs):
@@ -100,7 +104,8 @@ def test_other_sums_keep_theanos_op():
 
 
 def test_each_optimization_switched_off_by_its_name():
-    """A net's graph: pooling, bias gradient and dropout; excluding one
+    """A net's graph: pooling, bias gradient, dropout and elementwise
+    loops; excluding one
     optimization by name keeps Theano's op there and ours elsewhere."""
     from theano.sandbox.rng_mrg import MRG_RandomStreams
     x = T.tensor4('x')
@@ -110,12 +115,51 @@ def test_each_optimization_switched_off_by_its_name():
     cost = dropped.sum()
     outputs = [cost, theano.grad(cost, x), conv_out.sum(axis=(0, 2, 3))]
     ours = {'local_non_overlapping_max_pool': fast_cpu.NonOverlappingMaxPool,
-            'local_channel_sum': fast_cpu.ChannelSum, 'local_mrg_uniform': fast_cpu.MRGUniform}
+            'local_channel_sum': fast_cpu.ChannelSum, 'local_mrg_uniform': fast_cpu.MRGUniform,
+            'local_parallel_elemwise': fast_cpu.ParallelElemwise}
     for excluded in ours:
         mode = theano.compile.get_default_mode().excluding(excluded)
         types = op_types(theano.function([x], outputs, mode=mode))
         for name, op in ours.items():
             assert (op in types) is (name != excluded), (excluded, name)
+
+
+def test_parallel_elemwise_as_theanos():
+    """Matrices and larger get OpenMP loops, in place where Theano's were,
+    with the same results above and below the size that runs them in
+    parallel; vectors keep Theano's op."""
+    x, v = T.tensor4('x'), T.vector('v')
+    outputs = [T.nnet.relu(x + v.dimshuffle('x', 0, 'x', 'x')) * 2, (v * 3).sum(),
+               T.exp(-x).sum(axis=(1, 2, 3)), T.sgn(x) * x]
+    functions = [theano.function([x, v], outputs, mode=mode) for mode in (
+        theano.compile.get_default_mode(),
+        theano.compile.get_default_mode().excluding('local_parallel_elemwise'))]
+    ours, theirs = ([node for node in f.maker.fgraph.toposort()
+                     if isinstance(node.op, theano.tensor.Elemwise)] for f in functions)
+    assert [type(n.op) for n in ours] == [
+        fast_cpu.ParallelElemwise if n.outputs[0].ndim >= 2 else theano.tensor.Elemwise
+        for n in theirs]
+    assert [n.op.destroy_map for n in ours] == [n.op.destroy_map for n in theirs]
+    assert all(n.op.openmp for n in ours if n.outputs[0].ndim >= 2)
+    rng = np.random.RandomState(3)
+    for shape in ((2, 3, 5, 7), (64, 32, 47, 47)):  # under and over openmp_elemwise_minsize
+        a = rng.randn(*shape).astype('float32')
+        b = rng.randn(shape[1]).astype('float32')
+        for mine, reference in zip(*(f(a, b) for f in functions)):
+            assert np.array_equal(mine, reference)
+
+
+def test_idle_threads_sleep_unless_the_user_says_otherwise():
+    environ = {'OMP_WAIT_POLICY': 'ACTIVE'}
+    assert threads.rest_idle_threads(environ) == ['OPENBLAS_THREAD_TIMEOUT']
+    assert environ == {'OMP_WAIT_POLICY': 'ACTIVE', 'OPENBLAS_THREAD_TIMEOUT': '20'}
+    # Importing the package sets them before Theano loads OpenBLAS and OpenMP.
+    env = {k: v for k, v in os.environ.items() if k not in threads.IDLE_THREADS}
+    code = ('import os, facial_keypoints; '
+            'print(os.environ["OMP_WAIT_POLICY"], os.environ["OPENBLAS_THREAD_TIMEOUT"])')
+    run = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
+                         text=True, check=True)
+    assert run.stdout.split() == ['PASSIVE', '20']
 
 
 @pytest.mark.parametrize('dtype', ['float32', 'float64'])

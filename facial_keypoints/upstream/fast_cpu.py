@@ -32,18 +32,30 @@ selections, which g++ vectorizes across streams; numbers and final states
 are bit-identical, in 40% of the time (Theano's took 5.6% of a Net6RPXL
 epoch).
 
+Theano's elementwise loops (the biases' additions, the rectifiers and
+their gradients, the updates) run in one thread unless Theano's ``openmp``
+flag is set, which would also change the numerics of Theano's own
+convolutions (they then sum the weight gradient per thread).
+:func:`local_parallel_elemwise` gives only the elementwise ops OpenMP: each
+element is computed by the same code, so results are bit-identical, and
+loops of at least ``openmp_elemwise_minsize`` (200000) elements are shared
+among the threads (net2's rectifier on its first layer's 36 million
+outputs, for instance; see :mod:`.threads` for why OpenMP's idle threads
+sleep).
+
 Three Theano optimizations put these ops in place of ``Pool`` and
-``MaxPoolGrad``, ``Sum``, and ``mrg_uniform`` when the device is the CPU.
-Disable them all with ``THEANO_FLAGS=optimizer_excluding=fkp_fast_cpu``, or
-one by its name: ``local_non_overlapping_max_pool``, ``local_channel_sum``,
-``local_mrg_uniform``.
+``MaxPoolGrad``, ``Sum``, and ``mrg_uniform`` when the device is the CPU,
+and a fourth makes the elementwise loops parallel. Disable them all with
+``THEANO_FLAGS=optimizer_excluding=fkp_fast_cpu``, or one by its name:
+``local_non_overlapping_max_pool``, ``local_channel_sum``,
+``local_mrg_uniform``, ``local_parallel_elemwise``.
 """
 import platform
 
 import theano
 from theano import gof
 from theano.tensor import TensorConstant
-from theano.tensor.elemwise import Sum
+from theano.tensor.elemwise import Elemwise, Sum
 from theano.tensor.opt import register_specialize_device
 from theano.sandbox.rng_mrg import mrg_uniform
 from theano.tensor.signal.pool import MaxPoolGrad, Pool
@@ -386,11 +398,37 @@ def local_non_overlapping_max_pool(node):
     return None
 
 
+class ParallelElemwise(Elemwise):
+    """Theano's elementwise op with OpenMP (a type of its own, so that
+    Theano's merge optimization, which compares ops by type and
+    ``__props__``, does not take it for the one it replaces)."""
+
+
+@gof.local_optimizer([Elemwise])
+def local_parallel_elemwise(node):
+    """An elementwise op on matrices or larger -> the same with OpenMP."""
+    op = node.op
+    if type(op) is not Elemwise or node.outputs[0].ndim < 2:
+        return None
+    parallel = ParallelElemwise(op.scalar_op, op.inplace_pattern, name=op.name,
+                                nfunc_spec=op.nfunc_spec, openmp=True)
+    return parallel(*node.inputs, return_list=True)
+
+
+#: After Theano's elementwise fusion (49) and in-place (75) optimizations,
+#: which make new ops with the default ``openmp`` flag.
+PARALLEL_ELEMWISE_POSITION = 99
+
+
 def enable():
-    """Register the optimization (on the CPU only: on a GPU, Theano moves
+    """Register the optimizations (on the CPU only: on a GPU, Theano moves
     pooling to the GPU later in the pipeline, and these ops would stop it)."""
     if theano.config.device == 'cpu' and not getattr(enable, 'done', False):
         for optimization in (local_non_overlapping_max_pool, local_channel_sum,
                              local_mrg_uniform):
             register_specialize_device(optimization, TAG, 'fast_run')
+        theano.compile.optdb.register(
+            'local_parallel_elemwise',
+            gof.opt.in2out(local_parallel_elemwise, name='local_parallel_elemwise'),
+            PARALLEL_ELEMWISE_POSITION, 'fast_run', TAG)
         enable.done = True
