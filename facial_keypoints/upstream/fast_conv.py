@@ -17,7 +17,8 @@ the single-threaded BLAS on its own piece:
   core's cache) or several whole images (small ones, so that each BLAS
   call is large enough to run at full speed);
 * gradient w.r.t. the weights: a piece is a range of rows of the weight
-  gradient, summed over the images in order, as Theano does.
+  gradient (or, for a first layer's few rows, a range of its filters),
+  summed over the images in order, as Theano does.
 
 The forward pass and the gradient w.r.t. the inputs make, for every
 output element, the same BLAS product over the same operands as Theano's
@@ -291,7 +292,9 @@ static int fkp_grad_inputs(const fkp_geom* g, const float* w, const float* gy, f
 /* Gradient w.r.t. the weights: gw[k, r] = sum over images n, in order, of
    the product of gy[n, k] and row r of image n's columns, each image's
    product added onto the sum so far (as Theano's). Threads take ranges of
-   r, each unfolding only its own rows. */
+   r, each unfolding only its own rows; where there are too few rows for
+   that (a first layer's one channel: 9 rows for 3x3 filters), ranges of
+   filters k instead, each unfolding all rows. */
 static int fkp_grad_weights(const fkp_geom* g, const float* x, const float* gy, float* gw)
 {
     const npy_intp rows = fkp_rows(g), positions = g->OH * g->OW;
@@ -305,24 +308,31 @@ static int fkp_grad_weights(const fkp_geom* g, const float* x, const float* gy, 
         parts = omp_get_num_threads();
         part = omp_get_thread_num();
 #endif
-        /* In multiples of 16 rows, the BLAS's register block. */
-        const npy_intp step = ((rows + parts - 1) / parts + 15) / 16 * 16;
-        const npy_intp r0 = part * step < rows ? part * step : rows;
-        const npy_intp r1 = r0 + step < rows ? r0 + step : rows;
-        if (r1 > r0) {
+        npy_intp r0 = 0, r1 = rows, k0 = 0, k1 = g->K;
+        if (rows >= 16 * parts || g->K < parts) {
+            /* In multiples of 16 rows, the BLAS's register block. */
+            const npy_intp step = ((rows + parts - 1) / parts + 15) / 16 * 16;
+            r0 = part * step < rows ? part * step : rows;
+            r1 = r0 + step < rows ? r0 + step : rows;
+        } else {
+            const npy_intp step = (g->K + parts - 1) / parts;
+            k0 = part * step < g->K ? part * step : g->K;
+            k1 = k0 + step < g->K ? k0 + step : g->K;
+        }
+        if (r1 > r0 && k1 > k0) {
             float* col = fkp_alloc((r1 - r0) * positions);
             if (col == NULL) {
                 #pragma omp atomic write
                 failed = 1;
             } else {
                 const float one = 1.0f, zero = 0.0f;
-                const int m_ = (int)(r1 - r0), n_ = (int)g->K, k_ = (int)positions;
+                const int m_ = (int)(r1 - r0), n_ = (int)(k1 - k0), k_ = (int)positions;
                 const int ldc = (int)rows;
                 for (npy_intp n = 0; n < g->N; n++) {
                     fkp_im2col(g, x + n * image, r0, r1, 0, g->OH, col, positions);
                     sgemm_(&fkp_t, &fkp_n, &m_, &n_, &k_, &one, col, &k_,
-                           gy + n * g->K * positions, &k_, n == 0 ? &zero : &one,
-                           gw + r0, &ldc);
+                           gy + (n * g->K + k0) * positions, &k_, n == 0 ? &zero : &one,
+                           gw + k0 * rows + r0, &ldc);
                 }
             }
             free(col);
@@ -357,7 +367,7 @@ class FastConvOp(gof.OpenMPOp):
         self.subsample = tuple(int(s) for s in subsample)
 
     def c_code_cache_version(self):
-        return (5, blas_headers.blas_header_version())
+        return (6, blas_headers.blas_header_version())
 
     def c_support_code(self):
         return (blas_headers.blas_header_text() + blas_headers.openblas_threads_text()
