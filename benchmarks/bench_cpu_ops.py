@@ -4,9 +4,10 @@
 
 In one run, for each net: seconds per epoch (median, the first epoch
 excluded) on our stack as it ships, with one of its optimizations excluded
-(Theano's own op in its place), with the three excluded, and also without
-the pooling ops, i.e. with Theano's own ops everywhere; each the ratio to the
-stack as it ships. Each measurement runs in its own process, through
+(Theano's own op in its place), with the three new ops excluded, also
+without the pooling ops, i.e. with Theano's own ops everywhere, and with
+idle threads spinning as the libraries do by default; each the ratio to
+the stack as it ships. Each measurement runs in its own process, through
 bench_training.py's worker.
 """
 import argparse
@@ -17,14 +18,21 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_training import default_data_dir, run_worker, theano_env  # noqa: E402
 
-#: Each configuration: a label and the optimizations it excludes.
+#: The libraries' own defaults for idle threads: libgomp spins 300000
+#: times (GOMP_SPINCOUNT overrides OMP_WAIT_POLICY), OpenBLAS 2**28 cycles.
+SPINNING = {'GOMP_SPINCOUNT': '300000', 'OPENBLAS_THREAD_TIMEOUT': '28'}
+
+#: Each configuration: a label, the optimizations it excludes, its environment.
 CONFIGURATIONS = [
-    ('as shipped', ''),
-    ('without fast_conv (convolutions)', 'fkp_fast_conv'),
-    ('without ChannelSum (bias gradients)', 'local_channel_sum'),
-    ('without MRGUniform (dropout masks)', 'local_mrg_uniform'),
-    ('without these three', 'fkp_fast_conv:local_channel_sum:local_mrg_uniform'),
-    ('also without the pooling ops', 'fkp_fast_conv:fkp_fast_cpu'),
+    ('as shipped', '', {}),
+    ('without fast_conv (convolutions)', 'fkp_fast_conv', {}),
+    ('without ChannelSum (bias gradients)', 'local_channel_sum', {}),
+    ('without MRGUniform (dropout masks)', 'local_mrg_uniform', {}),
+    ('without parallel elementwise loops', 'local_parallel_elemwise', {}),
+    ('with idle threads spinning', '', SPINNING),
+    ('without these five', 'fkp_fast_conv:local_channel_sum:local_mrg_uniform'
+     ':local_parallel_elemwise', SPINNING),
+    ('also without the pooling ops', 'fkp_fast_conv:fkp_fast_cpu', SPINNING),
 ]
 
 
@@ -40,9 +48,9 @@ def main(argv=None):
     rows = []
     for name in args.nets:
         shipped = None
-        for label, excluded in CONFIGURATIONS:
+        for label, excluded, environ in CONFIGURATIONS:
             args.theano_flags = 'optimizer_excluding=' + excluded if excluded else ''
-            result = run_worker('theano', name, args, theano_env(args))
+            result = run_worker('theano', name, args, dict(environ, **theano_env(args)))
             seconds = statistics.median(result['epoch_s'][1:] or result['epoch_s'])
             shipped = shipped or seconds
             rows.append((name, label, '{:.2f}'.format(seconds),

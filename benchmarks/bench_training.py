@@ -28,6 +28,12 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+#: The environment as the user gave it: each worker starts from it, so that
+#: what importing facial_keypoints sets in this process (the idle threads'
+#: policy, facial_keypoints.upstream.threads) reaches the PyTorch reference
+#: only if the user set it.
+USER_ENV = dict(os.environ)
+
 
 # -- in a worker process ------------------------------------------------------------
 
@@ -119,8 +125,8 @@ def torch_model(net):
 
 
 def torch_worker(name, epochs, min_seconds, data_dir):
+    import torch  # first: its OpenMP runtime reads the user's environment, as it loads
     import facial_keypoints  # noqa: F401
-    import torch
     from facial_keypoints.registry import get_net
     torch.set_num_threads(os.cpu_count())
     np.random.seed(42)
@@ -198,7 +204,7 @@ def run_worker(kind, name, args, env=None):
     if args.data_dir:
         command += ['--data-dir', args.data_dir]
     out = subprocess.run(command, capture_output=True, text=True,
-                         env=dict(os.environ, **(env or {})))
+                         env=dict(USER_ENV, **(env or {})))
     lines = [line for line in out.stdout.splitlines() if line.startswith('RESULT ')]
     if out.returncode != 0 or not lines:
         raise RuntimeError('{} {} failed:\n{}'.format(kind, name, out.stderr[-3000:]))
