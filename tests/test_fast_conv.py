@@ -106,6 +106,33 @@ def test_the_nets_shapes(shape, filters, size, stride):
     compare(shape, filters, (size, size), (stride, stride))
 
 
+@pytest.mark.parametrize('shape,filters,size,stride', [
+    ((128, 1, 96, 96), 32, 3, 1),    # net2's first layer: bands of one image
+    ((128, 64, 23, 23), 128, 2, 1),  # its third: two images a piece
+    ((3, 2, 9, 8), 5, 3, 2),         # one image a piece, Theano's own call
+])
+def test_bias_added_in_the_convolution_as_theanos(shape, filters, size, stride):
+    x, w, b = T.tensor4('x'), T.tensor4('w'), T.vector('b')
+    conved = conv2d(x, w, subsample=(stride, stride))
+    activation = T.nnet.relu(conved + b.dimshuffle('x', 0, 'x', 'x'))
+    mode = theano.compile.get_default_mode()
+    functions = [theano.function([x, w, b], activation, mode=m) for m in (
+        mode, mode.excluding('local_fast_conv_bias'), mode.excluding(fast_conv.TAG))]
+    assert fast_conv.FastCorrBias in op_types(functions[0])
+    assert fast_conv.FastCorr not in op_types(functions[0])
+    assert fast_conv.FastCorr in op_types(functions[1])
+    assert fast_conv.FastCorrBias not in op_types(functions[1])
+    rng = np.random.RandomState(5)
+    inputs = (rng.randn(*shape).astype('float32'),
+              rng.randn(filters, shape[1], size, size).astype('float32'),
+              rng.randn(filters).astype('float32'))
+    ours, separate, theirs = (f(*inputs) for f in functions)
+    assert np.array_equal(ours, separate) and np.array_equal(ours, theirs)
+    # Where the convolution's output has another use, the sum stays apart.
+    both = theano.function([x, w, b], [activation, conved.sum()])
+    assert fast_conv.FastCorrBias not in op_types(both)
+
+
 def test_padded_or_dilated_convolutions_keep_theanos_ops():
     x, w = T.tensor4('x'), T.tensor4('w')
     for kwargs in (dict(border_mode='half'), dict(filter_dilation=(2, 2))):
