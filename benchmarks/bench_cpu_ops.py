@@ -1,14 +1,15 @@
 """What each of our CPU ops buys: training speed with each switched off.
 
-    python benchmarks/bench_cpu_ops.py [--nets net2 Net6RPXL] [--epochs 3]
+    python benchmarks/bench_cpu_ops.py [--nets net2 Net6RPXL] [--epochs 3] [--rounds 2]
 
-In one run, for each net: seconds per epoch (median, the first epoch
-excluded) on our stack as it ships, with one of its optimizations excluded
+In one run, for each net: seconds per epoch (median over the rounds' epochs,
+the first epoch of each excluded) on our stack as it ships, with one of its optimizations excluded
 (Theano's own op in its place), with the three new ops excluded, also
 without the pooling ops, i.e. with Theano's own ops everywhere, and with
 idle threads spinning as the libraries do by default; each the ratio to
 the stack as it ships. Each measurement runs in its own process, through
-bench_training.py's worker.
+bench_training.py's worker; the configurations take turns, round after
+round, so that a slow spell of a shared machine falls on all of them.
 """
 import argparse
 import os
@@ -42,27 +43,33 @@ def main(argv=None):
     parser.add_argument('--epochs', type=int, default=3)
     parser.add_argument('--min-seconds', type=float, default=5.0,
                         help='more epochs for fast nets, until those timed last this long')
+    parser.add_argument('--rounds', type=int, default=2)
     parser.add_argument('--data-dir')
     args = parser.parse_args(argv)
     args.data_dir = args.data_dir or default_data_dir()
     rows = []
     for name in args.nets:
-        shipped = None
-        for label, excluded, environ in CONFIGURATIONS:
-            args.theano_flags = 'optimizer_excluding=' + excluded if excluded else ''
-            result = run_worker('theano', name, args, dict(environ, **theano_env(args)))
-            seconds = statistics.median(result['epoch_s'][1:] or result['epoch_s'])
-            shipped = shipped or seconds
+        epochs = {label: [] for label, _, _ in CONFIGURATIONS}
+        peak = {}
+        for _ in range(args.rounds):
+            for label, excluded, environ in CONFIGURATIONS:
+                args.theano_flags = 'optimizer_excluding=' + excluded if excluded else ''
+                result = run_worker('theano', name, args, dict(environ, **theano_env(args)))
+                epochs[label] += result['epoch_s'][1:] or result['epoch_s']
+                peak[label] = max(peak.get(label, 0), result['peak_rss_mb'])
+                print('{} {}: {:.2f} s/epoch'.format(name, label, statistics.median(
+                    epochs[label])), file=sys.stderr, flush=True)
+        shipped = statistics.median(epochs[CONFIGURATIONS[0][0]])
+        for label, _, _ in CONFIGURATIONS:
+            seconds = statistics.median(epochs[label])
             rows.append((name, label, '{:.2f}'.format(seconds),
-                         '{:.2f}'.format(seconds / shipped),
-                         '{:.0f}'.format(result['peak_rss_mb'])))
-            print('{} {}: {:.2f} s/epoch'.format(name, label, seconds),
-                  file=sys.stderr, flush=True)
+                         '{:.2f}'.format(seconds / shipped), '{:.0f}'.format(peak[label])))
     from tabulate import tabulate
     print(tabulate(rows, headers=('net', 'configuration', 's/ep', 'x as shipped', 'MiB'),
                    tablefmt='github'))
-    print('s/ep: median over epochs 2..{} (more for nets whose epochs took under {:g} s '
-          'in all) of train + valid passes.'.format(args.epochs, args.min_seconds))
+    print('s/ep: median over {} rounds of epochs 2..{} (more for nets whose epochs took '
+          'under {:g} s in all) of train + valid passes.'.format(
+              args.rounds, args.epochs, args.min_seconds))
     return 0
 
 
