@@ -2,6 +2,7 @@
 
     python benchmarks/bench_training.py [--nets net2 net1 net6 Net6RPXL] [--epochs 4]
     python benchmarks/bench_training.py --nets w207     # or: tutorial, all, or names
+    python benchmarks/bench_training.py --rounds 2      # the stacks take turns, twice
 
 In one run on the same machine and data (the synthetic set unless --data-dir
 names the Kaggle files): seconds per epoch (median, the first epoch excluded;
@@ -245,6 +246,26 @@ def expand(names):
     return nets
 
 
+def timed_epochs(result):
+    """A worker's epochs but the first (compiling, warming the caches)."""
+    return result['epoch_s'][1:] or result['epoch_s']
+
+
+def take_turns(name, args, first=None):
+    """Our stack's and the reference's results for a net, the two taking
+    turns for --rounds rounds (so that a slow spell of a shared machine
+    falls on both); epochs pooled, peak memory the largest. `first`: our
+    stack's result for round 1, if already measured."""
+    ours, ref = [], []
+    for round_ in range(args.rounds):
+        ours.append(first if first and not round_ else run_worker(
+            'theano', name, args, theano_env(args)))
+        ref.append(run_worker('torch', name, args))
+    return tuple(dict(results[-1], epoch_s=[s for r in results for s in timed_epochs(r)],
+                      peak_rss_mb=max(r['peak_rss_mb'] for r in results))
+                 for results in (ours, ref))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--nets', nargs='+', default=['net2', 'net1', 'net6', 'Net6RPXL'],
@@ -252,6 +273,8 @@ def main(argv=None):
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--min-seconds', type=float, default=5.0,
                         help='more epochs for fast nets, until those timed last this long')
+    parser.add_argument('--rounds', type=int, default=1,
+                        help='turns each stack takes per net, alternating with the other')
     parser.add_argument('--data-dir')
     parser.add_argument('--theano-flags', default='')
     parser.add_argument('--worker', help=argparse.SUPPRESS)
@@ -277,11 +300,9 @@ def main(argv=None):
               'ours MiB', 'torch MiB')
     rows = []
     for name in args.nets:
-        ours = warm if name == args.nets[0] else run_worker(
-            'theano', name, args, theano_env(args))
-        ref = run_worker('torch', name, args)
-        ours_s = statistics.median(ours['epoch_s'][1:] or ours['epoch_s'])
-        ref_s = statistics.median(ref['epoch_s'][1:] or ref['epoch_s'])
+        ours, ref = take_turns(name, args, warm if name == args.nets[0] else None)
+        ours_s = statistics.median(ours['epoch_s'])
+        ref_s = statistics.median(ref['epoch_s'])
         print('{}: ours {:.2f} s/epoch, torch {:.2f} s/epoch'.format(name, ours_s, ref_s),
               file=sys.stderr, flush=True)
         epoch_flops = ours['flops'] * (3 * ours['n_train'] + ours['n_valid'])
@@ -295,8 +316,9 @@ def main(argv=None):
     from tabulate import tabulate
     print(tabulate(rows, headers=header, tablefmt='github'))
     print('s/ep: median over epochs 2..{} (more for nets whose epochs took under {:g} s '
-          'in all) of train + valid passes; GFLOP/s counts a training step as 3 forward '
-          'passes.'.format(args.epochs, args.min_seconds))
+          'in all) of train + valid passes, in {} round(s) each stack; GFLOP/s counts a '
+          'training step as 3 forward passes.'.format(args.epochs, args.min_seconds,
+                                                      args.rounds))
     return 0
 
 
