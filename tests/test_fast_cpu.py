@@ -164,7 +164,8 @@ def test_idle_threads_sleep_unless_the_user_says_otherwise():
 
 @pytest.mark.parametrize('dtype', ['float32', 'float64'])
 @pytest.mark.parametrize('size,nstreams', [((128, 32, 46, 46), None), ((1000, 3), 7),
-                                           ((5,), 60), ((3, 4), 1), ((7, 9, 11), 1000)])
+                                           ((5,), 60), ((3, 4), 1), ((7, 9, 11), 1000),
+                                           ((70001,), 1001)])  # threads, a last round cut short
 def test_mrg_uniform_as_theanos(size, nstreams, dtype):
     from theano.sandbox.rng_mrg import MRG_RandomStreams, mrg_uniform
     draws, states = [], []
