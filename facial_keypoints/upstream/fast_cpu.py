@@ -367,8 +367,10 @@ class MRGUniform(mrg_uniform):
 
     def c_support_code(self):
         # Theano scales with these float literals (its NORM for each dtype).
-        return ('#define FKP_MRG_PARALLEL_MIN %d\n' % MRG_PARALLEL_MIN) + _MRG + ''.join(_MRG_DTYPE % dict(dtype=dtype, norm=norm) for dtype, norm in (
-            ('npy_float32', '4.6566126e-10f'), ('npy_float64', '4.656612873077392578125e-10')))
+        return ('#define FKP_MRG_PARALLEL_MIN %d\n' % MRG_PARALLEL_MIN + _MRG + ''.join(
+            _MRG_DTYPE % dict(dtype=dtype, norm=norm) for dtype, norm in (
+                ('npy_float32', '4.6566126e-10f'),
+                ('npy_float64', '4.656612873077392578125e-10'))))
 
     def c_compile_args(self):
         # OpenMP where g++ has it, as Theano's OpenMPOp decides.
