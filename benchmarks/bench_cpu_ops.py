@@ -17,7 +17,8 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_training import default_data_dir, run_worker, theano_env  # noqa: E402
+from bench_training import (  # noqa: E402
+    default_data_dir, run_worker, theano_env, timed_epochs)
 
 #: The libraries' own defaults for idle threads: libgomp spins 300000
 #: times (GOMP_SPINCOUNT overrides OMP_WAIT_POLICY), OpenBLAS 2**28 cycles.
@@ -55,7 +56,7 @@ def main(argv=None):
             for label, excluded, environ in CONFIGURATIONS:
                 args.theano_flags = 'optimizer_excluding=' + excluded if excluded else ''
                 result = run_worker('theano', name, args, dict(environ, **theano_env(args)))
-                epochs[label] += result['epoch_s'][1:] or result['epoch_s']
+                epochs[label] += timed_epochs(result)
                 peak[label] = max(peak.get(label, 0), result['peak_rss_mb'])
                 print('{} {}: {:.2f} s/epoch'.format(name, label, statistics.median(
                     epochs[label])), file=sys.stderr, flush=True)
