@@ -89,6 +89,13 @@ def test_large_images_in_bands_and_small_ones_in_blocks():
     compare((33, 8, 12, 12), 8, (2, 2), (2, 2))
 
 
+def test_small_images_with_many_rows_in_groups_and_chunks():
+    # 36 positions and 5184 column rows an image: the gradient w.r.t. the
+    # inputs takes 15 images (then the last 5) a piece, their columns in
+    # chunks of 472 rows (then 464).
+    compare((20, 64, 14, 14), 24, (9, 9), (1, 1))
+
+
 def test_non_contiguous_input():
     compare((3, 2, 17, 12), 4, (3, 3), (1, 1), transposed=True)
 

@@ -15,10 +15,13 @@ the single-threaded BLAS on its own piece:
 * forward and gradient w.r.t. the inputs: a piece is either a band of
   output rows of one image (large images, so that its columns stay in the
   core's cache) or several whole images (small ones, so that each BLAS
-  call is large enough to run at full speed);
+  call is large enough to run at full speed; for the gradient, small
+  images with many column rows, as in Net6RPXL's 9x9 layer, go in groups
+  whose columns are computed and folded a chunk of rows at a time);
 * gradient w.r.t. the weights: a piece is a range of rows of the weight
   gradient (or, for a first layer's few rows, a range of its filters),
-  summed over the images in order, as Theano does.
+  summed over the images in order, as Theano does, each image's product
+  in bands of output rows whose columns stay in the core's cache.
 
 Where a convolution's output is used only by the addition of its bias
 (Lasagne's ``conved + b.dimshuffle('x', 0, 'x', 'x')``), :class:`FastCorrBias`
@@ -74,6 +77,11 @@ _PIECE_VALUES = 1 << 18
 #: ... but no BLAS call with fewer output positions than this, below which
 #: its fixed costs (packing the weights) dominate.
 _MIN_POSITIONS = 256
+
+#: The gradient w.r.t. the inputs of small images with many column rows
+#: groups them into products of at least this many positions (see
+#: ``fkp_grad_inputs_cut``).
+_GROUP_POSITIONS = 512
 
 _SUPPORT = r"""
 #include <string.h>
@@ -150,18 +158,18 @@ static void fkp_im2col(const fkp_geom* g, const float* x, npy_intp r0, npy_intp 
     }
 }
 
-/* Fold: add columns back onto image x for the output rows [o0, o1). Each
+/* Fold: add column rows [r0, r1) (`col` holds row r0 first) back onto
+   image x for the output rows [o0, o1). Each
    pixel receives its terms in increasing (c, i, j), as in Theano's fold;
    bands of one image must be folded from the last to the first to keep
    that order across bands (a later band holds the smaller filter rows). */
 static void fkp_col2im(const fkp_geom* g, const float* col, npy_intp ld,
-                       npy_intp o0, npy_intp o1, float* x)
+                       npy_intp r0, npy_intp r1, npy_intp o0, npy_intp o1, float* x)
 {
-    npy_intp rows = fkp_rows(g);
-    for (npy_intp r = 0; r < rows; r++) {
+    for (npy_intp r = r0; r < r1; r++) {
         npy_intp c = r / (g->kh * g->kw), i = (r / g->kw) % g->kh, j = r % g->kw;
         float* dst = x + (c * g->H + i) * g->W + j;
-        const float* src = col + r * ld;
+        const float* src = col + (r - r0) * ld;
         for (npy_intp o = o0; o < o1; o++, src += g->OW) {
             float* d = dst + o * g->sh * g->W;
             if (g->sw == 1) {
@@ -255,31 +263,63 @@ static int fkp_forward(const fkp_geom* g, const float* x, const float* w, float*
     return failed ? -1 : 0;
 }
 
+/* The gradient w.r.t. the inputs of images with few output positions and
+   many column rows (Net6RPXL's 9x9 layer: 144 positions, 5184 rows): one
+   image's product is too short for the BLAS to amortise packing the 5184
+   weight rows, and its columns overflow the cache. Such images go in groups
+   of at least FKP_GROUP_POSITIONS positions, their columns in chunks of
+   rows. Sets *per and *chunk; *chunk == rows means no chunks. */
+static void fkp_grad_inputs_cut(const fkp_geom* g, const fkp_pieces* p, npy_intp* per,
+                                npy_intp* chunk)
+{
+    const npy_intp rows = fkp_rows(g), positions = g->OH * g->OW;
+    *per = p->per;
+    *chunk = rows;
+    if (p->bands > 1 || (double)positions * rows * g->K <= FKP_SMALL_PRODUCT
+        || p->per * positions * rows <= FKP_PIECE_VALUES)
+        return;
+    *per = (FKP_GROUP_POSITIONS + positions - 1) / positions;
+    if (*per > g->N) *per = g->N;
+    if (*per == 1) return;
+    npy_intp c = FKP_PIECE_VALUES / (*per * positions) / 16 * 16;
+    if (c < 16) c = 16;
+    if (c < rows) {
+        const npy_intp chunks = (rows + c - 1) / c;
+        c = ((rows + chunks - 1) / chunks + 15) / 16 * 16;  /* even, in 16s */
+        *chunk = c < rows ? c : rows;
+    }
+}
+
 /* Gradient w.r.t. the inputs: per piece one product (output gradient x
-   weights, as Theano's) into columns, folded onto zeroed images. */
+   weights, as Theano's) into columns, folded onto zeroed images; a piece
+   of grouped images takes its column rows chunk by chunk, in order (each
+   chunk's product is a slice of the whole product's columns). */
 static int fkp_grad_inputs(const fkp_geom* g, const float* w, const float* gy, float* gx)
 {
     const npy_intp rows = fkp_rows(g), positions = g->OH * g->OW;
     const npy_intp image = g->C * g->H * g->W;
     const fkp_pieces p = fkp_cut(g);
-    const npy_intp cols = p.per * p.band * g->OW;
+    npy_intp per, chunk;
+    fkp_grad_inputs_cut(g, &p, &per, &chunk);
+    const npy_intp cols = per * p.band * g->OW;
     /* An image's bands go to one thread, last band first (see the fold). */
-    const npy_intp tasks = p.per == 1 ? g->N : p.count;
+    const npy_intp tasks = p.bands > 1 ? g->N : (g->N + per - 1) / per;
     int failed = 0;
     int saved = fkp_blas_threads_begin();
     #pragma omp parallel
     {
-        float* col = fkp_alloc(rows * cols);
-        float* tmp = p.per > 1 ? fkp_alloc(g->K * cols) : NULL;
-        if (col == NULL || (p.per > 1 && tmp == NULL)) {
+        float* col = fkp_alloc(chunk * cols);
+        float* tmp = per > 1 ? fkp_alloc(g->K * cols) : NULL;
+        if (col == NULL || (per > 1 && tmp == NULL)) {
             #pragma omp atomic write
             failed = 1;
         } else {
             #pragma omp for schedule(dynamic)
             for (npy_intp t = 0; t < tasks; t++) {
                 const float one = 1.0f, zero = 0.0f;
-                const int k_ = (int)g->K, n_ = (int)rows;
-                if (p.per == 1) {
+                const int k_ = (int)g->K, ldb = (int)rows;
+                if (p.bands > 1 || per == 1) {
+                    const int n_ = (int)rows;
                     memset(gx + t * image, 0, image * sizeof(float));
                     for (npy_intp band = p.bands - 1; band >= 0; band--) {
                         const npy_intp o0 = band * p.band;
@@ -287,22 +327,28 @@ static int fkp_grad_inputs(const fkp_geom* g, const float* w, const float* gy, f
                         const int m_ = (int)((o1 - o0) * g->OW), lda = (int)positions;
                         sgemm_(&fkp_n, &fkp_t, &m_, &n_, &k_, &one,
                                gy + t * g->K * positions + o0 * g->OW, &lda,
-                               w, &n_, &zero, col, &m_);
-                        fkp_col2im(g, col, m_, o0, o1, gx + t * image);
+                               w, &ldb, &zero, col, &m_);
+                        fkp_col2im(g, col, m_, 0, rows, o0, o1, gx + t * image);
                     }
                 } else {
-                    const npy_intp n0 = t * p.per;
-                    const npy_intp m = (n0 + p.per < g->N ? p.per : g->N - n0);
+                    const npy_intp n0 = t * per;
+                    const npy_intp m = (n0 + per < g->N ? per : g->N - n0);
                     const int m_ = (int)(m * positions);
                     for (npy_intp b = 0; b < m; b++)
                         for (npy_intp k = 0; k < g->K; k++)
                             memcpy(tmp + k * m_ + b * positions,
                                    gy + ((n0 + b) * g->K + k) * positions,
                                    positions * sizeof(float));
-                    sgemm_(&fkp_n, &fkp_t, &m_, &n_, &k_, &one, tmp, &m_, w, &n_, &zero, col, &m_);
                     memset(gx + n0 * image, 0, m * image * sizeof(float));
-                    for (npy_intp b = 0; b < m; b++)
-                        fkp_col2im(g, col + b * positions, m_, 0, g->OH, gx + (n0 + b) * image);
+                    for (npy_intp r0 = 0; r0 < rows; r0 += chunk) {
+                        const npy_intp r1 = r0 + chunk < rows ? r0 + chunk : rows;
+                        const int n_ = (int)(r1 - r0);
+                        sgemm_(&fkp_n, &fkp_t, &m_, &n_, &k_, &one, tmp, &m_, w + r0, &ldb,
+                               &zero, col, &m_);
+                        for (npy_intp b = 0; b < m; b++)
+                            fkp_col2im(g, col + b * positions, m_, r0, r1, 0, g->OH,
+                                       gx + (n0 + b) * image);
+                    }
                 }
             }
         }
@@ -343,20 +389,32 @@ static int fkp_grad_weights(const fkp_geom* g, const float* x, const float* gy, 
             k0 = part * step < g->K ? part * step : g->K;
             k1 = k0 + step < g->K ? k0 + step : g->K;
         }
+        /* An image's output rows in bands whose columns stay in the core's
+           cache, but of at least FKP_MIN_POSITIONS positions, below which
+           adding each product onto the sum would cost more than it saves. */
+        npy_intp band = FKP_PIECE_VALUES / ((r1 > r0 ? r1 - r0 : 1) * g->OW);
+        if (band * g->OW < FKP_MIN_POSITIONS) band = (FKP_MIN_POSITIONS + g->OW - 1) / g->OW;
+        if (band > g->OH) band = g->OH;
+        const npy_intp bands = (g->OH + band - 1) / band;
+        band = (g->OH + bands - 1) / bands;  /* even bands */
         if (r1 > r0 && k1 > k0) {
-            float* col = fkp_alloc((r1 - r0) * positions);
+            float* col = fkp_alloc((r1 - r0) * band * g->OW);
             if (col == NULL) {
                 #pragma omp atomic write
                 failed = 1;
             } else {
                 const float one = 1.0f, zero = 0.0f;
-                const int m_ = (int)(r1 - r0), n_ = (int)(k1 - k0), k_ = (int)positions;
+                const int m_ = (int)(r1 - r0), n_ = (int)(k1 - k0), ldb = (int)positions;
                 const int ldc = (int)rows;
                 for (npy_intp n = 0; n < g->N; n++) {
-                    fkp_im2col(g, x + n * image, r0, r1, 0, g->OH, col, positions);
-                    sgemm_(&fkp_t, &fkp_n, &m_, &n_, &k_, &one, col, &k_,
-                           gy + (n * g->K + k0) * positions, &k_, n == 0 ? &zero : &one,
-                           gw + k0 * rows + r0, &ldc);
+                    for (npy_intp o0 = 0; o0 < g->OH; o0 += band) {
+                        const npy_intp o1 = o0 + band < g->OH ? o0 + band : g->OH;
+                        const int k_ = (int)((o1 - o0) * g->OW);
+                        fkp_im2col(g, x + n * image, r0, r1, o0, o1, col, k_);
+                        sgemm_(&fkp_t, &fkp_n, &m_, &n_, &k_, &one, col, &k_,
+                               gy + (n * g->K + k0) * positions + o0 * g->OW, &ldb,
+                               n == 0 && o0 == 0 ? &zero : &one, gw + k0 * rows + r0, &ldc);
+                    }
                 }
             }
             free(col);
@@ -396,12 +454,13 @@ class FastConvOp(gof.OpenMPOp):
         self.subsample = tuple(int(s) for s in subsample)
 
     def c_code_cache_version(self):
-        return (7, blas_headers.blas_header_version())
+        return (9, blas_headers.blas_header_version())
 
     def c_support_code(self):
         return (blas_headers.blas_header_text() + blas_headers.openblas_threads_text()
                 + '#define FKP_PIECE_VALUES %d\n#define FKP_MIN_POSITIONS %d\n'
-                % (_PIECE_VALUES, _MIN_POSITIONS) + _SUPPORT)
+                '#define FKP_GROUP_POSITIONS %d\n'
+                % (_PIECE_VALUES, _MIN_POSITIONS, _GROUP_POSITIONS) + _SUPPORT)
 
     def c_libraries(self):
         return ldflags()
