@@ -361,7 +361,8 @@ static int fkp_grad_inputs(const fkp_geom* g, const float* w, const float* gy, f
 
 /* Gradient w.r.t. the weights: gw[k, r] = sum over images n, in order, of
    the product of gy[n, k] and row r of image n's columns, each image's
-   product added onto the sum so far (as Theano's). Threads take ranges of
+   product added onto the sum so far (as Theano's; a large image's band by
+   band, see below). Threads take ranges of
    r, each unfolding only its own rows; where there are too few rows for
    that (a first layer's one channel: 9 rows for 3x3 filters), ranges of
    filters k instead, each unfolding all rows. */
