@@ -2,14 +2,15 @@
 
     python benchmarks/bench_cpu_ops.py [--nets net2 Net6RPXL] [--epochs 3] [--rounds 2]
 
-In one run, for each net: seconds per epoch (median over the rounds' epochs,
-the first epoch of each excluded) on our stack as it ships, with one of its optimizations excluded
-(Theano's own op in its place), with the three new ops excluded, also
-without the pooling ops, i.e. with Theano's own ops everywhere, and with
-idle threads spinning as the libraries do by default; each the ratio to
-the stack as it ships. Each measurement runs in its own process, through
-bench_training.py's worker; the configurations take turns, round after
-round, so that a slow spell of a shared machine falls on all of them.
+In one run, for each net: seconds per epoch (median over the rounds'
+epochs, the first epoch of each excluded) on our stack as it ships, with
+one of its optimizations excluded (Theano's own op in its place), with the
+new ops excluded, also without the pooling ops, i.e. with Theano's own ops
+everywhere, and with idle threads spinning as the libraries do by default;
+each the ratio to the stack as it ships. Each measurement runs in its own
+process, through bench_training.py's worker; the configurations take
+turns, round after round, so that a slow spell of a shared machine falls
+on all of them.
 """
 import argparse
 import os
