@@ -32,9 +32,10 @@ CONFIGURATIONS = [
     ('without ChannelSum (bias gradients)', 'local_channel_sum', {}),
     ('without MRGUniform (dropout masks)', 'local_mrg_uniform', {}),
     ('without parallel elementwise loops', 'local_parallel_elemwise', {}),
+    ('without rectified pooling', 'local_rectified_max_pool', {}),
     ('with idle threads spinning', '', SPINNING),
-    ('without these five', 'fkp_fast_conv:local_channel_sum:local_mrg_uniform'
-     ':local_parallel_elemwise', SPINNING),
+    ('without these six', 'fkp_fast_conv:local_channel_sum:local_mrg_uniform'
+     ':local_parallel_elemwise:local_rectified_max_pool', SPINNING),
     ('also without the pooling ops', 'fkp_fast_conv:fkp_fast_cpu', SPINNING),
 ]
 

@@ -9,6 +9,7 @@ import pytest
 import theano
 import theano.tensor as T
 from lasagne import layers
+from lasagne.nonlinearities import rectify
 from theano.tensor.elemwise import Sum
 from theano.tensor.signal.pool import MaxPoolGrad, Pool, pool_2d
 
@@ -55,6 +56,69 @@ def test_non_contiguous_input():
     data = np.random.RandomState(1).rand(2, 2, 6, 6).astype('float32')
     expected = data.transpose(0, 1, 3, 2).reshape(2, 2, 3, 2, 3, 2).max(axis=(3, 5))
     assert np.array_equal(f(data), expected)
+
+
+def rectified_pool_and_grad(excluding, strided=False, ws=(2, 2)):
+    x = T.tensor4('x')
+    g = T.tensor4('g')
+    z = pool_2d(rectify(x[:, :, ::2] if strided else x), ws=ws, ignore_border=True)
+    mode = theano.compile.get_default_mode()
+    if excluding:
+        mode = mode.excluding('local_rectified_max_pool')
+    return theano.function([x, g], [z, theano.grad((z * g).sum(), x)], mode=mode)
+
+
+def awkward(shape, rng):
+    """Normal numbers with ties, zeros of both signs, a NaN, an infinity and
+    numbers too large to double in float32."""
+    data = rng.randn(*shape).astype('float32')
+    data[0, 0, :2, :2] = 0
+    data[0, 0, 0, 0] = -0.0
+    data[0, 1, :2, :2] = -1
+    data[-1, 0] = np.round(data[-1, 0])
+    data[-1, -1, 0, :3] = [np.nan, np.inf, 3e38]
+    data[-1, -1, -1, -1] = np.nan  # on the border no window covers, when there is one
+    return data
+
+
+@pytest.mark.parametrize('shape,ws', [((2, 3, 8, 8), (2, 2)), ((2, 3, 7, 9), (2, 2)),
+                                      ((3, 2, 12, 11), (3, 3)), ((4, 32, 46, 46), (2, 2))])
+@pytest.mark.parametrize('strided', [False, True])
+def test_rectified_pooling_as_theanos(shape, ws, strided):
+    fast, theirs = (rectified_pool_and_grad(excluding, strided, ws)
+                    for excluding in (False, True))
+    assert {fast_cpu.RectifiedMaxPool, fast_cpu.RectifiedMaxPoolGrad} <= set(op_types(fast))
+    assert not {fast_cpu.NonOverlappingMaxPool, fast_cpu.NonOverlappingMaxPoolGrad} & set(
+        op_types(fast))
+    assert {fast_cpu.NonOverlappingMaxPool, fast_cpu.NonOverlappingMaxPoolGrad} <= set(
+        op_types(theirs))
+    rng = np.random.RandomState(5)
+    data = awkward(shape, rng)
+    if strided:  # every other row, the rest NaN
+        data = np.stack([data, np.full_like(data, np.nan)], axis=3).reshape(
+            shape[:2] + (2 * shape[2], shape[3]))
+    out_shape = shape[:2] + (shape[2] // ws[0], shape[3] // ws[1])
+    gz = rng.randn(*out_shape).astype('float32')
+    gz[0, 0, 0, 0] = 1e-45  # a subnormal number, which halving rounds
+    for mine, reference in zip(fast(data, gz), theirs(data, gz)):
+        assert np.array_equal(mine, reference, equal_nan=True)
+        assert np.array_equal(np.signbit(mine), np.signbit(reference))
+
+
+def test_rectified_pooling_in_a_lasagne_net():
+    """A convolution, its rectifier and a pool: forward and backward, the
+    rectifier's full-size passes gone."""
+    x = T.tensor4('x')
+    net = layers.InputLayer((None, 1, 10, 10), x)
+    net = layers.MaxPool2DLayer(layers.Conv2DLayer(net, 4, (3, 3)), pool_size=(2, 2))
+    net = layers.DenseLayer(net, 2)
+    loss = layers.get_output(net).sum()
+    f = theano.function([x], theano.grad(loss, layers.get_all_params(net)))
+    nodes = f.maker.fgraph.toposort()
+    types = [type(n.op) for n in nodes]
+    assert fast_cpu.RectifiedMaxPool in types and fast_cpu.RectifiedMaxPoolGrad in types
+    assert not [n for n in nodes if getattr(n.op, 'scalar_op', None) in (
+        fast_cpu.RECTIFY, fast_cpu.RECTIFY_GRAD) and n.outputs[0].ndim == 4]
 
 
 def channel_sum(excluding, dtype, transposed=False):

@@ -1,5 +1,6 @@
-"""A faster CPU path: max pooling over non-overlapping windows, and the
-sum over images and pixels that gives a convolution's bias gradient.
+"""A faster CPU path: max pooling over non-overlapping windows (of a
+rectified input, too), the sum over images and pixels that gives a
+convolution's bias gradient, dropout's random numbers and elementwise loops.
 
 Theano's CPU max pooling and its gradient handle any window, stride and
 padding, one element at a time; on the tutorial's convnets they took 55% of
@@ -10,6 +11,19 @@ wherever ``x`` equals its window's maximum, else 0. The two ops below
 compute exactly that, in parallel over images and channels; their results
 are bit-identical to Theano's (its gradient also goes to every tied
 maximum), so training histories do not change.
+
+In the tutorial's convnets each pool takes a rectified convolution: Theano
+computes the rectifier over the whole convolution output, pools it, and
+on the way back writes the pooling's gradient at full size and then the
+rectifier's gradient over it, four passes over the largest tensors of the
+net (net2's first layer: 128 x 32 x 94 x 94 floats). :class:`RectifiedMaxPool`
+pools the rectified values in one pass over the convolution's output, and
+:class:`RectifiedMaxPoolGrad` gives each element the rectifier's gradient
+of its pooling gradient in one pass more. Each element is computed by the
+C code of the scalar functions Theano's elementwise fusion makes of the
+rectifier and its gradient (:data:`RECTIFY`, :data:`RECTIFY_GRAD`), the
+rectified values compared with the window's maximum as before, so results
+are bit-identical (NaN, infinities and signed zeros included).
 
 The gradient of a convolution's bias is the sum of the output gradient
 over images and pixels (axes 0, 2 and 3 of a 4-D float32 tensor), which
@@ -46,15 +60,18 @@ sleep).
 
 Three Theano optimizations put these ops in place of ``Pool`` and
 ``MaxPoolGrad``, ``Sum``, and ``mrg_uniform`` when the device is the CPU,
-and a fourth makes the elementwise loops parallel. Disable them all with
+a fourth the rectified pooling ops in place of the pooling ops and the
+fused rectifier around them, and a fifth makes the elementwise loops
+parallel. Disable them all with
 ``THEANO_FLAGS=optimizer_excluding=fkp_fast_cpu``, or one by its name:
 ``local_non_overlapping_max_pool``, ``local_channel_sum``,
-``local_mrg_uniform``, ``local_parallel_elemwise``.
+``local_mrg_uniform``, ``local_rectified_max_pool``,
+``local_parallel_elemwise``.
 """
 import platform
 
 import theano
-from theano import gof
+from theano import gof, scalar
 from theano.tensor import TensorConstant
 from theano.tensor.elemwise import Elemwise, Sum
 from theano.tensor.opt import register_specialize_device
@@ -190,6 +207,155 @@ class NonOverlappingMaxPoolGrad(NonOverlappingOp):
         }
     }
     Py_XDECREF(x_c); Py_XDECREF(z_c); Py_XDECREF(gz_c);
+""", sub, x=x, maxout=maxout, gz=gz, gx=gx)
+
+
+def _rectifier(inputs, output):
+    """Lasagne 0.1's ``rectify``, ``0.5 * (x + abs(x))``, as the one-scalar
+    function Theano's elementwise fusion makes of it; ``inputs`` are the
+    0.5 and ``x``."""
+    half, x = inputs
+    return half * (x + abs(x))
+
+
+def _rectifier_grad(inputs, output):
+    """The rectifier's gradient as Theano fuses it: ``0.5 * g + 0.5 * g *
+    sgn(x)``; ``inputs`` are the 0.5, ``g`` and ``x``."""
+    half, g, x = inputs
+    return half * g + scalar.mul(half, g, scalar.sgn(x))
+
+
+def _float32_composite(function, nin):
+    inputs = [scalar.float32() for _ in range(nin)]
+    return scalar.Composite(inputs, [function(inputs, None)])
+
+
+#: The two scalar functions, float32, equal (same C code) to those in the
+#: fused ops of a Lasagne convolution's rectifier and its gradient.
+RECTIFY = _float32_composite(_rectifier, 2)
+RECTIFY_GRAD = _float32_composite(_rectifier_grad, 3)
+
+
+def _scalar_code(composite, inputs, output, name):
+    """The C statements Theano's elementwise loop runs for one element."""
+    return composite.c_code(None, name, inputs, [output], {'id': name, 'fail': ''})
+
+
+_RECTIFIED = """
+    const npy_float32 half = 0.5f;
+    #define RECTIFY(v, r) """ + _scalar_code(RECTIFY, ['half', '(v)'], '(r)', 'r').replace(
+    '\n', ' ') + """
+    #define RECTIFY_GRAD(g, v, r) """ + _scalar_code(
+    RECTIFY_GRAD, ['half', '(g)', '(v)'], '(r)', 'rg').replace('\n', ' ') + """
+"""
+
+
+class RectifiedMaxPool(NonOverlappingOp):
+    """:class:`NonOverlappingMaxPool` of a rectified float32 input, in one
+    pass: each window's maximum of ``0.5 * (x + abs(x))``, computed element
+    by element as Theano's fused rectifier does."""
+
+    def make_node(self, x):
+        x = theano.tensor.as_tensor_variable(x)
+        return gof.Apply(self, [x], [x.type()])
+
+    def c_headers(self):
+        return ['<math.h>'] + super(RectifiedMaxPool, self).c_headers()
+
+    def c_code(self, node, name, inputs, outputs, sub):
+        x, = inputs
+        z, = outputs
+        return self._code(_RECTIFIED + """
+    npy_intp dims[4] = {N, C, OH, OW};
+    if (%(z)s == NULL || PyArray_NDIM(%(z)s) != 4 || PyArray_DIMS(%(z)s)[0] != N
+        || PyArray_DIMS(%(z)s)[1] != C || PyArray_DIMS(%(z)s)[2] != OH
+        || PyArray_DIMS(%(z)s)[3] != OW || !PyArray_IS_C_CONTIGUOUS(%(z)s)) {
+        Py_XDECREF(%(z)s);
+        %(z)s = (PyArrayObject*)PyArray_EMPTY(4, dims, NPY_FLOAT32, 0);
+    }
+    if (%(z)s == NULL) { Py_XDECREF(x_c); %(fail)s; }
+    const npy_float32* xp = (const npy_float32*)PyArray_DATA(x_c);
+    npy_float32* zp = (npy_float32*)PyArray_DATA(%(z)s);
+    #pragma omp parallel for schedule(static)
+    for (npy_intp nc = 0; nc < N * C; nc++) {
+        const npy_float32* xi = xp + nc * H * W;
+        npy_float32* zi = zp + nc * OH * OW;
+        for (npy_intp i = 0; i < OH; i++) {
+            for (npy_intp j = 0; j < OW; j++) {
+                const npy_float32* w = xi + i * ph * W + j * pw;
+                npy_float32 m, r;
+                RECTIFY(w[0], m);
+                for (npy_intp a = 0; a < ph; a++)
+                    for (npy_intp b = 0; b < pw; b++) {
+                        RECTIFY(w[a * W + b], r);
+                        if (r > m) m = r;
+                    }
+                zi[i * OW + j] = m;
+            }
+        }
+    }
+    Py_XDECREF(x_c);
+    #undef RECTIFY
+    #undef RECTIFY_GRAD
+""", sub, x=x, z=z)
+
+
+class RectifiedMaxPoolGrad(NonOverlappingOp):
+    """The gradient with respect to ``x`` of :class:`RectifiedMaxPool`, in
+    one pass: for each element, the rectifier's fused gradient (as Theano
+    computes it) of what :class:`NonOverlappingMaxPoolGrad` gives the
+    rectified ``x`` (``gz`` where it equals its window's maximum, else 0;
+    0 also in the rows and columns no window covers)."""
+
+    def make_node(self, x, maxout, gz):
+        x, maxout, gz = (theano.tensor.as_tensor_variable(v) for v in (x, maxout, gz))
+        return gof.Apply(self, [x, maxout, gz], [x.type()])
+
+    def c_headers(self):
+        return ['<math.h>'] + super(RectifiedMaxPoolGrad, self).c_headers()
+
+    def c_code(self, node, name, inputs, outputs, sub):
+        x, maxout, gz = inputs
+        gx, = outputs
+        return self._code(_RECTIFIED + """
+    PyArrayObject* z_c = PyArray_GETCONTIGUOUS(%(maxout)s);
+    PyArrayObject* gz_c = PyArray_GETCONTIGUOUS(%(gz)s);
+    if (%(gx)s == NULL || !PyArray_SAMESHAPE(%(gx)s, x_c)
+        || !PyArray_IS_C_CONTIGUOUS(%(gx)s)) {
+        Py_XDECREF(%(gx)s);
+        %(gx)s = (PyArrayObject*)PyArray_EMPTY(4, PyArray_DIMS(x_c), NPY_FLOAT32, 0);
+    }
+    if (%(gx)s == NULL) { Py_XDECREF(x_c); Py_XDECREF(z_c); Py_XDECREF(gz_c); %(fail)s; }
+    const npy_float32* xp = (const npy_float32*)PyArray_DATA(x_c);
+    const npy_float32* zp = (const npy_float32*)PyArray_DATA(z_c);
+    const npy_float32* gzp = (const npy_float32*)PyArray_DATA(gz_c);
+    npy_float32* gxp = (npy_float32*)PyArray_DATA(%(gx)s);
+    const npy_float32 zero = 0;
+    #pragma omp parallel for schedule(static)
+    for (npy_intp nc = 0; nc < N * C; nc++) {
+        const npy_float32* xi = xp + nc * H * W;
+        npy_float32* gi = gxp + nc * H * W;
+        for (npy_intp i = 0; i < OH; i++) {
+            for (npy_intp j = 0; j < OW; j++) {
+                const npy_float32 m = zp[nc * OH * OW + i * OW + j];
+                const npy_float32 g = gzp[nc * OH * OW + i * OW + j];
+                for (npy_intp a = 0; a < ph; a++) {
+                    npy_intp k = (i * ph + a) * W + j * pw;
+                    for (npy_intp b = 0; b < pw; b++, k++) {
+                        npy_float32 r;
+                        RECTIFY(xi[k], r);
+                        RECTIFY_GRAD((r == m) ? g : zero, xi[k], gi[k]);
+                    }
+                }
+            }
+        }
+        for (npy_intp i = 0; i < H; i++)  /* rows and columns no window covers */
+            for (npy_intp j = (i < OH * ph) ? OW * pw : 0; j < W; j++)
+                RECTIFY_GRAD(zero, xi[i * W + j], gi[i * W + j]);
+    }
+    Py_XDECREF(x_c); Py_XDECREF(z_c); Py_XDECREF(gz_c);
+    #undef RECTIFY
+    #undef RECTIFY_GRAD
 """, sub, x=x, maxout=maxout, gz=gz, gx=gx)
 
 
@@ -414,6 +580,41 @@ def local_channel_sum(node):
     return None
 
 
+def is_half(var):
+    """Whether ``var`` is a constant 0.5 (broadcast), as in the rectifier."""
+    return (isinstance(var, TensorConstant) and var.data.size == 1
+            and bool(var.data == 0.5) and var.broadcastable == (True,) * var.ndim)
+
+
+def rectified(var):
+    """``x`` where ``var`` is Theano's fused float32 rectifier of a 4-D ``x``."""
+    node = var.owner
+    if (node is None or type(node.op) is not Elemwise or node.op.scalar_op != RECTIFY
+            or var.ndim != 4 or not is_half(node.inputs[0])):
+        return None
+    x = node.inputs[1]
+    return x if x.type == var.type else None
+
+
+@gof.local_optimizer([NonOverlappingMaxPool, Elemwise])
+def local_rectified_max_pool(node):
+    """Pooling of a rectified x, and the rectifier's gradient of the
+    pooling's gradient -> the rectified pooling ops, on x."""
+    if type(node.op) is NonOverlappingMaxPool:
+        x = rectified(node.inputs[0])
+        if x is not None:
+            return [RectifiedMaxPool(node.op.ws)(x)]
+    elif type(node.op) is Elemwise and node.op.scalar_op == RECTIFY_GRAD:
+        half, pool_grad, x = node.inputs
+        grad_node = pool_grad.owner
+        if (is_half(half) and grad_node is not None
+                and type(grad_node.op) is NonOverlappingMaxPoolGrad
+                and rectified(grad_node.inputs[0]) is x and node.outputs[0].type == x.type):
+            maxout, gz = grad_node.inputs[1:]
+            return [RectifiedMaxPoolGrad(grad_node.op.ws)(x, maxout, gz)]
+    return None
+
+
 @gof.local_optimizer([Pool, MaxPoolGrad])
 def local_non_overlapping_max_pool(node):
     """Pool / MaxPoolGrad -> the non-overlapping ops, where they apply."""
@@ -452,6 +653,11 @@ def local_parallel_elemwise(node):
 PARALLEL_ELEMWISE_POSITION = 99
 
 
+#: After the elementwise fusion (49), which makes the rectifier and its
+#: gradient the composites matched, before the in-place optimizations.
+RECTIFIED_MAX_POOL_POSITION = 49.6
+
+
 def enable():
     """Register the optimizations (on the CPU only: on a GPU, Theano moves
     pooling to the GPU later in the pipeline, and these ops would stop it)."""
@@ -463,4 +669,8 @@ def enable():
             'local_parallel_elemwise',
             gof.opt.in2out(local_parallel_elemwise, name='local_parallel_elemwise'),
             PARALLEL_ELEMWISE_POSITION, 'fast_run', TAG)
+        theano.compile.optdb.register(
+            'local_rectified_max_pool',
+            gof.opt.in2out(local_rectified_max_pool, name='local_rectified_max_pool'),
+            RECTIFIED_MAX_POOL_POSITION, 'fast_run', TAG)
         enable.done = True
