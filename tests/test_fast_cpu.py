@@ -105,6 +105,14 @@ def test_rectified_pooling_as_theanos(shape, ws, strided):
         assert np.array_equal(np.signbit(mine), np.signbit(reference))
 
 
+def test_rectified_pooling_takes_float32_only():
+    x = T.dtensor4('x')
+    with pytest.raises(TypeError, match='float32, not float64'):
+        fast_cpu.RectifiedMaxPool((2, 2))(x)
+    with pytest.raises(TypeError, match='float32, not float64'):
+        fast_cpu.RectifiedMaxPoolGrad((2, 2))(x, x, x)
+
+
 def test_rectified_pooling_in_a_lasagne_net():
     """A convolution, its rectifier and a pool: forward and backward, the
     rectifier's full-size passes gone."""

@@ -100,17 +100,31 @@ _PREPARE = """
 
 
 class NonOverlappingOp(gof.OpenMPOp):
-    """Base of the two ops: a 4-D input pooled over its last two axes by
-    windows of ``ws`` with stride ``ws``, no padding, border ignored."""
+    """Base of the pooling ops: a 4-D input pooled over its last two axes
+    by windows of ``ws`` with stride ``ws``, no padding, border ignored.
+
+    ``ELEMENT`` defines the two C macros the ops' loops use: ``VALUE(v, r)``,
+    the value pooled for an input element ``v``, and ``GRAD(g, v, r)``, the
+    input's gradient given what the pooling's gradient gives the value
+    (``g``: the window's ``gz`` or 0). Here the value is the element itself.
+    """
 
     __props__ = ('ws',)
+
+    ELEMENT = """
+    #define VALUE(v, r) (r) = (v);
+    #define GRAD(g, v, r) (r) = (g);
+"""
 
     def __init__(self, ws):
         super(NonOverlappingOp, self).__init__(openmp=True)
         self.ws = tuple(int(w) for w in ws)
 
     def c_code_cache_version(self):
-        return (2,)
+        return (3,)
+
+    def c_headers(self):
+        return ['<math.h>'] + super(NonOverlappingOp, self).c_headers()
 
     def c_compile_args(self):
         return super(NonOverlappingOp, self).c_compile_args() + narrow_vectors()
@@ -118,9 +132,8 @@ class NonOverlappingOp(gof.OpenMPOp):
     def _code(self, body, sub, **names):
         # In its own block: Theano's `fail` is a goto past the op's code,
         # which C++ forbids across initialisations in the same scope.
-        return '{\n' + (_PREPARE + body) % dict(
-            sub, ph=self.ws[0], pw=self.ws[1], **names) + '\n}\n'
-
+        return '{\n' + (_PREPARE + self.ELEMENT + body) % dict(
+            sub, ph=self.ws[0], pw=self.ws[1], **names) + '\n#undef VALUE\n#undef GRAD\n}\n'
 
 
 class NonOverlappingMaxPool(NonOverlappingOp):
@@ -152,10 +165,13 @@ class NonOverlappingMaxPool(NonOverlappingOp):
         for (npy_intp i = 0; i < OH; i++) {
             for (npy_intp j = 0; j < OW; j++) {
                 const dtype_%(x)s* w = xi + i * ph * W + j * pw;
-                dtype_%(z)s m = w[0];
+                dtype_%(z)s m, r;
+                VALUE(w[0], m);
                 for (npy_intp a = 0; a < ph; a++)
-                    for (npy_intp b = 0; b < pw; b++)
-                        if (w[a * W + b] > m) m = w[a * W + b];
+                    for (npy_intp b = 0; b < pw; b++) {
+                        VALUE(w[a * W + b], r);
+                        if (r > m) m = r;
+                    }
                 zi[i * OW + j] = m;
             }
         }
@@ -184,12 +200,11 @@ class NonOverlappingMaxPoolGrad(NonOverlappingOp):
         %(gx)s = (PyArrayObject*)PyArray_EMPTY(4, PyArray_DIMS(x_c), PyArray_TYPE(x_c), 0);
     }
     if (%(gx)s == NULL) { Py_XDECREF(x_c); Py_XDECREF(z_c); Py_XDECREF(gz_c); %(fail)s; }
-    if (OH * ph != H || OW * pw != W)  /* rows and columns no window covers */
-        PyArray_FILLWBYTE(%(gx)s, 0);
     const dtype_%(x)s* xp = (const dtype_%(x)s*)PyArray_DATA(x_c);
     const dtype_%(maxout)s* zp = (const dtype_%(maxout)s*)PyArray_DATA(z_c);
     const dtype_%(gz)s* gzp = (const dtype_%(gz)s*)PyArray_DATA(gz_c);
     dtype_%(gx)s* gxp = (dtype_%(gx)s*)PyArray_DATA(%(gx)s);
+    const dtype_%(gz)s zero = 0;
     #pragma omp parallel for schedule(static)
     for (npy_intp nc = 0; nc < N * C; nc++) {
         const dtype_%(x)s* xi = xp + nc * H * W;
@@ -200,34 +215,37 @@ class NonOverlappingMaxPoolGrad(NonOverlappingOp):
                 const dtype_%(gz)s g = gzp[nc * OH * OW + i * OW + j];
                 for (npy_intp a = 0; a < ph; a++) {
                     npy_intp k = (i * ph + a) * W + j * pw;
-                    for (npy_intp b = 0; b < pw; b++, k++)
-                        gi[k] = (xi[k] == m) ? g : 0;
+                    for (npy_intp b = 0; b < pw; b++, k++) {
+                        dtype_%(x)s r;
+                        VALUE(xi[k], r);
+                        GRAD((r == m) ? g : zero, xi[k], gi[k]);
+                    }
                 }
             }
         }
+        for (npy_intp i = 0; i < H; i++)  /* rows and columns no window covers */
+            for (npy_intp j = (i < OH * ph) ? OW * pw : 0; j < W; j++)
+                GRAD(zero, xi[i * W + j], gi[i * W + j]);
     }
     Py_XDECREF(x_c); Py_XDECREF(z_c); Py_XDECREF(gz_c);
 """, sub, x=x, maxout=maxout, gz=gz, gx=gx)
 
 
-def _rectifier(inputs, output):
-    """Lasagne 0.1's ``rectify``, ``0.5 * (x + abs(x))``, as the one-scalar
-    function Theano's elementwise fusion makes of it; ``inputs`` are the
-    0.5 and ``x``."""
-    half, x = inputs
+def _rectifier(half, x):
+    """Lasagne 0.1's ``rectify``, ``0.5 * (x + abs(x))``, as the scalar
+    function Theano's elementwise fusion makes of it."""
     return half * (x + abs(x))
 
 
-def _rectifier_grad(inputs, output):
+def _rectifier_grad(half, g, x):
     """The rectifier's gradient as Theano fuses it: ``0.5 * g + 0.5 * g *
-    sgn(x)``; ``inputs`` are the 0.5, ``g`` and ``x``."""
-    half, g, x = inputs
+    sgn(x)``."""
     return half * g + scalar.mul(half, g, scalar.sgn(x))
 
 
 def _float32_composite(function, nin):
     inputs = [scalar.float32() for _ in range(nin)]
-    return scalar.Composite(inputs, [function(inputs, None)])
+    return scalar.Composite(inputs, [function(*inputs)])
 
 
 #: The two scalar functions, float32, equal (same C code) to those in the
@@ -236,127 +254,46 @@ RECTIFY = _float32_composite(_rectifier, 2)
 RECTIFY_GRAD = _float32_composite(_rectifier_grad, 3)
 
 
-def _scalar_code(composite, inputs, output, name):
-    """The C statements Theano's elementwise loop runs for one element."""
-    return composite.c_code(None, name, inputs, [output], {'id': name, 'fail': ''})
+def _scalar_macro(signature, composite, inputs, output, name):
+    """A C macro of the statements Theano's elementwise loop runs for one
+    element of ``composite``."""
+    code = composite.c_code(None, name, inputs, [output], {'id': name, 'fail': ''})
+    return '    #define {} {}\n'.format(signature, code.replace('\n', ' '))
 
 
-_RECTIFIED = """
-    const npy_float32 half = 0.5f;
-    #define RECTIFY(v, r) """ + _scalar_code(RECTIFY, ['half', '(v)'], '(r)', 'r').replace(
-    '\n', ' ') + """
-    #define RECTIFY_GRAD(g, v, r) """ + _scalar_code(
-    RECTIFY_GRAD, ['half', '(g)', '(v)'], '(r)', 'rg').replace('\n', ' ') + """
-"""
+def float32_input(x):
+    """``x`` as a tensor, which the rectifier's float32 code requires."""
+    x = theano.tensor.as_tensor_variable(x)
+    if x.dtype != 'float32':
+        raise TypeError('the rectified pooling ops take float32, not ' + x.dtype)
+    return x
 
 
-class RectifiedMaxPool(NonOverlappingOp):
+class RectifiedMaxPool(NonOverlappingMaxPool):
     """:class:`NonOverlappingMaxPool` of a rectified float32 input, in one
     pass: each window's maximum of ``0.5 * (x + abs(x))``, computed element
     by element as Theano's fused rectifier does."""
 
+    ELEMENT = ('    const npy_float32 half = 0.5f;\n'
+               + _scalar_macro('VALUE(v, r)', RECTIFY, ['half', '(v)'], '(r)', 'r')
+               + _scalar_macro('GRAD(g, v, r)', RECTIFY_GRAD, ['half', '(g)', '(v)'], '(r)',
+                               'rg'))
+
     def make_node(self, x):
-        x = theano.tensor.as_tensor_variable(x)
-        return gof.Apply(self, [x], [x.type()])
-
-    def c_headers(self):
-        return ['<math.h>'] + super(RectifiedMaxPool, self).c_headers()
-
-    def c_code(self, node, name, inputs, outputs, sub):
-        x, = inputs
-        z, = outputs
-        return self._code(_RECTIFIED + """
-    npy_intp dims[4] = {N, C, OH, OW};
-    if (%(z)s == NULL || PyArray_NDIM(%(z)s) != 4 || PyArray_DIMS(%(z)s)[0] != N
-        || PyArray_DIMS(%(z)s)[1] != C || PyArray_DIMS(%(z)s)[2] != OH
-        || PyArray_DIMS(%(z)s)[3] != OW || !PyArray_IS_C_CONTIGUOUS(%(z)s)) {
-        Py_XDECREF(%(z)s);
-        %(z)s = (PyArrayObject*)PyArray_EMPTY(4, dims, NPY_FLOAT32, 0);
-    }
-    if (%(z)s == NULL) { Py_XDECREF(x_c); %(fail)s; }
-    const npy_float32* xp = (const npy_float32*)PyArray_DATA(x_c);
-    npy_float32* zp = (npy_float32*)PyArray_DATA(%(z)s);
-    #pragma omp parallel for schedule(static)
-    for (npy_intp nc = 0; nc < N * C; nc++) {
-        const npy_float32* xi = xp + nc * H * W;
-        npy_float32* zi = zp + nc * OH * OW;
-        for (npy_intp i = 0; i < OH; i++) {
-            for (npy_intp j = 0; j < OW; j++) {
-                const npy_float32* w = xi + i * ph * W + j * pw;
-                npy_float32 m, r;
-                RECTIFY(w[0], m);
-                for (npy_intp a = 0; a < ph; a++)
-                    for (npy_intp b = 0; b < pw; b++) {
-                        RECTIFY(w[a * W + b], r);
-                        if (r > m) m = r;
-                    }
-                zi[i * OW + j] = m;
-            }
-        }
-    }
-    Py_XDECREF(x_c);
-    #undef RECTIFY
-    #undef RECTIFY_GRAD
-""", sub, x=x, z=z)
+        return super(RectifiedMaxPool, self).make_node(float32_input(x))
 
 
-class RectifiedMaxPoolGrad(NonOverlappingOp):
+class RectifiedMaxPoolGrad(NonOverlappingMaxPoolGrad):
     """The gradient with respect to ``x`` of :class:`RectifiedMaxPool`, in
     one pass: for each element, the rectifier's fused gradient (as Theano
     computes it) of what :class:`NonOverlappingMaxPoolGrad` gives the
     rectified ``x`` (``gz`` where it equals its window's maximum, else 0;
     0 also in the rows and columns no window covers)."""
 
+    ELEMENT = RectifiedMaxPool.ELEMENT
+
     def make_node(self, x, maxout, gz):
-        x, maxout, gz = (theano.tensor.as_tensor_variable(v) for v in (x, maxout, gz))
-        return gof.Apply(self, [x, maxout, gz], [x.type()])
-
-    def c_headers(self):
-        return ['<math.h>'] + super(RectifiedMaxPoolGrad, self).c_headers()
-
-    def c_code(self, node, name, inputs, outputs, sub):
-        x, maxout, gz = inputs
-        gx, = outputs
-        return self._code(_RECTIFIED + """
-    PyArrayObject* z_c = PyArray_GETCONTIGUOUS(%(maxout)s);
-    PyArrayObject* gz_c = PyArray_GETCONTIGUOUS(%(gz)s);
-    if (%(gx)s == NULL || !PyArray_SAMESHAPE(%(gx)s, x_c)
-        || !PyArray_IS_C_CONTIGUOUS(%(gx)s)) {
-        Py_XDECREF(%(gx)s);
-        %(gx)s = (PyArrayObject*)PyArray_EMPTY(4, PyArray_DIMS(x_c), NPY_FLOAT32, 0);
-    }
-    if (%(gx)s == NULL) { Py_XDECREF(x_c); Py_XDECREF(z_c); Py_XDECREF(gz_c); %(fail)s; }
-    const npy_float32* xp = (const npy_float32*)PyArray_DATA(x_c);
-    const npy_float32* zp = (const npy_float32*)PyArray_DATA(z_c);
-    const npy_float32* gzp = (const npy_float32*)PyArray_DATA(gz_c);
-    npy_float32* gxp = (npy_float32*)PyArray_DATA(%(gx)s);
-    const npy_float32 zero = 0;
-    #pragma omp parallel for schedule(static)
-    for (npy_intp nc = 0; nc < N * C; nc++) {
-        const npy_float32* xi = xp + nc * H * W;
-        npy_float32* gi = gxp + nc * H * W;
-        for (npy_intp i = 0; i < OH; i++) {
-            for (npy_intp j = 0; j < OW; j++) {
-                const npy_float32 m = zp[nc * OH * OW + i * OW + j];
-                const npy_float32 g = gzp[nc * OH * OW + i * OW + j];
-                for (npy_intp a = 0; a < ph; a++) {
-                    npy_intp k = (i * ph + a) * W + j * pw;
-                    for (npy_intp b = 0; b < pw; b++, k++) {
-                        npy_float32 r;
-                        RECTIFY(xi[k], r);
-                        RECTIFY_GRAD((r == m) ? g : zero, xi[k], gi[k]);
-                    }
-                }
-            }
-        }
-        for (npy_intp i = 0; i < H; i++)  /* rows and columns no window covers */
-            for (npy_intp j = (i < OH * ph) ? OW * pw : 0; j < W; j++)
-                RECTIFY_GRAD(zero, xi[i * W + j], gi[i * W + j]);
-    }
-    Py_XDECREF(x_c); Py_XDECREF(z_c); Py_XDECREF(gz_c);
-    #undef RECTIFY
-    #undef RECTIFY_GRAD
-""", sub, x=x, maxout=maxout, gz=gz, gx=gx)
+        return super(RectifiedMaxPoolGrad, self).make_node(float32_input(x), maxout, gz)
 
 
 class ChannelSum(gof.OpenMPOp):
