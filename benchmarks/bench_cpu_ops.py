@@ -33,10 +33,11 @@ CONFIGURATIONS = [
     ('without MRGUniform (dropout masks)', 'local_mrg_uniform', {}),
     ('without parallel elementwise loops', 'local_parallel_elemwise', {}),
     ('without rectified pooling', 'local_rectified_max_pool', {}),
+    ('without fast_gemm (matrix products)', 'fkp_fast_gemm', {}),
     ('with idle threads spinning', '', SPINNING),
-    ('without these six', 'fkp_fast_conv:local_channel_sum:local_mrg_uniform'
-     ':local_parallel_elemwise:local_rectified_max_pool', SPINNING),
-    ('also without the pooling ops', 'fkp_fast_conv:fkp_fast_cpu', SPINNING),
+    ('without these seven', 'fkp_fast_conv:local_channel_sum:local_mrg_uniform'
+     ':local_parallel_elemwise:local_rectified_max_pool:fkp_fast_gemm', SPINNING),
+    ('also without the pooling ops', 'fkp_fast_conv:fkp_fast_cpu:fkp_fast_gemm', SPINNING),
 ]
 
 

@@ -34,7 +34,8 @@ compat.quiet_upstream_warnings()
 if compat.BLAS_INFO and 'theano-defaults' in compat.APPLIED:
     print('facial_keypoints: Theano BLAS: ' + compat.BLAS_INFO, file=sys.stderr)
 
-from .upstream import fast_conv, fast_cpu  # noqa: E402
+from .upstream import fast_conv, fast_cpu, fast_gemm  # noqa: E402
 
 fast_cpu.enable()
 fast_conv.enable()
+fast_gemm.enable()

@@ -1,8 +1,9 @@
 """How the CPU's two thread pools take turns on the cores.
 
-On the CPU, Theano's matrix products run on OpenBLAS's threads and the ops
-of :mod:`.fast_conv` and :mod:`.fast_cpu` (and Theano's elementwise loops,
-see :func:`.fast_cpu.local_parallel_elemwise`) on OpenMP's. Both keep their
+On the CPU, OpenBLAS runs the matrix products Theano calls it for on its
+own threads, and the ops of :mod:`.fast_conv`, :mod:`.fast_cpu` and
+:mod:`.fast_gemm` (Theano's elementwise loops and matrix products among
+them) run on OpenMP's. Both keep their
 threads spinning after each call, waiting for the next one: OpenBLAS for
 about 2**28 cycles, OpenMP's runtime (GCC's libgomp) for a few hundred
 thousand spins. A training step alternates between the two many times, so

@@ -1,0 +1,158 @@
+"""Matrix products on OpenMP's threads.
+
+On the CPU, Theano's matrix products (``Dot22``, ``Dot22Scalar``, ``Gemm``)
+call OpenBLAS, which runs them on its own pool of threads, while the ops
+of :mod:`.fast_conv` and :mod:`.fast_cpu` run on OpenMP's. Each product
+wakes OpenBLAS's sleeping thread (see :mod:`.threads`), and on a machine
+with as many cores as threads the scheduler at times keeps the woken
+thread on the core of the one that woke it: for seconds at a time the
+products then run as if single-threaded. net1's epochs, almost all its
+first layer's two products, took 100-140 ms in such spells against 55-70
+ms otherwise, on the 2-core CI machine, in about one run in three.
+
+The ops below are Theano's, with one difference: each float32 product is
+cut into as many pieces as there are OpenMP threads, along the output's
+larger dimension, and each thread calls the single-threaded BLAS on its
+piece, so that all parallel work of a step runs on one pool of threads.
+Products small enough for OpenBLAS's small-matrix kernels are Theano's
+calls unchanged. OpenBLAS's threads, too, cut a product along the
+output's dimensions and never along its sums, so each output element is
+the same sum of the same products; but its threaded driver cuts a sum
+of between one and two of its blocks of terms into halves where its
+single-threaded driver rounds the first half to its register block. So
+results are Theano's bit for bit where the two block the sums alike, and
+otherwise within float32 rounding: on the CI machine's OpenBLAS (0.3.21)
+every sum of up to 320 terms or of a multiple of 32 is blocked alike
+(net1's products: bit-identical histories), and net2's first dense
+layer's input gradient (sums of 500 terms) differs in the last bits.
+
+Like :mod:`.fast_conv`, this needs OpenBLAS as Theano's BLAS (its thread
+count is set to 1 while the pieces run). Disable it with
+``THEANO_FLAGS=optimizer_excluding=fkp_fast_gemm``.
+"""
+import theano
+from theano import gof
+from theano.tensor import blas, blas_headers
+
+TAG = 'fkp_fast_gemm'
+
+_SUPPORT = r"""
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* OpenBLAS computes products of up to this many multiply-adds (m n k) with
+   separate kernels for small matrices: such pieces would round differently. */
+#define FKP_SMALL_PRODUCT 1e6
+
+/* Pieces start at multiples of this many rows or columns, the BLAS's
+   widest register block. */
+#define FKP_PIECE_ALIGN 16
+
+/* sgemm_ (column-major: c = alpha op(a) op(b) + beta c, c m x n) with the
+   columns of c (or its rows, when it has more) cut among OpenMP threads,
+   each calling the single-threaded BLAS on its own. */
+static void fkp_sgemm(char* ta, char* tb, int* m, int* n, int* k, float* alpha,
+                      float* a, int* lda, float* b, int* ldb, float* beta,
+                      float* c, int* ldc)
+{
+    int threads = 1;
+#ifdef _OPENMP
+    threads = omp_get_max_threads();
+#endif
+    const int by_columns = *n >= *m;
+    const int size = by_columns ? *n : *m;
+    const int pieces = size / FKP_PIECE_ALIGN < threads ? size / FKP_PIECE_ALIGN : threads;
+    if (pieces < 2 || (double)*m * *n * *k / pieces <= FKP_SMALL_PRODUCT) {
+        sgemm_(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    const int saved = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    #pragma omp parallel for num_threads(pieces) schedule(static, 1)
+    for (int p = 0; p < pieces; p++) {
+        const int units = (size + FKP_PIECE_ALIGN - 1) / FKP_PIECE_ALIGN;
+        int lo = (int)((long)units * p / pieces) * FKP_PIECE_ALIGN;
+        int hi = (int)((long)units * (p + 1) / pieces) * FKP_PIECE_ALIGN;
+        if (hi > size) hi = size;
+        int part = hi - lo;
+        if (part <= 0) continue;
+        if (by_columns) {
+            float* bp = (*tb == 'N' || *tb == 'n') ? b + (long)lo * *ldb : b + lo;
+            sgemm_(ta, tb, m, &part, k, alpha, a, lda, bp, ldb, beta, c + (long)lo * *ldc, ldc);
+        } else {
+            float* ap = (*ta == 'N' || *ta == 'n') ? a + lo : a + (long)lo * *lda;
+            sgemm_(ta, tb, &part, n, k, alpha, ap, lda, b, ldb, beta, c + lo, ldc);
+        }
+    }
+    openblas_set_num_threads(saved);
+}
+"""
+
+
+class ParallelProduct(object):
+    """What the three ops add to Theano's: their float32 products call
+    ``fkp_sgemm`` where Theano's call ``sgemm_``, compiled with OpenMP."""
+
+    case_float_gemm = blas.GemmRelated.case_float_gemm.replace('sgemm_(', 'fkp_sgemm(')
+
+    def c_support_code(self):
+        return (super(ParallelProduct, self).c_support_code()
+                + blas_headers.openblas_threads_text() + _SUPPORT)
+
+    def c_compile_args(self):
+        return super(ParallelProduct, self).c_compile_args() + ['-fopenmp']
+
+    def c_code_cache_version(self):
+        version = super(ParallelProduct, self).c_code_cache_version()
+        return (1,) + version if version else version
+
+
+class ParallelDot22(ParallelProduct, blas.Dot22):
+    """Theano's ``Dot22`` (``x . y``), its pieces on OpenMP's threads."""
+
+
+class ParallelDot22Scalar(ParallelProduct, blas.Dot22Scalar):
+    """Theano's ``Dot22Scalar`` (``a x . y``), its pieces on OpenMP's threads."""
+
+
+class ParallelGemm(ParallelProduct, blas.Gemm):
+    """Theano's ``Gemm`` (``b z + a x . y``), its pieces on OpenMP's threads."""
+
+
+def _parallel(op):
+    if type(op) is blas.Dot22:
+        return ParallelDot22()
+    if type(op) is blas.Dot22Scalar:
+        return ParallelDot22Scalar()
+    if type(op) is blas.Gemm:
+        return ParallelGemm(inplace=op.inplace)
+    return None
+
+
+@gof.local_optimizer([blas.Dot22, blas.Dot22Scalar, blas.Gemm])
+def local_parallel_gemm(node):
+    """Theano's float32 matrix products -> the same on OpenMP's threads."""
+    op = _parallel(node.op)
+    if op is None or node.outputs[0].dtype != 'float32':
+        return None
+    return op(*node.inputs, return_list=True)
+
+
+#: After Theano's BLAS optimizations, which make the products (1.7) and
+#: their in-place forms (70).
+POSITION = 99
+
+
+def available():
+    """True when Theano's BLAS is OpenBLAS, whose thread count the ops set."""
+    return theano.config.device == 'cpu' and 'openblas' in theano.config.blas.ldflags
+
+
+def enable():
+    """Register the optimization (on the CPU with OpenBLAS only)."""
+    if available() and not getattr(enable, 'done', False):
+        theano.compile.optdb.register(
+            'local_parallel_gemm', gof.opt.in2out(local_parallel_gemm, name='local_parallel_gemm'),
+            POSITION, 'fast_run', TAG)
+        enable.done = True
