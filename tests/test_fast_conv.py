@@ -8,7 +8,7 @@ import theano.tensor as T
 from theano.tensor.nnet import conv2d
 from theano.tensor.nnet.corr import CorrMM, CorrMM_gradInputs, CorrMM_gradWeights
 
-from facial_keypoints.upstream import fast_conv
+from facial_keypoints.upstream import fast_conv, fast_gemm
 
 pytestmark = pytest.mark.skipif(not fast_conv.available(),
                                 reason="Theano's BLAS is not OpenBLAS")
@@ -147,9 +147,17 @@ def test_padded_or_dilated_convolutions_keep_theanos_ops():
         assert CorrMM_gradWeights in op_types(f) and not FAST_OPS & op_types(f)
 
 
+#: Theano's own numerics: the stack without the ops whose sums are split
+#: differently from Theano's (the weight gradient here; some of
+#: fast_gemm's products). Without one of them only, training follows
+#: neither: Net6RPXL's third validation loss differs by 7e-5 relative
+#: from both when fast_gemm runs without this module's ops.
+UNPATCHED = 'optimizer_excluding={}:{}'.format(fast_conv.TAG, fast_gemm.TAG)
+
+
 @pytest.mark.slow
 def test_training_history_as_theanos(histories):
-    ours, theirs = histories('net2', 2, ['', 'optimizer_excluding=' + fast_conv.TAG])
+    ours, theirs = histories('net2', 2, ['', UNPATCHED])
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=0)
     assert ours[1, 1] < ours[0, 1]
 
@@ -157,5 +165,5 @@ def test_training_history_as_theanos(histories):
 @pytest.mark.slow
 @pytest.mark.parametrize('name', ['net2', 'Net6RPXL'])
 def test_three_epochs_as_theanos(histories, name):
-    ours, theirs = histories(name, 3, ['', 'optimizer_excluding=' + fast_conv.TAG])
+    ours, theirs = histories(name, 3, ['', UNPATCHED])
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=0)
