@@ -34,6 +34,8 @@ import theano
 from theano import gof
 from theano.tensor import blas, blas_headers
 
+from .fast_conv import available  # the same condition: OpenBLAS on the CPU
+
 TAG = 'fkp_fast_gemm'
 
 _SUPPORT = r"""
@@ -69,9 +71,9 @@ static void fkp_sgemm(char* ta, char* tb, int* m, int* n, int* k, float* alpha,
     }
     const int saved = openblas_get_num_threads();
     openblas_set_num_threads(1);
+    const int units = (size + FKP_PIECE_ALIGN - 1) / FKP_PIECE_ALIGN;
     #pragma omp parallel for num_threads(pieces) schedule(static, 1)
     for (int p = 0; p < pieces; p++) {
-        const int units = (size + FKP_PIECE_ALIGN - 1) / FKP_PIECE_ALIGN;
         int lo = (int)((long)units * p / pieces) * FKP_PIECE_ALIGN;
         int hi = (int)((long)units * (p + 1) / pieces) * FKP_PIECE_ALIGN;
         if (hi > size) hi = size;
@@ -105,7 +107,7 @@ class ParallelProduct(object):
 
     def c_code_cache_version(self):
         version = super(ParallelProduct, self).c_code_cache_version()
-        return (1,) + version if version else version
+        return (2,) + version if version else version
 
 
 class ParallelDot22(ParallelProduct, blas.Dot22):
@@ -142,11 +144,6 @@ def local_parallel_gemm(node):
 #: After Theano's BLAS optimizations, which make the products (1.7) and
 #: their in-place forms (70).
 POSITION = 99
-
-
-def available():
-    """True when Theano's BLAS is OpenBLAS, whose thread count the ops set."""
-    return theano.config.device == 'cpu' and 'openblas' in theano.config.blas.ldflags
 
 
 def enable():
