@@ -3,14 +3,16 @@
 A thin layer: each command's adapter validates its options, calls the
 library and prints what was written. Every failure that is the user's
 input or environment prints one line, ``error: <what>: <why>; <what to
-do>``, and exits 2 (bad arguments), 130 (Ctrl-C) or 1; only a bug shows a
-traceback (or ``--debug``).
+do>``, and exits 2 (bad arguments) or 1; only a bug shows a traceback (or
+``--debug``). A run paused by a signal says in one line where it stopped
+and how to continue, and exits 128 + the signal's number: 130 for Ctrl-C,
+143 for SIGTERM, 129 for SIGHUP.
 """
 import argparse
 import os
 import sys
 
-from .errors import UsageError, UserError
+from .errors import Paused, UsageError, UserError
 from .kaggle import datadir
 from .registry import net_names
 
@@ -81,19 +83,25 @@ def wrote(*fnames):
 
 # -- one adapter per command ------------------------------------------------------
 
+def long_run(args):
+    """The options every training command shares (see :func:`long_runs`)."""
+    return dict(restart=args.restart, checkpoint_every=args.checkpoint_every)
+
+
 def cmd_fit(args):
     from .training import default_out, fit
     out = args.out or default_out(args.name, args.resume)
     fit(args.name, max_epochs=args.max_epochs, out=out, resume=args.resume,
         preprocess=args.preprocess, exclude=args.exclude,
-        dct_window=args.dct_window, seed=args.seed, all_rows=args.all_rows)
+        dct_window=args.dct_window, seed=args.seed, all_rows=args.all_rows,
+        **long_run(args))
     wrote(out)
 
 
 def cmd_fit_specialists(args):
     from .training import fit_specialists
     fit_specialists(args.pretrained, out=args.out, epochs=args.epochs, seed=args.seed,
-                    all_rows=args.all_rows)
+                    all_rows=args.all_rows, work_dir=args.work_dir, **long_run(args))
     wrote(args.out)
 
 
@@ -105,7 +113,8 @@ def cmd_evaluate(args):
         raise UsageError('--out {}: is a directory, not a file'.format(args.out))
     table = evaluate(args.name, folds=args.folds, all_rows=args.all_rows,
                      max_epochs=args.max_epochs, seed=args.seed, pretrained=args.pretrained,
-                     pretrain=args.pretrain, time_limit=args.time_limit)
+                     pretrain=args.pretrain, time_limit=args.time_limit,
+                     work_dir=args.work_dir, **long_run(args))
     print('RMSE in pixels over the labelled held-out keypoints; ' + describe(table))
     print(tabulate(table, headers='keys', floatfmt=['', '.0f', '.3f', '.3f']))
     if args.out:
@@ -169,7 +178,7 @@ def cmd_report(args):
 def cmd_reproduce(args):
     from .report import reproduce
     wrote(reproduce(args.names, max_epochs=args.max_epochs, out=args.out,
-                    seed=args.seed))
+                    seed=args.seed, work_dir=args.work_dir, **long_run(args)))
 
 
 def cmd_clean(args):
@@ -187,7 +196,8 @@ def cmd_clean(args):
 def cmd_sweep(args):
     from .w207.sweeps import parse_value, sweep
     sweep(args.name, args.param, [parse_value(v) for v in args.values],
-          args.max_epochs, args.out, seed=args.seed)
+          args.max_epochs, args.out, seed=args.seed, work_dir=args.work_dir,
+          **long_run(args))
     wrote(args.out)
 
 
@@ -224,14 +234,26 @@ def build_parser():
             sub.add_argument('--data-dir', help='directory of the Kaggle CSV files')
         return sub
 
-    def seed(sub):
-        sub.add_argument('--seed', type=int, default=42,
+    def seed(sub, default=None):  # None: the library's default, or a run's own
+        sub.add_argument('--seed', type=int, metavar='N', default=default,
                          help='NumPy\'s random seed (default 42)')
 
     def all_rows(sub):
-        sub.add_argument('--all-rows', action='store_true',
+        sub.add_argument('--all-rows', action='store_true', default=None,
                          help='train on every row with a keypoint, with a loss over '
                          'the keypoints present (default: complete rows only)')
+
+    def long_runs(sub, work_dir=True):
+        sub.add_argument('--restart', action='store_true',
+                         help='start over instead of continuing from the checkpoints '
+                         'of an earlier run of the same command')
+        sub.add_argument('--checkpoint-every', type=positive_int, metavar='N',
+                         help='write a checkpoint every N epochs (default: every '
+                         'minute, and whenever a signal pauses training)')
+        if work_dir:
+            sub.add_argument('--work-dir', metavar='DIR',
+                             help='where each net\'s checkpoint and result are kept '
+                             'until the command has written its output')
 
     def net_file(sub, name, default):
         sub.add_argument(name, nargs='?', default=default, type=existing_file,
@@ -239,7 +261,7 @@ def build_parser():
                          'pickle or .npz (default {})'.format(default))
 
     sub = command('fit', cmd_fit, 'train one net and pickle it')
-    sub.add_argument('name', nargs='?', default='net', type=net_name, metavar='NAME',
+    sub.add_argument('name', nargs='?', type=net_name, metavar='NAME',
                      help='net1..net8, net (default) or a W207 variant')
     sub.add_argument('--max-epochs', type=positive_int, metavar='N')
     sub.add_argument('--out', help='pickle to write (default NAME.pickle, or the '
@@ -255,6 +277,7 @@ def build_parser():
                      help='append DCT low/high-pass copies of the training set')
     all_rows(sub)
     seed(sub)
+    long_runs(sub, work_dir=False)
 
     sub = command('fit_specialists', cmd_fit_specialists, 'train the six specialists',
                   aliases=['fit-specialists'])
@@ -266,6 +289,7 @@ def build_parser():
                      help='epochs per specialist (quick runs)')
     all_rows(sub)
     seed(sub)
+    long_runs(sub)
 
     sub = command('evaluate', cmd_evaluate, 'K-fold cross-validation on the training '
                   'set: RMSE in pixels per keypoint, beside the mean face')
@@ -287,6 +311,7 @@ def build_parser():
                      'training folds and start from it')
     sub.add_argument('--out', metavar='CSV', help='write the table as CSV')
     seed(sub)
+    long_runs(sub)
 
     sub = command('predict', cmd_predict, 'write a Kaggle submission')
     net_file(sub, 'nets', 'net-specialists.pickle')
@@ -318,7 +343,7 @@ def build_parser():
     sub.add_argument('--out', required=True, metavar='DIR')
     sub.add_argument('--n-train', type=positive_int, default=7049, metavar='N')
     sub.add_argument('--n-test', type=positive_int, default=1783, metavar='N')
-    seed(sub)
+    seed(sub, default=42)
 
     from .kaggle.download import COMPETITION, STEPS
     sub = command('download', cmd_download, 'download the Kaggle data', data=False)
@@ -344,6 +369,7 @@ def build_parser():
     sub.add_argument('--max-epochs', type=positive_int, metavar='N')
     sub.add_argument('--out', default='report.md', help='report.md or report.html')
     seed(sub)
+    long_runs(sub)
 
     sub = command('clean', cmd_clean, 'flag training labels that look wrong')
     sub.add_argument('net', nargs='?', metavar='FILE', type=existing_file,
@@ -360,6 +386,7 @@ def build_parser():
     sub.add_argument('--max-epochs', type=positive_int, default=10, metavar='N')
     sub.add_argument('--out', default='sweep.png')
     seed(sub)
+    long_runs(sub)
 
     command('doctor', cmd_doctor, 'say what is installed and whether Theano works '
             'on the configured device (exit 0 when it does)', data=False)
@@ -375,6 +402,15 @@ def one_line(text):
     return ' '.join(str(text).split())
 
 
+#: The options of the library's parameters whose name is not ``--NAME``.
+OPTIONS = {'net': 'NAME', 'data': '--data-dir', 'epochs': '--epochs'}
+
+
+def option(name):
+    """The command line's name for the library's parameter ``name``."""
+    return OPTIONS.get(name, '--' + name.replace('_', '-'))
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -385,6 +421,11 @@ def main(argv=None):
         if getattr(args, 'data_dir', None):
             datadir.set_data_dir(args.data_dir)
         code = args.run(args)
+    except Paused as e:
+        if args.debug:
+            raise
+        print(one_line(e), file=sys.stderr)
+        return e.exit_status
     except KeyboardInterrupt:
         if args.debug:
             raise
@@ -393,7 +434,7 @@ def main(argv=None):
     except UserError as e:
         if args.debug:
             raise
-        print('error: {}'.format(one_line(e)), file=sys.stderr)
+        print('error: {}'.format(one_line(e.describe(option))), file=sys.stderr)
         return EXIT_USAGE if isinstance(e, UsageError) else EXIT_ERROR
     except OSError as e:
         if args.debug:

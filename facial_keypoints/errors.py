@@ -5,17 +5,56 @@ Every error the command line reports in one line derives from
 Imports nothing from the package.
 """
 import os
+import re
 
 
 class UserError(Exception):
     """A failure the user can fix: bad input, a missing file, a full disk.
 
-    ``str(error)`` is one line: what is wrong, and what to do.
+    ``str(error)`` is one line: what is wrong, and what to do. A message
+    names the library's parameters in backquotes (```max_epochs```), so
+    that the command line can name its options instead (:meth:`describe`).
     """
+
+    def describe(self, option=lambda name: name):
+        """The message with each backquoted parameter named by ``option(name)``."""
+        return re.sub(r'`([a-z_]+)`', lambda match: option(match.group(1)), str(self))
 
 
 class UsageError(UserError, ValueError):
     """A bad argument (the command line exits with status 2)."""
+
+
+class SaveFailed(UserError):
+    """A trained net could not be written where asked; it was saved elsewhere."""
+
+
+class SettingsMismatch(UsageError):
+    """A run continued with an option that differs from its stored settings."""
+
+    def __init__(self, source, name, stored, given):
+        super().__init__(
+            '{}: holds a run with `{}` {}, not {}; leave the option out (or give '
+            'that value) to continue it, or start over with `restart`'.format(
+                source, name, _shown(stored), _shown(given)))
+        self.source, self.name, self.stored, self.given = source, name, stored, given
+
+
+def _shown(value):
+    if isinstance(value, (list, tuple)):
+        return ','.join(map(str, value))
+    return 'none' if value is None else str(value)
+
+
+class Paused(KeyboardInterrupt):
+    """Training stopped at the end of an epoch on a signal (Ctrl-C, SIGTERM,
+    SIGHUP) with its checkpoint written; ``str(error)`` says where and how
+    to continue. ``exit_status`` is the shell's 128 + the signal's number."""
+
+    def __init__(self, message, signum):
+        super().__init__(message)
+        self.signum = signum
+        self.exit_status = 128 + int(signum)
 
 
 class DataError(UserError, ValueError):

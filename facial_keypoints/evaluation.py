@@ -12,7 +12,7 @@ trained on, so approaches compare on the same entries.
 import numpy as np
 import pandas as pd
 
-from . import persist, record
+from . import checkpoints, persist, record, stops
 from .atomic import atomic_write
 from .errors import UsageError
 from .inputs import load_for
@@ -20,9 +20,10 @@ from .kaggle import datadir
 from .kaggle.format import KEYPOINT_COLUMNS, KEYPOINT_NAMES, TRAIN_FILE, to_pixels
 from .kaggle.reading import read_csv_cached
 from .prediction import predict_columns
-from .training import (DEFAULT_SEED, check_epochs, start_net, train_net,
-                       train_specialists, training_data)
-from .tutorial.nets import quiet
+from .registry import net_for
+from .settings import DEFAULT_SEED
+from .training import (check_epochs, default_work_dir, new_settings, run_unit,
+                       train_specialists, unit_key)
 
 SPECIALISTS = 'specialists'
 MEAN_FACE = 'mean face'
@@ -39,7 +40,7 @@ def split_folds(rows, folds, seed=DEFAULT_SEED):
     """``rows`` in ``folds`` disjoint groups of near-equal size, at random
     (``seed``); each group sorted."""
     if folds < 2 or folds > len(rows):
-        raise UsageError('--folds must be between 2 and the {} labelled rows, not '
+        raise UsageError('`folds` must be between 2 and the {} labelled rows, not '
                          '{}'.format(len(rows), folds))
     shuffled = np.random.RandomState(seed).permutation(rows)
     return [np.sort(fold) for fold in np.array_split(shuffled, folds)]
@@ -54,44 +55,45 @@ def approach_label(name, all_rows=False, pretrained=None, pretrain=None):
     """The column name of an approach: 'net6', 'net6 all rows',
     'specialists of net6', ..."""
     if name == SPECIALISTS:
-        source = pretrain or (record.get_record(pretrained).get('net')
+        source = pretrain or (record.settings_of(pretrained).net
                               if pretrained is not None else 'net')
         name = 'specialists of {}'.format(source)
     return name + (' all rows' if all_rows else '')
 
 
-def train_fold(name, excluded, description, all_rows=False, max_epochs=None,
-               seed=DEFAULT_SEED, pretrained=None, pretrain=None, time_limit=None,
-               pretrained_from=None):
+def train_fold(name, excluded, description, work, k, all_rows=None, max_epochs=None,
+               seed=DEFAULT_SEED, pretrained=None, pretrained_from=None, pretrain=None,
+               time_limit=None, every=None):
     """The net ``name`` (or the specialists) trained without the rows
-    ``excluded``, quietly, and every net trained for it (``pretrain``'s
-    first); ``time_limit`` seconds of epochs in all. ``pretrained_from``
-    names ``pretrained`` in the specialists' records."""
-    options = dict(exclude=description, all_rows=all_rows)
+    ``excluded``, quietly, each net a unit of work in ``work`` (fold ``k``),
+    and every net trained for it (``pretrain``'s first); ``time_limit``
+    seconds of epochs in all. ``pretrained_from`` names ``pretrained`` in
+    the specialists' settings."""
+    options = dict(exclude=description, all_rows=all_rows, seed=seed,
+                   max_epochs=max_epochs)
+    prefix = 'fold-{}-'.format(k)
+
+    def trained(net_name, limit):
+        settings = new_settings(dict(options, net=net_name, time_limit=limit))
+        return run_unit(settings, work, unit_key(settings, prefix),
+                        lambda unit, X, y: net_for(unit), excluded, every, quietly=True)
+
     if name != SPECIALISTS:
-        model = quiet(start_net(name, seed, max_epochs, **options))
-        X, y = training_data(model, exclude=excluded, all_rows=all_rows)
-        interrupted = train_net(model, X, y, time_limit=time_limit)
-        if interrupted:
-            raise KeyboardInterrupt
+        model = trained(name, time_limit)
         return model, [model]
-    trained = []
+    nets = []
     if pretrain:  # first the net to pretrain from, on these folds only
-        share = time_limit and time_limit / 2.
-        pretrained, trained = train_fold(pretrain, excluded, description, all_rows,
-                                         max_epochs, seed, time_limit=share)
-        time_limit = share
+        time_limit = time_limit and time_limit / 2.
+        pretrained = trained(pretrain, time_limit)
         pretrained_from = '{} trained without {}'.format(pretrain, description)
-    run = record.get_record(pretrained) if pretrained is not None else {}
-    base = quiet(start_net(run.get('net', 'net'), seed, preprocess=run.get('preprocess'),
-                           **options))
-    record.update_record(base, pretrained=pretrained_from)
-    specialists, interrupted = train_specialists(
-        base, pretrained, max_epochs, exclude=excluded,
-        time_limit=time_limit and time_limit / 6.)
-    if interrupted:
-        raise KeyboardInterrupt
-    return specialists, trained + list(specialists.values())
+        nets = [pretrained]
+    trunk = record.settings_of(pretrained) if pretrained is not None else new_settings({})
+    settings = new_settings(dict(options, net=trunk.net, preprocess=trunk.preprocess,
+                                 pretrained=pretrained_from,
+                                 time_limit=time_limit and time_limit / 6.))
+    specialists = train_specialists(settings, pretrained, work, excluded, every, prefix,
+                                    quietly=True)
+    return specialists, nets + list(specialists.values())
 
 
 def predict_rows(models, excluded):
@@ -128,8 +130,9 @@ def rmse_table(errors, baseline, label):
     return table.set_index('keypoint')
 
 
-def evaluate(name, folds=5, all_rows=False, max_epochs=None, seed=DEFAULT_SEED,
-             pretrained=None, pretrain=None, time_limit=None):
+def evaluate(name, folds=5, all_rows=None, max_epochs=None, seed=None,
+             pretrained=None, pretrain=None, time_limit=None, restart=False,
+             checkpoint_every=None, work_dir=None):
     """K-fold cross-validation of the net ``name``, or of ``'specialists'``.
 
     Returns a DataFrame indexed by keypoint (and 'all keypoints', over every
@@ -144,12 +147,18 @@ def evaluate(name, folds=5, all_rows=False, max_epochs=None, seed=DEFAULT_SEED,
     from scratch. ``max_epochs`` shortens every net (each specialist's
     epochs); ``time_limit`` is each fold's seconds of epochs: all to a net;
     for specialists half to ``pretrain``'s net and the rest in six.
+
+    Each net is a unit of work whose checkpoint, and once finished its
+    ``.npz``, are kept in ``work_dir`` (default ``evaluate-NAME.checkpoints``)
+    until the table is made: run again after a stop, it keeps the finished
+    folds and continues the net that was training (``restart`` starts over).
     """
     max_epochs = check_epochs(max_epochs)
+    seed = DEFAULT_SEED if seed is None else seed
     if name != SPECIALISTS and (pretrained or pretrain):
-        raise UsageError('--pretrained and --pretrain are for specialists only')
+        raise UsageError('`pretrained` and `pretrain` are for specialists only')
     if pretrained and pretrain:
-        raise UsageError('give --pretrained or --pretrain, not both')
+        raise UsageError('give `pretrained` or `pretrain`, not both')
     fname_pretrained, pretrained = pretrained, (
         persist.load_single_net(pretrained) if pretrained else None)
     fname = datadir.data_file(TRAIN_FILE)
@@ -157,30 +166,34 @@ def evaluate(name, folds=5, all_rows=False, max_epochs=None, seed=DEFAULT_SEED,
     rows = labelled_rows(values)
     groups = split_folds(rows, folds, seed)
     label = approach_label(name, all_rows, pretrained, pretrain)
+    work = checkpoints.WorkDir(work_dir or default_work_dir('evaluate-' + name), restart)
 
     errors, baseline, info = [], [], []
-    for k, held_out in enumerate(groups, 1):
-        training_rows = np.setdiff1d(rows, held_out)
-        description = 'fold {} of {}'.format(k, folds)
-        models, nets = train_fold(name, held_out, description, all_rows, max_epochs,
-                                  seed, pretrained, pretrain, time_limit, fname_pretrained)
-        others = np.setdiff1d(np.arange(1, len(values) + 1), held_out)
-        predicted, targets = predict_rows(models, others)
-        errors.append((predicted - targets) ** 2)
-        baseline.append((mean_face(values, training_rows) - targets) ** 2)
-        seconds = sum(h['dur'] for net in nets for h in net.train_history_)
-        epochs = [len(net.train_history_) for net in nets]
-        info.append(dict(fold=k, held_out=len(held_out), seconds=seconds, epochs=epochs,
-                         train_rows=[record.get_record(n)['train_rows'] for n in nets]))
-        print('{} {}: trained on {} rows for {} epochs ({:.0f} s), RMSE {:.3f} px on {} '
-              'held-out rows'.format(label, description, '/'.join(
-                  str(r) for r in info[-1]['train_rows']), '/'.join(map(str, epochs)),
-                  seconds, float(np.sqrt(np.nanmean(errors[-1]))), len(held_out)))
+    with stops.pausable():
+        for k, held_out in enumerate(groups, 1):
+            training_rows = np.setdiff1d(rows, held_out)
+            description = 'fold {} of {}'.format(k, folds)
+            models, nets = train_fold(name, held_out, description, work, k, all_rows,
+                                      max_epochs, seed, pretrained, fname_pretrained,
+                                      pretrain, time_limit, checkpoint_every)
+            others = np.setdiff1d(np.arange(1, len(values) + 1), held_out)
+            predicted, targets = predict_rows(models, others)
+            errors.append((predicted - targets) ** 2)
+            baseline.append((mean_face(values, training_rows) - targets) ** 2)
+            seconds = sum(h['dur'] for net in nets for h in net.train_history_)
+            epochs = [len(net.train_history_) for net in nets]
+            info.append(dict(fold=k, held_out=len(held_out), seconds=seconds, epochs=epochs,
+                             train_rows=[record.get_record(n)['train_rows'] for n in nets]))
+            print('{} {}: trained on {} rows for {} epochs ({:.0f} s), RMSE {:.3f} px on {} '
+                  'held-out rows'.format(label, description, '/'.join(
+                      str(r) for r in info[-1]['train_rows']), '/'.join(map(str, epochs)),
+                      seconds, float(np.sqrt(np.nanmean(errors[-1]))), len(held_out)))
 
     table = rmse_table(np.vstack(errors), np.vstack(baseline), label)
     directory = datadir.data_dir()
     table.attrs.update(folds=info, data_source=datadir.data_source(directory),
                        data_dir=directory, seed=seed, label=label)
+    work.remove()
     return table
 
 

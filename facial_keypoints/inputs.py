@@ -13,15 +13,14 @@ from .w207.preprocessing import preprocess as apply_preprocessing
 
 def takes_images(net):
     """True when ``net`` takes (n, 1, 96, 96) images rather than flat rows."""
-    name = record.get_record(net).get('net')
-    if name in DEFINITIONS:
-        return DEFINITIONS[name].input_2d
+    if record.has_settings(net) and record.settings_of(net).net in DEFINITIONS:
+        return DEFINITIONS[record.settings_of(net).net].input_2d
     return input_is_2d(net)
 
 
 def preprocessing_of(net):
-    """The preprocessing ``net`` was trained with (its record's), or None."""
-    return record.get_record(net).get('preprocess')
+    """The preprocessing ``net`` was trained with (its settings'), or None."""
+    return record.settings_of(net).preprocess
 
 
 def load_for(net, test=False, cols=None, exclude=None, preprocess=None,

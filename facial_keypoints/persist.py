@@ -6,9 +6,10 @@ code from the file: load pickles only from files you trust. A pickle written
 on a GPU holds GPU arrays and loads only where Theano has a GPU back-end.
 
 A ``.npz`` (:func:`export_npz`) holds arrays and one JSON document: for each
-net its learned parameters, its run record (whose ``net`` names the
-definition to rebuild), output columns, flip indices and training history.
-It loads without pickle on any device.
+net its learned parameters, its run settings (whose ``net`` names the
+definition to rebuild) and record, output columns, flip indices and training
+history; a checkpoint also its training state (:mod:`.state`). It loads
+without pickle on any device.
 """
 import collections
 import json
@@ -20,16 +21,16 @@ import zipfile
 import numpy as np
 from nolearn.lasagne import NeuralNet
 
-from . import record
+from . import record, state
 from .atomic import atomic_write, save_npz
 from .errors import CheckpointError
 from .kaggle.format import KEYPOINT_COLUMNS
-from .masked import use_masked_loss
+from .settings import RunSettings
 
 #: Deep Lasagne graphs need more recursion to pickle (the tutorial's value).
 RECURSION_LIMIT = 10000
 NPZ_FORMAT = 'facial-keypoints checkpoint'
-NPZ_VERSION = 1
+NPZ_VERSION = 2
 _META = '__checkpoint__'
 
 
@@ -89,7 +90,7 @@ def _unpickle(fname):
             e)) from None
 
 
-# -- .npz checkpoints -----------------------------------------------------------
+# -- .npz files -------------------------------------------------------------------
 
 def _jsonable(value):
     if isinstance(value, dict):
@@ -101,60 +102,80 @@ def _jsonable(value):
     return value
 
 
-def _describe(net, columns):
+def _describe(net, columns, training_state=None):
     iterator = net.batch_iterator_train
-    return {'record': _jsonable(record.get_record(net)),
-            'columns': list(columns),
-            'output_num_units': int(net.layers_['output'].num_units),
-            'max_epochs': int(net.max_epochs),
-            'flip_indices': _jsonable(getattr(iterator, 'flip_indices', None)),
-            'train_history': _jsonable(getattr(net, 'train_history_', [])),
-            'params': {name: len(values) for name, values
-                       in net.get_all_params_values().items()}}
+    entry = {'settings': record.settings_of(net).to_dict(),
+             'record': _jsonable(record.get_record(net)),
+             'columns': list(columns),
+             'output_num_units': int(net.layers_['output'].num_units),
+             'max_epochs': int(net.max_epochs),
+             'flip_indices': _jsonable(getattr(iterator, 'flip_indices', None)),
+             'train_history': _jsonable(getattr(net, 'train_history_', [])),
+             'params': {name: len(values) for name, values
+                        in net.get_all_params_values().items()}}
+    if training_state is not None:
+        entry['state'] = _jsonable(training_state.meta)
+    return entry
 
 
-def export_npz(models, fname):
-    """Write a trained net or a specialists dict to a pickle-free ``.npz``."""
+def export_npz(models, fname, training_states=None):
+    """Write a trained net or a specialists dict to a pickle-free ``.npz``;
+    with ``training_states`` (one :class:`~facial_keypoints.state.TrainingState`
+    per net), a checkpoint that continues exactly."""
     specialists = isinstance(models, dict)
-    items = models.items() if specialists else [(KEYPOINT_COLUMNS, models)]
+    items = list(models.items() if specialists else [
+        (record.settings_of(models).columns or KEYPOINT_COLUMNS, models)])
+    states = training_states or [None] * len(items)
     nets, arrays = [], {}
-    for i, (columns, net) in enumerate(items):
-        nets.append(_describe(net, columns))
+    for i, ((columns, net), training_state) in enumerate(zip(items, states)):
+        nets.append(_describe(net, columns, training_state))
         for name, values in net.get_all_params_values().items():
             for j, value in enumerate(values):
                 arrays['{}/{}:{}'.format(i, name, j)] = value
+        if training_state is not None:
+            for key, value in training_state.arrays.items():
+                arrays['{}/state/{}'.format(i, key)] = value
     meta = {'format': NPZ_FORMAT, 'version': NPZ_VERSION,
             'specialists': specialists, 'nets': nets}
     save_npz(fname, {_META: np.array(json.dumps(meta)), **arrays})
     return fname
 
 
-def _rebuild(fname, entry, params):
-    from .registry import DEFINITIONS, get_net
-    name = entry['record'].get('net')
-    if name not in DEFINITIONS:
-        raise CheckpointError(fname, 'its record names no known net definition '
-                              '({!r}), so it cannot be rebuilt'.format(name))
-    net = get_net(name)
+def _settings(entry):
+    if 'settings' in entry:
+        return RunSettings.from_dict(entry['settings'])
+    return record.settings_from_legacy(entry['record'])  # version 1
+
+
+def _rebuild(fname, entry, params, state_arrays):
+    from .registry import DEFINITIONS, net_for
+    settings = _settings(entry)
+    if settings.net not in DEFINITIONS:
+        raise CheckpointError(fname, 'its settings name no known net definition '
+                              '({!r}), so it cannot be rebuilt'.format(settings.net))
+    net = net_for(settings)  # the masked loss too, as it was trained
     net.output_num_units = entry['output_num_units']
     net.max_epochs = entry['max_epochs']
     if entry['flip_indices'] is not None:
         net.batch_iterator_train.flip_indices = [tuple(p) for p in entry['flip_indices']]
-    if entry['record'].get('all_rows'):
-        use_masked_loss(net)  # as it was trained, for `fit --resume`
     net.initialize()
+    verbose, net.verbose = net.verbose, 0  # no line per layer loaded
     try:
         net.load_params_from(params)
     except Exception as e:
         raise CheckpointError(fname, 'its arrays do not fit net {!r}: {}'.format(
-            name, e)) from None
+            settings.net, e)) from None
+    finally:
+        net.verbose = verbose
     net.train_history_ = entry['train_history']
-    setattr(net, record.ATTRIBUTE, entry['record'])
+    record.set_record(net, {k: v for k, v in entry['record'].items()
+                            if 'settings' in entry or k not in record.LEGACY_SETTINGS})
+    if 'state' in entry:
+        setattr(net, state.ATTRIBUTE, state.TrainingState(entry['state'], state_arrays, fname))
     return net
 
 
-def load_npz(fname):
-    """A net or specialists dict rebuilt from :func:`export_npz`'s file."""
+def _read_npz(fname, arrays=True):
     try:
         with np.load(fname, allow_pickle=False) as z:
             if _META not in z.files:
@@ -162,17 +183,36 @@ def load_npz(fname):
                                       'description); load them into a net with '
                                       'net.load_params_from(load_params_npz(...))')
             meta = json.loads(str(z[_META]))
-            arrays = {key: z[key] for key in z.files if key != _META}
-    except (OSError, ValueError, zipfile.BadZipFile, KeyError) as e:
-        raise CheckpointError(fname, 'not a readable .npz ({})'.format(e)) from None
+            values = {key: z[key] for key in z.files if key != _META} if arrays else {}
+    except (OSError, ValueError, zipfile.BadZipFile, KeyError, EOFError) as e:
+        raise CheckpointError(fname, 'not a readable .npz ({}); it may be truncated'.format(
+            e)) from None
     if meta.get('format') != NPZ_FORMAT or meta.get('version', 0) > NPZ_VERSION:
         raise CheckpointError(fname, 'not a checkpoint of this version of the package')
+    return meta, values
+
+
+def describe_npz(fname):
+    """The JSON description of an ``.npz`` of :func:`export_npz`, without
+    rebuilding its nets."""
+    return _read_npz(fname, arrays=False)[0]
+
+
+def load_npz(fname):
+    """A net or specialists dict rebuilt from :func:`export_npz`'s file."""
+    meta, arrays = _read_npz(fname)
     models = collections.OrderedDict()
     for i, entry in enumerate(meta['nets']):
-        params = collections.OrderedDict(
-            (name, [arrays['{}/{}:{}'.format(i, name, j)] for j in range(count)])
-            for name, count in entry['params'].items())
-        models[tuple(entry['columns'])] = _rebuild(fname, entry, params)
+        try:
+            params = collections.OrderedDict(
+                (name, [arrays['{}/{}:{}'.format(i, name, j)] for j in range(count)])
+                for name, count in entry['params'].items())
+        except KeyError as e:
+            raise CheckpointError(fname, 'incomplete: array {} is missing'.format(e)) from None
+        prefix = '{}/state/'.format(i)
+        state_arrays = {key[len(prefix):]: value for key, value in arrays.items()
+                        if key.startswith(prefix)}
+        models[tuple(entry['columns'])] = _rebuild(fname, entry, params, state_arrays)
     return models if meta['specialists'] else next(iter(models.values()))
 
 

@@ -1,43 +1,79 @@
-"""The run record: what a training run did, kept with the net it trained.
+"""The run record: what a training run did, kept with the net it trained,
+beside the settings it was asked to run with (:mod:`.settings`).
 
-A record is a plain dict stored on the net as ``run_record_``, so it travels
-in the net's pickle and in its exported ``.npz``; ``clone`` keeps it.
-Keys (absent when unknown):
+Both are attributes of the net, ``run_settings_`` (a
+:class:`~facial_keypoints.settings.RunSettings`) and ``run_record_`` (a
+plain dict), so they travel in the net's pickle, its ``.npz`` and its
+checkpoints; ``clone`` keeps them. The record's keys (absent when unknown):
 
-``net``            the definition's name in :mod:`facial_keypoints.registry`
-``data_source``    'synthetic' or 'kaggle'
 ``data_dir``       the data directory
 ``train_rows``     rows trained on (training and validation together)
-``all_rows``       True when rows with missing keypoints were kept (masked loss)
-``preprocess``     image preprocessing, or None
-``exclude``        the file (or count) of training rows left out, or None
 ``exclude_rows``   how many rows were left out
-``dct_window``     DCT copies appended, or None
-``seed``           NumPy's global seed before training
 ``epochs``         epochs trained so far
-``columns``        the target columns (a specialist's group, else all 30)
-``pretrained``     the file the weights started from (specialists)
-``interrupted``    True when Ctrl-C stopped the last run
-``versions``       Python, Theano, Lasagne, nolearn, NumPy
+``interrupted``    True when a signal paused the last run
+``changes``        settings changed on continuing: [{epoch, name, old, new}]
+``versions``       Python, Theano, Lasagne, nolearn, NumPy, this package
 ``device``         Theano's device as configured
 """
 import importlib.metadata
 import platform
 
-ATTRIBUTE = 'run_record_'
+from .settings import RunSettings
 
-#: Attributes of nets trained before records existed, and their keys.
+ATTRIBUTE = 'run_record_'
+SETTINGS = 'run_settings_'
+
+#: Attributes of nets trained before records existed, and their settings.
 _LEGACY = {'net_name_': 'net', 'preprocess_': 'preprocess',
            'data_source_': 'data_source', 'train_rows_': 'train_rows'}
+#: Keys of records written before settings were apart, that are settings.
+LEGACY_SETTINGS = {'net': 'net', 'data_source': 'data', 'preprocess': 'preprocess',
+                    'exclude': 'exclude', 'dct_window': 'dct_window',
+                    'all_rows': 'all_rows', 'seed': 'seed', 'columns': 'columns',
+                    'pretrained': 'pretrained'}
 
 
-def get_record(net):
-    """A copy of ``net``'s record ({} for a net that has none)."""
+def _legacy(net):
     record = getattr(net, ATTRIBUTE, None)
     if record is None:
         record = {key: getattr(net, attr) for attr, key in _LEGACY.items()
                   if hasattr(net, attr)}
     return dict(record)
+
+
+def settings_of(net):
+    """The :class:`RunSettings` ``net`` was trained with (read from the
+    record of a net trained by an older release)."""
+    settings = getattr(net, SETTINGS, None)
+    if settings is not None:
+        return settings
+    return settings_from_legacy(_legacy(net))
+
+
+def settings_from_legacy(old):
+    """The settings in a record written before settings were apart."""
+    return RunSettings.from_dict({new: old[key] for key, new in LEGACY_SETTINGS.items()
+                                  if old.get(key) is not None})
+
+
+def has_settings(net):
+    """True when ``net`` was trained by this package (it has settings, or an
+    older release's record of them)."""
+    return getattr(net, SETTINGS, None) is not None or 'net' in _legacy(net)
+
+
+def set_settings(net, settings):
+    """Store ``settings`` on ``net``."""
+    setattr(net, SETTINGS, settings)
+    return net
+
+
+def get_record(net):
+    """A copy of ``net``'s record ({} for a net that has none)."""
+    record = _legacy(net)
+    if getattr(net, SETTINGS, None) is None:  # an older release's record
+        record = {k: v for k, v in record.items() if k not in LEGACY_SETTINGS}
+    return record
 
 
 def set_record(net, record):
@@ -58,7 +94,7 @@ def update_record(model, **changes):
 def versions():
     """The versions of the stack, for a record."""
     found = {'Python': platform.python_version()}
-    for name in ('Theano', 'Lasagne', 'nolearn', 'numpy'):
+    for name in ('Theano', 'Lasagne', 'nolearn', 'numpy', 'facial_keypoints'):
         try:
             found[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:

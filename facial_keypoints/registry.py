@@ -6,7 +6,9 @@ trained with. :func:`get_net`, the loaders and every command ask here.
 """
 import collections
 
+from . import record
 from .errors import UsageError
+from .masked import use_masked_loss
 from .tutorial import nets as tutorial_nets
 from .w207 import variants
 
@@ -56,3 +58,18 @@ def definition(name):
 def get_net(name):
     """A fresh, untrained net by name, e.g. ``get_net('net6')``."""
     return definition(name).build()
+
+
+def net_for(settings):
+    """A fresh, untrained net as ``settings`` (a
+    :class:`~facial_keypoints.settings.RunSettings`) define it: the named
+    definition with the settings' parameters and epochs, and the masked
+    loss for ``all_rows``; the settings are stored on it."""
+    model = get_net(settings.net)
+    if settings.params:
+        model.set_params(**dict(settings.params))
+    if settings.max_epochs:
+        model.max_epochs = settings.max_epochs
+    if settings.all_rows:
+        use_masked_loss(model)
+    return record.set_settings(model, settings)

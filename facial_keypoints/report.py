@@ -12,7 +12,7 @@ import numpy as np
 from lasagne.layers import count_params, get_output_shape
 
 from . import published as pub
-from . import record
+from . import record, stops
 from .atomic import atomic_write
 from .errors import UsageError
 from .kaggle.format import rmse_pixels
@@ -42,7 +42,7 @@ def summarize(name, net, published_as=None):
     run = record.get_record(net)
     train = np.array([h['train_loss'] for h in history])
     valid = np.array([h['valid_loss'] for h in history])
-    row = dict(name=name, data=run.get('data_source', 'unknown'),
+    row = dict(name=name, data=record.settings_of(net).data or 'unknown',
                rows=run.get('train_rows'),
                epochs=len(history), train_loss=train[-1], valid_loss=valid[-1],
                best_train_loss=train.min(), best_valid_loss=valid.min(),
@@ -83,8 +83,8 @@ def collect(pickles):
                 name = '{} / {}'.format(stem, cols[0].rsplit('_', 1)[0])
                 entries.append((summarize(name, net), net))
         else:
-            name = record.get_record(model).get('net') or os.path.splitext(
-                os.path.basename(fname))[0]
+            name = (record.settings_of(model).net if record.has_settings(model)
+                    else os.path.splitext(os.path.basename(fname))[0])
             entries.append((summarize(name, model, name), model))
     return entries
 
@@ -246,10 +246,24 @@ def write_report(pickles, out='report.md', evaluations=()):
     return out
 
 
-def reproduce(names, max_epochs=None, out='report.md', seed=42):
-    """Train the nets ``names`` one after another, each saved as it finishes,
-    then write the report; return its file name."""
-    from .training import fit
-    for name in names:
-        fit(name, max_epochs=max_epochs, seed=seed)
-    return write_report(['{}.pickle'.format(name) for name in names], out)
+def reproduce(names, max_epochs=None, out='report.md', seed=None, restart=False,
+              checkpoint_every=None, work_dir=None):
+    """Train the nets ``names`` one after another, each pickled to
+    ``NAME.pickle`` as it finishes, then write the report; return its file
+    name. Each net is a unit of work kept in ``work_dir`` (default
+    ``OUT.checkpoints``) until the report is written, so that running the
+    same call again after a stop keeps the finished nets and continues the
+    one that was training (``restart`` starts over)."""
+    from .checkpoints import WorkDir
+    from .registry import net_for
+    from .training import default_work_dir, new_settings, run_unit, save_or_rescue
+    work = WorkDir(work_dir or default_work_dir(out), restart)
+    with stops.pausable():
+        for name in names:
+            settings = new_settings(dict(net=name, max_epochs=max_epochs, seed=seed))
+            model = run_unit(settings, work, name, lambda unit, X, y: net_for(unit),
+                             every=checkpoint_every)
+            save_or_rescue(model, '{}.pickle'.format(name))
+    written = write_report(['{}.pickle'.format(name) for name in names], out)
+    work.remove()
+    return written

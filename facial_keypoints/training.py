@@ -1,51 +1,34 @@
 """Training runs: ``fit`` and ``fit_specialists`` as the command line runs
-them, each writing the run record (:mod:`facial_keypoints.record`) of the
-nets it trains and never losing a trained net.
+them.
+
+Each net is built from its :class:`~.settings.RunSettings`, writes
+checkpoints as it trains (:mod:`.checkpoints`), pauses on Ctrl-C, SIGTERM
+or SIGHUP (:mod:`.stops`), and continues exactly when the same command runs
+again; a trained net is never lost.
 """
-import contextlib
+import collections
 import os
-import signal
 import tempfile
 import time
 from collections import OrderedDict
 
 import numpy as np
 
-from . import persist, record
-from .errors import UsageError, UserError
+from . import checkpoints, persist, record, state, stops
+from .errors import Paused, SaveFailed, UsageError
 from .inputs import load_for
 from .kaggle import datadir
 from .masked import use_masked_loss
-from .registry import definition, get_net
+from .registry import definition, net_for
+from .settings import DEFAULT_SEED, RunSettings
+from .tutorial.nets import quiet
 from .tutorial.specialists import SPECIALIST_SETTINGS, make_specialist
 from .w207.dct import append_dct_copies
 
-DEFAULT_SEED = 42
-
-
-class SaveFailed(UserError):
-    """The trained net could not be written where asked; it was saved elsewhere."""
-
-
-@contextlib.contextmanager
-def noting_interrupts():
-    """Yield a list that gets an entry when Ctrl-C interrupts the block
-    (nolearn's ``fit`` catches the KeyboardInterrupt itself)."""
-    interrupted = []
-
-    def on_interrupt(signum, frame):
-        interrupted.append(signum)
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGINT, on_interrupt)
-    except ValueError:  # not the main thread: signals stay as they are
-        yield interrupted
-        return
-    try:
-        yield interrupted
-    finally:
-        signal.signal(signal.SIGINT, previous)
+#: How a call of :func:`train_net` ended: the data it trained on (a
+#: :class:`.state.TrainingData`), the signal that paused it (or None), and
+#: whether a second Ctrl-C stopped it in the middle of an epoch.
+Outcome = collections.namedtuple('Outcome', 'data paused at_once')
 
 
 def check_epochs(max_epochs, option='max_epochs'):
@@ -53,7 +36,7 @@ def check_epochs(max_epochs, option='max_epochs'):
     if max_epochs is None:
         return None
     if int(max_epochs) != max_epochs or max_epochs < 1:
-        raise UsageError('{} must be a positive whole number, not {}'.format(
+        raise UsageError('`{}` must be a positive whole number, not {}'.format(
             option, max_epochs))
     return int(max_epochs)
 
@@ -78,192 +61,297 @@ def save_or_rescue(models, out):
                      'directory; the trained net is lost'.format(out, reason))
 
 
-def _train(model, X, y, epochs=None):
-    """Fit ``model``; True when Ctrl-C stopped the training loop."""
-    with noting_interrupts() as interrupted:
-        model.fit(X, y, epochs=epochs)  # nolearn stops quietly on Ctrl-C
-    return bool(interrupted)
-
-
-def _data_record(rows):
-    directory = datadir.data_dir()
-    return dict(data_source=datadir.data_source(directory), data_dir=directory,
-                train_rows=rows, **record.environment())
-
-
-def _report_interrupt(interrupted, model, out):
-    if interrupted:
-        print('Training interrupted after epoch {}; saved the net trained so far '
-              'to {}.'.format(len(model.train_history_), out))
-        raise KeyboardInterrupt
-
-
 def default_out(name, resume=None):
     """Where ``fit`` writes its net: back to the resumed pickle (a resumed
     ``.npz`` to the pickle of the same name), else ``NAME.pickle``."""
     if resume:
         return resume if resume.endswith('.pickle') else os.path.splitext(resume)[0] + '.pickle'
-    return '{}.pickle'.format(name)
+    return '{}.pickle'.format(name or 'net')
 
 
 class TimeLimit(object):
-    """Stop training once its epochs have taken ``seconds`` in all (an
-    ``on_epoch_finished`` handler; compiling and loading do not count)."""
+    """Stop training once the net's epochs have taken ``seconds`` in all (an
+    ``on_epoch_finished`` handler; compiling and loading do not count, the
+    epochs of an earlier run of the same net do)."""
 
     def __init__(self, seconds):
         self.seconds = seconds
-        self.spent = 0.0
 
     def __call__(self, nn, train_history):
-        self.spent += train_history[-1]['dur']
-        if self.spent >= self.seconds:
+        if sum(h['dur'] for h in train_history) >= self.seconds:
             raise StopIteration()
 
 
-def start_net(name, seed=DEFAULT_SEED, max_epochs=None, preprocess=None,
-              exclude=None, dct_window=None, all_rows=False):
-    """A fresh net ``name`` with its run record; NumPy's global generator is
-    seeded with ``seed`` first, so its initial weights are repeatable."""
-    definition(name)  # an unknown name fails before anything runs
-    np.random.seed(seed)
-    model = get_net(name)
-    if max_epochs:
-        model.max_epochs = max_epochs
-    record.set_record(model, dict(
-        net=name, preprocess=preprocess or definition(name).preprocess,
-        exclude=exclude, dct_window=dct_window, all_rows=all_rows, seed=seed))
-    return model
+def new_settings(given):
+    """The settings of a new run with the options ``given`` (a dict; None:
+    the default), on the data in use."""
+    values = {k: v for k, v in given.items() if v is not None}
+    values.setdefault('net', 'net')
+    values.setdefault('preprocess', definition(values['net']).preprocess)
+    return RunSettings(data=datadir.data_source(), **values)
 
 
-def training_data(model, cols=None, exclude=None, dct_window=None, all_rows=False):
-    """The training set ``model`` takes: its input and preprocessing,
-    without the ``exclude`` rows, with DCT copies appended for
+def start_net(settings):
+    """A fresh net as ``settings`` define it; NumPy's global generator is
+    seeded with the settings' seed first, so its initial weights (and
+    flips) are repeatable."""
+    np.random.seed(settings.unit_seed())
+    return net_for(settings)
+
+
+def training_data(model, excluded=None):
+    """The training set ``model`` takes, as its settings say: its input and
+    preprocessing, its columns, without the rows ``excluded`` (default: the
+    settings' ``exclude`` file), with DCT copies appended for
     ``dct_window``, and with ``all_rows`` every row that has a target."""
-    X, y = load_for(model, cols=cols, exclude=exclude, all_rows=all_rows)
-    if dct_window:
-        X, y = append_dct_copies(X, y, dct_window)
+    settings = record.settings_of(model)
+    X, y = load_for(model, cols=settings.columns, all_rows=settings.all_rows,
+                    exclude=settings.exclude if excluded is None else excluded)
+    if settings.dct_window:
+        X, y = append_dct_copies(X, y, settings.dct_window)
     return X, y
 
 
-def train_net(model, X, y, epochs=None, time_limit=None):
-    """Train ``model`` (with the masked loss when its record says
-    ``all_rows``) for ``epochs`` or at most ``time_limit`` seconds of
-    epochs, and record the data. True when Ctrl-C stopped it."""
-    if record.get_record(model).get('all_rows'):
-        use_masked_loss(model)
-    handlers = list(model.on_epoch_finished)
-    if time_limit:
-        model.on_epoch_finished = handlers + [TimeLimit(time_limit)]
-    try:
-        interrupted = _train(model, X, y, epochs)
-    finally:
-        model.on_epoch_finished = handlers  # the limit was this run's only
-    record.update_record(model, interrupted=interrupted, **_data_record(len(X)))
-    return interrupted
+def _data_record(rows):
+    directory = datadir.data_dir()
+    return dict(data_dir=directory, train_rows=rows, **record.environment())
 
 
-def fit(name='net', max_epochs=None, out=None, resume=None, preprocess=None,
-        exclude=None, dct_window=None, seed=DEFAULT_SEED, all_rows=False):
-    """Train the net ``name`` and pickle it to ``NAME.pickle`` (``out``).
+def train_net(model, X, y, checkpoint=None, every=None):
+    """Train ``model`` on ``X``, ``y`` up to its ``max_epochs``, continuing
+    its training state if it has one, and record the data.
 
-    ``max_epochs`` shortens a run (the schedules follow it); ``resume``
-    continues a trained net (pickle or ``.npz``) from its last epoch up to
-    ``max_epochs``, with the data options it was trained with, and writes
-    it back to the same file unless ``out`` says otherwise. ``preprocess``
-    (default: the definition's own), ``exclude`` (training rows to leave
-    out) and ``dct_window`` (append DCT low/high-pass copies) are the W207
-    experiments' options. ``all_rows`` trains on every row with at least
-    one keypoint, with a loss over the keypoints present
-    (:mod:`facial_keypoints.masked`). Ctrl-C stops training, saves the net
-    trained so far and raises KeyboardInterrupt.
+    Writes its checkpoint to ``checkpoint`` every ``every`` epochs (default:
+    every :data:`.checkpoints.DEFAULT_SECONDS`), and when a pause is asked
+    for, which ends training at the end of the epoch. Afterwards the net
+    holds the state a pickle of it needs to continue exactly. Returns an
+    :class:`Outcome`.
     """
-    max_epochs = check_epochs(max_epochs)
-    out = out or default_out(name, resume)
-    if resume:
-        model = persist.load_single_net(resume)
-        run = record.get_record(model)
-        done = len(getattr(model, 'train_history_', []))
-        print('Resuming {} after epoch {}: epochs {}..{}'.format(
-            resume, done, done + 1, max_epochs or model.max_epochs))
-        run.update(preprocess=preprocess or run.get('preprocess'),
-                   exclude=exclude or run.get('exclude'),
-                   dct_window=dct_window or run.get('dct_window'),
-                   all_rows=all_rows or run.get('all_rows', False),
-                   seed=run.get('seed', seed))
-        if max_epochs:
-            model.max_epochs = max_epochs
-        record.set_record(model, run)
-    else:
-        model = start_net(name, seed, max_epochs, preprocess, exclude, dct_window,
-                          all_rows)
-        done = 0
-    epochs = model.max_epochs - done
-    if epochs <= 0:
-        print('Nothing to do: it has already run {} epochs.'.format(done))
-        return model
+    settings = record.settings_of(model)
+    if settings.all_rows:
+        use_masked_loss(model)  # before it is compiled, or compiled again
+    model.initialize()
+    data = state.TrainingData(model, X, y)
+    handlers = list(model.on_epoch_finished)
+    extra = [TimeLimit(settings.time_limit)] if settings.time_limit else []
+    model.on_epoch_finished = handlers + extra + [
+        checkpoints.Checkpointer(checkpoint, data, every)]
+    done = len(getattr(model, 'train_history_', None) or [])
+    try:
+        if stops.requested() is None:
+            with state.continuing(model, data):
+                model.fit(X, y, epochs=model.max_epochs - done)  # nolearn stops
+                # quietly on a second Ctrl-C
+    finally:
+        model.on_epoch_finished = handlers  # this run's only
+    paused = stops.requested()
+    if not stops.stopped_at_once():
+        setattr(model, state.ATTRIBUTE, state.capture(model, data, full=False))
+    record.update_record(model, interrupted=stops.reason(), **_data_record(len(X)))
+    return Outcome(data, paused, stops.stopped_at_once())
 
-    run = record.get_record(model)
-    print('Theano device: {}'.format(record.theano_device()))
-    X, y = training_data(model, exclude=run['exclude'], dct_window=run['dct_window'],
-                         all_rows=run['all_rows'])
-    interrupted = train_net(model, X, y, epochs)
-    save_or_rescue(model, out)
-    _report_interrupt(interrupted, model, out)
+
+def pause_message(model, outcome, checkpoint, saved=None):
+    """One line: where a paused run stopped, what it wrote, how to go on."""
+    epochs = len(model.train_history_)
+    kept = '; the net so far is in {}'.format(saved) if saved else ''
+    if outcome.at_once:
+        last = persist_epochs(checkpoint)
+        where = ('its checkpoint {} of epoch {} continues exactly'.format(checkpoint, last)
+                 if last else 'no checkpoint was written yet')
+        return ('Stopped in epoch {} ({} twice){}; {}: run the same command again to '
+                'continue'.format(epochs + 1, stops.reason(), kept, where))
+    return ('Paused after epoch {} of {} ({}): checkpoint {}{}; run the same command '
+            'again to continue'.format(epochs, model.max_epochs, stops.reason(),
+                                       checkpoint, kept))
+
+
+def persist_epochs(checkpoint):
+    """The epochs of the net in ``checkpoint`` (None without one)."""
+    if not checkpoint or not os.path.exists(checkpoint):
+        return None
+    return persist.describe_npz(checkpoint)['nets'][0]['record'].get('epochs')
+
+
+def continued(source, given, load=persist.load_single_net):
+    """The net in ``source`` (a checkpoint, pickle or ``.npz``), to continue
+    with the options ``given``: its stored settings hold; ``max_epochs``
+    may change (and is recorded); any other option given with another
+    value is refused."""
+    model = load(source)
+    settings, changes = record.settings_of(model).continued(given, source)
+    done = len(model.train_history_)
+    if changes:
+        record.update_record(model, changes=record.get_record(model).get('changes', []) + [
+            dict(epoch=done, name=name, old=old, new=new)
+            for name, (old, new) in changes.items()])
+    if settings.max_epochs:
+        model.max_epochs = settings.max_epochs
+    record.set_settings(model, settings)
+    if getattr(model, state.ATTRIBUTE, None) is None and done:
+        print('{}: holds no training state (written by an older release or by '
+              '`export`): its update velocities and random streams start '
+              'afresh'.format(source))
     return model
 
 
-def train_specialists(base, pretrained=None, epochs=None, exclude=None,
-                      time_limit=None):
-    """Train one specialist per group of ``SPECIALIST_SETTINGS``, each a copy
-    of ``base`` (an untrained net carrying the run record), pretrained from
-    ``pretrained`` when given, on the rows that have its columns (with
-    ``all_rows`` in the record: any of them, with the masked loss).
-    ``time_limit`` is seconds per specialist. Returns the OrderedDict
-    {columns: net} trained so far, and True when Ctrl-C stopped it.
+def fit(name=None, max_epochs=None, out=None, resume=None, preprocess=None,
+        exclude=None, dct_window=None, seed=None, all_rows=None, restart=False,
+        checkpoint_every=None):
+    """Train the net ``name`` (default ``net``) and pickle it to
+    ``NAME.pickle`` (``out``).
+
+    ``max_epochs`` shortens a run (the schedules follow it). While it
+    trains, the run's checkpoint is ``NAME.checkpoint.npz`` beside ``out``
+    (every ``checkpoint_every`` epochs, or every minute); if one is there,
+    the run continues from it, exactly, unless ``restart``. ``resume``
+    continues a trained net (pickle, ``.npz`` or checkpoint) up to
+    ``max_epochs`` and writes it back to the same file unless ``out``
+    says otherwise. A continued run keeps its stored settings; an option
+    given with another value is refused, but ``max_epochs``.
+    ``preprocess`` (default: the definition's own), ``exclude`` (training
+    rows to leave out) and ``dct_window`` (append DCT low/high-pass copies)
+    are the W207 experiments' options. ``all_rows`` trains on every row with
+    at least one keypoint, with a loss over the keypoints present
+    (:mod:`facial_keypoints.masked`). Ctrl-C, SIGTERM and SIGHUP end the
+    epoch in flight, save the checkpoint and the net so far, and raise
+    :class:`~.errors.Paused` (a KeyboardInterrupt).
     """
-    all_rows = record.get_record(base).get('all_rows', False)
-    if all_rows:  # before the copies are compiled
-        use_masked_loss(base)
+    given = dict(net=name, max_epochs=check_epochs(max_epochs), preprocess=preprocess,
+                 exclude=exclude, dct_window=dct_window, seed=seed, all_rows=all_rows)
+    out = out or default_out(name, resume)
+    checkpoint = checkpoints.checkpoint_path(out)
+    if restart:
+        checkpoints.remove(checkpoint)
+    source = resume or (checkpoint if os.path.exists(checkpoint) else None)
+    with stops.pausable():
+        if source:
+            model = continued(source, given)
+            done = len(model.train_history_)
+            print('Continuing {} after epoch {}: epochs {}..{}{}'.format(
+                source, done, done + 1, model.max_epochs,
+                '' if resume else ' (remove it to start over)'))
+        else:
+            model = start_net(new_settings(given))
+            done = 0
+        if model.max_epochs <= done:
+            print('Nothing to do: it has already run {} epochs.'.format(done))
+            return model
+
+        print('Theano device: {}'.format(record.theano_device()))
+        X, y = training_data(model)
+        outcome = train_net(model, X, y, checkpoint, checkpoint_every)
+        save_or_rescue(model, out)
+        if outcome.paused:
+            raise Paused(pause_message(model, outcome, checkpoint, out), outcome.paused)
+    checkpoints.remove(checkpoint)
+    return model
+
+
+def unit_key(settings, prefix=''):
+    """The file name of a unit of work in a :class:`.checkpoints.WorkDir`."""
+    if settings.columns is None:
+        return prefix + settings.net
+    index = [s['columns'] for s in SPECIALIST_SETTINGS].index(tuple(settings.columns))
+    return '{}specialist-{}-{}'.format(prefix, index + 1, settings.columns[0][:-2])
+
+
+def run_unit(settings, work, key, start, excluded=None, every=None, quietly=False):
+    """One unit of work: the net of ``settings`` trained, continued from its
+    checkpoint in ``work`` (a :class:`.checkpoints.WorkDir`), or taken
+    from the result an earlier run left there.
+
+    ``start(settings, X, y)`` builds the fresh net (NumPy's generator is
+    seeded from the settings first); it trains on the rows of its settings
+    without those ``excluded``. The finished net is written to
+    ``work.result(key)`` with its training state. ``quietly`` prints no
+    layer table or epoch log. Raises :class:`~.errors.Paused` when a signal
+    paused it.
+    """
+    result, checkpoint = work.result(key), work.checkpoint(key)
+    given = settings.to_dict()
+    X, y = training_data(net_for(settings), excluded)
+    if work.finished(key):
+        model = continued(result, given)
+        state.check_data(getattr(model, state.ATTRIBUTE), state.TrainingData(model, X, y))
+        return model
+    if os.path.exists(checkpoint):
+        model = continued(checkpoint, given)
+        print('Continuing {} after epoch {}'.format(checkpoint, len(model.train_history_)))
+    else:
+        np.random.seed(settings.unit_seed())
+        model = record.set_settings(start(settings, X, y), settings)
+    if quietly:
+        quiet(model)
+    outcome = train_net(model, X, y, checkpoint, every)
+    if outcome.paused:
+        raise Paused(pause_message(model, outcome, checkpoint), outcome.paused)
+    os.makedirs(work.path, exist_ok=True)
+    persist.export_npz(model, result, [state.capture(model, outcome.data)])
+    checkpoints.remove(checkpoint)
+    return model
+
+
+def train_specialists(settings, pretrained, work, excluded=None, every=None, prefix='',
+                      quietly=False):
+    """Train one specialist per group of ``SPECIALIST_SETTINGS``, each a copy
+    of the definition ``settings.net`` pretrained from ``pretrained`` when
+    given, on the rows that have its columns (with ``all_rows``: any of
+    them, with the masked loss), without the rows ``excluded``. Each is a
+    unit of work in ``work`` (keys start with ``prefix``). Returns the
+    OrderedDict {columns: net}.
+    """
+    base = net_for(settings)
     specialists = OrderedDict()
     for setting in SPECIALIST_SETTINGS:
-        cols = setting['columns']
-        X, y = training_data(base, cols=cols, exclude=exclude, all_rows=all_rows)
-        model = make_specialist(setting, y.shape[0], base, pretrained, epochs)
-        print("Training model for columns {} for {} epochs".format(
-            cols, model.max_epochs))
-        interrupted = train_net(model, X, y, time_limit=time_limit)
-        record.update_record(model, columns=list(cols))
-        specialists[cols] = model
-        if interrupted:
-            return specialists, True
-    return specialists, False
+        def start(unit, X, y, setting=setting):
+            model = make_specialist(setting, y.shape[0], base, pretrained, unit.max_epochs)
+            print("Training model for columns {} for {} epochs".format(
+                unit.columns, model.max_epochs))
+            return model
+
+        unit = settings.replace(columns=setting['columns'])
+        specialists[setting['columns']] = run_unit(
+            unit, work, unit_key(unit, prefix), start, excluded, every, quietly)
+    return specialists
 
 
-def fit_specialists(fname_pretrain=None, out='net-specialists.pickle',
-                    epochs=None, seed=DEFAULT_SEED, all_rows=False):
+def fit_specialists(fname_pretrain=None, out='net-specialists.pickle', epochs=None,
+                    seed=None, all_rows=None, restart=False, checkpoint_every=None,
+                    work_dir=None):
     """Train one specialist per group of keypoints and pickle them to ``out``
     as an OrderedDict keyed by the tuple of columns.
 
     With ``fname_pretrain`` (a trained net's pickle or ``.npz``), each
     specialist is a copy of that net's definition, starts from its weights
-    and inherits its run record (its preprocessing among it); without it,
+    and inherits its settings (its preprocessing among them); without it,
     a copy of the tutorial's ``net``. ``epochs`` overrides each
     specialist's ``max_epochs`` (for quick runs). ``all_rows`` trains each
     on the rows with any of its columns, with the masked loss.
+
+    Each specialist is a unit of work: its checkpoint, and once finished its
+    ``.npz``, are kept in ``work_dir`` (default ``OUT.checkpoints``) until
+    ``out`` is written, so that running the same call again after a stop
+    keeps the finished specialists and continues the one that was training
+    (``restart`` starts over).
     """
     epochs = check_epochs(epochs, 'epochs')
-    net_pretrain = persist.load_single_net(fname_pretrain) if fname_pretrain else None
-    base_record = record.get_record(net_pretrain) if net_pretrain is not None else {}
-    base_record.setdefault('net', 'net')
-    np.random.seed(seed)
-    base = get_net(base_record['net'])
-    record.set_record(base, dict(base_record, seed=seed, pretrained=fname_pretrain,
-                                 all_rows=all_rows, interrupted=False))
-
-    specialists, interrupted = train_specialists(
-        base, net_pretrain, epochs, exclude=base_record.get('exclude'))
-
-    # this time we're persisting a dictionary with all models:
-    save_or_rescue(specialists, out)
-    _report_interrupt(interrupted, list(specialists.values())[-1], out)
+    pretrained = persist.load_single_net(fname_pretrain) if fname_pretrain else None
+    source = record.settings_of(pretrained) if pretrained is not None else RunSettings()
+    settings = RunSettings(
+        net=source.net, data=datadir.data_source(), preprocess=source.preprocess,
+        exclude=source.exclude, all_rows=bool(all_rows), max_epochs=epochs,
+        seed=DEFAULT_SEED if seed is None else seed, pretrained=fname_pretrain)
+    work = checkpoints.WorkDir(work_dir or default_work_dir(out), restart)
+    with stops.pausable():
+        specialists = train_specialists(settings, pretrained, work, every=checkpoint_every)
+        # this time we're persisting a dictionary with all models:
+        save_or_rescue(specialists, out)
+    work.remove()
     return specialists
+
+
+def default_work_dir(out):
+    """The work directory of a command that writes ``out``:
+    ``net-specialists.pickle`` -> ``net-specialists.checkpoints``."""
+    return os.path.splitext(out)[0] + '.checkpoints'

@@ -110,7 +110,7 @@ def test_folds_partition_the_labelled_rows():
     assert max(map(len, folds)) - min(map(len, folds)) <= 1
     assert all((a == b).all() for a, b in zip(folds, split_folds(rows, 4, seed=3)))
     assert any((a != b).any() for a, b in zip(folds, split_folds(rows, 4, seed=4)))
-    with pytest.raises(ValueError, match='--folds'):
+    with pytest.raises(ValueError, match='`folds`'):
         split_folds(rows, 1)
 
 
@@ -135,7 +135,8 @@ def test_fit_all_rows_trains_on_more_rows_and_learns(in_data):
     complete = kfkd.fit('net1', max_epochs=5, out='complete.pickle')
     net = kfkd.fit('net1', max_epochs=40, all_rows=True, out='all.pickle')
     run = record.get_record(net)
-    assert run['all_rows'] is True and record.get_record(complete)['all_rows'] is False
+    assert record.settings_of(net).all_rows is True
+    assert record.settings_of(complete).all_rows is False
     assert run['train_rows'] > 2 * record.get_record(complete)['train_rows']
     valid = [h['valid_loss'] for h in net.train_history_]
     train = [h['train_loss'] for h in net.train_history_]
@@ -156,11 +157,17 @@ def test_fit_all_rows_trains_on_more_rows_and_learns(in_data):
     assert written['Location'].notna().all()
 
 
-def test_resume_a_complete_rows_net_on_all_rows(in_data):
+def test_resume_keeps_the_rows_a_net_was_trained_on(in_data, capsys):
     kfkd.fit('net1', max_epochs=2)
-    net = kfkd.fit('net1', max_epochs=4, resume='net1.pickle', all_rows=True)
-    assert masked.uses_masked_loss(net) and record.get_record(net)['all_rows']
-    assert np.isfinite([h['valid_loss'] for h in net.train_history_]).all()
+    net = kfkd.fit('net1', max_epochs=3, resume='net1.pickle')
+    assert not masked.uses_masked_loss(net) and not record.settings_of(net).all_rows
+    # another choice of rows is another run: refused in one line
+    code = cli.main(['fit', 'net1', '--max-epochs', '4', '--resume', 'net1.pickle',
+                     '--all-rows'])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert 'net1.pickle: holds a run with --all-rows False, not True' in err
+    assert '--restart' in err
 
 
 def test_evaluate_prints_and_writes_the_table(in_data, capsys):

@@ -36,9 +36,9 @@ def test_npz_serves_every_command(pickles, capsys):
     assert '| SYNTHETIC |' in open('r.md').read()
     resumed = persist.load_net('net1.pickle')
     assert [h['epoch'] for h in resumed.train_history_] == [1, 2, 3]
-    assert record.get_record(resumed)['net'] == 'net1'
+    assert record.settings_of(resumed).net == 'net1'
     specialists = persist.load_net('s2.pickle')
-    assert all(record.get_record(m)['pretrained'] == 'net1.npz'
+    assert all(record.settings_of(m).pretrained == 'net1.npz'
                for m in specialists.values())
     assert os.path.getsize('c.png') > 0 and os.path.getsize('p.png') > 0
 
@@ -50,7 +50,7 @@ def test_npz_without_a_description_or_definition_is_a_clear_error(in_data, tmp_p
     with pytest.raises(CheckpointError, match='parameters only'):
         persist.load_net(str(tmp_path / 'params.npz'))
     net = kfkd.fit('net1', max_epochs=1)
-    record.update_record(net, net='my_own_net')
+    record.set_settings(net, record.settings_of(net).replace(net='my_own_net'))
     persist.export_npz(net, str(tmp_path / 'own.npz'))
     with pytest.raises(CheckpointError, match="no known net definition \\('my_own_net'\\)"):
         persist.load_net(str(tmp_path / 'own.npz'))

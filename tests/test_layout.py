@@ -128,11 +128,14 @@ def test_registry_declares_each_nets_input():
         registry.get_net('net9')
 
 
-def test_clone_keeps_the_run_record():
+def test_clone_keeps_the_run_settings_and_record():
+    from facial_keypoints.settings import RunSettings
     net = registry.get_net('net1')
-    record.set_record(net, {'net': 'net1', 'data_source': 'synthetic'})
+    record.set_settings(net, RunSettings(net='net1', data='synthetic'))
+    record.set_record(net, {'train_rows': 7})
     copy = clone(net)
-    assert record.get_record(copy)['data_source'] == 'synthetic'
+    assert record.settings_of(copy) == RunSettings(net='net1', data='synthetic')
+    assert record.get_record(copy)['train_rows'] == 7
     assert copy.run_record_ is not net.run_record_
 
 
@@ -162,13 +165,13 @@ def test_specialists_of_a_preprocessed_net_preprocess(in_data, monkeypatch):
 
     def recording_load_for(net, **kwargs):
         X, y = load_for(net, **kwargs)
-        seen.append((record.get_record(net).get('preprocess'), float(X.mean())))
+        seen.append((record.settings_of(net).preprocess, float(X.mean())))
         return X, y
 
     monkeypatch.setattr(training, 'load_for', recording_load_for)
     specialists = kfkd.fit_specialists('net1.pickle', epochs=1)
     assert [p for p, _ in seen] == ['equalize_hist'] * 6
-    assert all(record.get_record(m)['preprocess'] == 'equalize_hist'
+    assert all(record.settings_of(m).preprocess == 'equalize_hist'
                for m in specialists.values())
     assert abs(seen[1][1] - 0.5) < 0.05  # equalised images average about 0.5
 
@@ -178,8 +181,8 @@ def test_resume_keeps_the_runs_data_options(in_data, tmp_path):
     exclude.write_text('1\n2\n3\n')
     first = kfkd.fit('net1', max_epochs=1, exclude=str(exclude), dct_window=8)
     again = kfkd.fit('net1', max_epochs=2, resume='net1.pickle')
-    run = record.get_record(again)
-    assert run['exclude'] == str(exclude) and run['dct_window'] == 8
+    run, settings = record.get_record(again), record.settings_of(again)
+    assert settings.exclude == str(exclude) and settings.dct_window == 8
     assert run['train_rows'] == record.get_record(first)['train_rows']
     assert run['epochs'] == 2
 

@@ -142,10 +142,9 @@ def test_fit_net1_valid_loss_falls(in_data, capsys):
     net = persist.load_net('net1.pickle')
     valid = [h['valid_loss'] for h in net.train_history_]
     assert len(valid) == 20 and valid[-1] < 0.3 * valid[0]
-    run = record.get_record(net)
-    assert run['data_source'] == 'synthetic' and run['net'] == 'net1'
-    assert run['epochs'] == 20 and run['seed'] == 42 and run['train_rows'] == len(
-        kfkd.load()[0])
+    run, settings = record.get_record(net), record.settings_of(net)
+    assert settings.data == 'synthetic' and settings.net == 'net1' and settings.seed == 42
+    assert run['epochs'] == 20 and run['train_rows'] == len(kfkd.load()[0])
 
 
 def test_pickle_round_trip_predicts_identically(in_data):
@@ -215,20 +214,28 @@ class InterruptAt(object):
 
 def test_ctrl_c_stops_training_and_saves_the_net(in_data, capsys, monkeypatch):
     import signal
-    original = nets.get_net
+    original = training.net_for
 
-    def net_with_interrupt(name):
-        net = original(name)
+    def net_with_interrupt(settings):
+        net = original(settings)
         net.on_epoch_finished.insert(0, InterruptAt(2))
         return net
 
-    monkeypatch.setattr(training, 'get_net', net_with_interrupt)
+    monkeypatch.setattr(training, 'net_for', net_with_interrupt)
     before = signal.getsignal(signal.SIGINT)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt, match='Paused after epoch 2 of 10 .Ctrl-C.: '
+                       'checkpoint net1.checkpoint.npz; the net so far is in net1.pickle'):
         kfkd.fit('net1', max_epochs=10)
-    assert 'Training interrupted after epoch 2' in capsys.readouterr().out
+    assert 'Ctrl-C: finishing this epoch' in capsys.readouterr().err
     assert len(persist.load_net('net1.pickle').train_history_) == 2
+    assert len(persist.load_net('net1.checkpoint.npz').train_history_) == 2
     assert signal.getsignal(signal.SIGINT) is before
+    monkeypatch.setattr(training, 'net_for', original)
+    net = kfkd.fit('net1', max_epochs=10)  # the same call again continues
+    assert 'Continuing net1.checkpoint.npz after epoch 2: epochs 3..10' in (
+        capsys.readouterr().out)
+    assert [h['epoch'] for h in net.train_history_] == list(range(1, 11))
+    assert not os.path.exists('net1.checkpoint.npz')
 
 
 def test_demo_names_the_synthetic_data_it_generates(tmp_path, monkeypatch, capsys):

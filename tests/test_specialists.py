@@ -64,9 +64,9 @@ def test_fit_specialists_predict_and_plot(in_data, pretrained, capsys):
     assert specialists[SPECIALIST_SETTINGS[0]['columns']] \
         .batch_iterator_train.flip_indices == ((0, 2), (1, 3))
     assert 'Training model for columns' in capsys.readouterr().out
-    assert all(record.get_record(m)['data_source'] == 'synthetic'
-               and record.get_record(m)['net'] == 'net6'
-               and record.get_record(m)['pretrained'] == pretrained
+    assert all(record.settings_of(m).data == 'synthetic'
+               and record.settings_of(m).net == 'net6'
+               and record.settings_of(m).pretrained == pretrained
                for m in specialists.values())
 
     out = kfkd.predict('net-specialists.pickle', out='submission.csv')

@@ -7,6 +7,7 @@ import pytest
 
 from facial_keypoints import cli, errors, inputs, kfkd, record, registry
 from facial_keypoints.kaggle import synthetic
+from facial_keypoints.settings import RunSettings
 from facial_keypoints.tutorial import data as tdata
 from facial_keypoints.w207 import cleaning, dct
 from facial_keypoints.w207.preprocessing import PREPROCESSORS, preprocess
@@ -32,7 +33,7 @@ def test_preprocessing_on_known_arrays():
 def test_load_applies_preprocessing_and_exclusions(in_data, tmp_path):
     X, y = tdata.load(cols=('nose_tip_x', 'nose_tip_y'))
     equalised = registry.get_net('CNet_NPLFXL')
-    record.set_record(equalised, {'net': 'CNet_NPLFXL', 'preprocess': 'equalize_hist'})
+    record.set_settings(equalised, RunSettings(net='CNet_NPLFXL', preprocess='equalize_hist'))
     Xp, yp = inputs.load_for(equalised, cols=('nose_tip_x', 'nose_tip_y'))
     X = X.reshape(Xp.shape)
     np.testing.assert_array_equal(y, yp)
@@ -90,9 +91,9 @@ def test_sweep_prints_its_table(in_data, capsys):
 def test_fit_with_dct_copies_trains_on_three_times_the_rows(in_data):
     net = kfkd.fit('net1', max_epochs=1, dct_window=12)
     X, _ = tdata.load()
-    run = record.get_record(net)
-    assert run['train_rows'] == 3 * len(X) and run['dct_window'] == 12
-    assert run['preprocess'] is None and len(net.train_history_) == 1
+    run, settings = record.get_record(net), record.settings_of(net)
+    assert run['train_rows'] == 3 * len(X) and settings.dct_window == 12
+    assert settings.preprocess is None and len(net.train_history_) == 1
 
 
 def test_sweep_is_quiet_but_for_its_table(in_data, capsys):

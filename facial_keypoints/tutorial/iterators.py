@@ -26,6 +26,17 @@ class FlipBatchIterator(BatchIterator):
         # `bs / 2` is a float under Python 3: a size must be `bs // 2`.)
         bs = Xb.shape[0]
         indices = np.random.choice(bs, bs // 2, replace=False)
+        return self.flip(Xb, yb, indices)
+
+    def flip(self, Xb, yb, indices):
+        """Mirror the images ``indices`` of a batch and their targets, in
+        place.
+
+        As in the tutorial, a batch is a view of nolearn's training split,
+        so a flipped image stays flipped in the split into the next epoch:
+        which rows are flipped is part of a run's state (see
+        :mod:`facial_keypoints.state`).
+        """
         Xb[indices] = Xb[indices, :, :, ::-1]
 
         if yb is not None:

@@ -500,10 +500,11 @@ class NeuralNetParamAttributes(Patch):
                 setattr(NeuralNet, attribute, None)
 
 
-#: Attributes the package keeps on a net that a clone shares: the run record
-#: (:mod:`facial_keypoints.record`) describes the definition and data, which
-#: a clone has too.
-KEPT_ON_CLONE = ('run_record_',)
+#: Attributes the package keeps on a net that a clone shares: the run
+#: settings and record (:mod:`facial_keypoints.record`) describe the
+#: definition and data, which a clone has too. (Its training state is the
+#: trained net's alone.)
+KEPT_ON_CLONE = ('run_settings_', 'run_record_')
 
 
 def clone_neural_net(net):

@@ -5,11 +5,12 @@ import numpy as np
 from matplotlib.figure import Figure
 from tabulate import tabulate
 
-from .. import record
+from .. import checkpoints, stops
 from ..errors import UsageError
-from ..inputs import load_for
-from ..registry import definition, get_net
-from ..tutorial.nets import quiet
+from ..kaggle import datadir
+from ..registry import definition, get_net, net_for
+from ..settings import DEFAULT_SEED, RunSettings
+from ..training import default_work_dir, run_unit
 from ..tutorial.plots import save_figure
 from .preprocessing import PREPROCESSORS
 
@@ -57,42 +58,58 @@ def _arguments(layer_class):
     return names - {'self', 'incoming', 'incomings', 'kwargs'}
 
 
+def parameter_value(param, value):
+    """``value`` as ``param`` takes it: a filter size ``n`` is ``(n, n)``."""
+    if param.endswith('_filter_size') and isinstance(value, int):
+        return (value, value)
+    return value
+
+
 def configure(net, param, value):
     """Set ``param`` (any net or layer parameter, e.g. ``hidden_num_units``,
     ``conv1_filter_size``, ``dropout1_p``) to ``value`` on an unbuilt net."""
-    if param.endswith('_filter_size') and isinstance(value, int):
-        value = (value, value)
-    net.set_params(**{param: value})
+    net.set_params(**{param: parameter_value(param, value)})
     return net
 
 
-def sweep(name, param, values, max_epochs=10, fname='sweep.png', seed=42):
+def sweep_settings(name, param, value, max_epochs, seed):
+    """The settings of the sweep's run of ``name`` with ``param`` at ``value``
+    (``param='preprocess'``: the image preprocessing, None for none)."""
+    settings = RunSettings(net=name, data=datadir.data_source(), seed=seed,
+                           max_epochs=max_epochs, preprocess=definition(name).preprocess)
+    if param == 'preprocess':
+        return settings.replace(preprocess=value)
+    return settings.replace(params=((param, parameter_value(param, value)),))
+
+
+def sweep(name, param, values, max_epochs=10, fname='sweep.png', seed=None,
+          restart=False, checkpoint_every=None, work_dir=None):
     """Train ``name`` once per value of ``param``; print a table of value,
     final train and valid loss and seconds per epoch, and plot the losses.
 
     ``param='preprocess'`` sweeps the loader's image preprocessing instead.
+    Each value's net is a unit of work kept in ``work_dir`` (default:
+    ``FNAME.checkpoints``) until the table is made, so that running the
+    same sweep again after a stop continues it (``restart`` starts over).
     """
     check_param(get_net(name), param, values)
-    rows, data = [], {}
-    for value in values:
-        np.random.seed(seed)
-        net = quiet(get_net(name))
-        net.max_epochs = max_epochs
-        preprocess = value if param == 'preprocess' else definition(name).preprocess
-        if param != 'preprocess':
-            configure(net, param, value)
-        record.set_record(net, {'net': name, 'preprocess': preprocess, 'seed': seed,
-                                'sweep': {'param': param, 'value': value}})
-        if preprocess not in data:
-            data[preprocess] = load_for(net)
-        net.fit(*data[preprocess])
-        history = net.train_history_
-        rows.append([value, history[-1]['train_loss'], history[-1]['valid_loss'],
-                     float(np.mean([h['dur'] for h in history]))])
+    seed = DEFAULT_SEED if seed is None else seed
+    work = checkpoints.WorkDir(work_dir or default_work_dir(fname or 'sweep'), restart)
+    rows = []
+    with stops.pausable():
+        for value in values:
+            settings = sweep_settings(name, param, value, max_epochs, seed)
+            net = run_unit(settings, work, '{}={}'.format(param, value),
+                           lambda unit, X, y: net_for(unit), every=checkpoint_every,
+                           quietly=True)
+            history = net.train_history_
+            rows.append([value, history[-1]['train_loss'], history[-1]['valid_loss'],
+                         float(np.mean([h['dur'] for h in history]))])
     print(tabulate(rows, headers=[param, 'train loss', 'valid loss', 's/epoch'],
                    floatfmt=('', '.6f', '.6f', '.2f')))
     if fname:
         plot_sweep(name, param, rows, fname)
+    work.remove()
     return rows
 
 

@@ -1,0 +1,137 @@
+"""A training run's settings: what it was asked to do, as one frozen value.
+
+Every command that trains (``fit``, ``fit_specialists``, ``evaluate``,
+``sweep``, ``reproduce``, ``demo``) builds a :class:`RunSettings` for each
+net it trains, and the training code takes it. What the run then did (its
+epochs, rows, versions, timings) is the run record beside it
+(:mod:`facial_keypoints.record`). A net carries both; its pickle, its
+``.npz`` and its checkpoints store both.
+
+A run continued from a checkpoint or a trained net keeps its stored
+settings: an option given again with another value is refused, except
+those in :data:`SAFE_TO_CHANGE`, which are applied and recorded.
+"""
+import dataclasses
+import hashlib
+import json
+import zlib
+
+from .errors import SettingsMismatch
+
+#: Settings a continued run may change: more (or fewer) epochs. The
+#: learning-rate and momentum schedules follow ``max_epochs`` from the
+#: next epoch on.
+SAFE_TO_CHANGE = ('max_epochs',)
+
+DEFAULT_SEED = 42
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSettings(object):
+    """The settings of one net's training run.
+
+    Attributes
+    ----------
+    net : str
+        The definition's name in :mod:`facial_keypoints.registry`.
+    data : str or None
+        'kaggle' or 'synthetic': the data the run trains on.
+    preprocess : str or None
+        Image preprocessing (W207); None for the definition's own.
+    exclude : str or None
+        The training rows left out: a file of row numbers (``kfkd
+        clean``), or a description such as 'fold 2 of 5'.
+    dct_window : int or None
+        DCT low/high-pass copies appended to the training set (W207).
+    all_rows : bool
+        Train on every row with a keypoint, with the masked loss.
+    seed : int
+        The run's random seed.
+    max_epochs : int or None
+        Epochs to train; None for the definition's own.
+    columns : tuple of str or None
+        A specialist's target columns; None for all 30.
+    pretrained : str or None
+        The file (or net) the weights start from.
+    params : tuple of (str, value)
+        Net or layer parameters set on the definition (a sweep's value).
+    time_limit : float or None
+        Seconds of epochs after which training stops.
+    """
+
+    net: str = 'net'
+    data: str = None
+    preprocess: str = None
+    exclude: str = None
+    dct_window: int = None
+    all_rows: bool = False
+    seed: int = DEFAULT_SEED
+    max_epochs: int = None
+    columns: tuple = None
+    pretrained: str = None
+    params: tuple = ()
+    time_limit: float = None
+
+    def __post_init__(self):
+        if self.columns is not None:
+            object.__setattr__(self, 'columns', tuple(self.columns))
+        object.__setattr__(self, 'params', tuple(tuple(p) for p in self.params))
+
+    def to_dict(self):
+        """The settings as JSON-able values."""
+        values = dataclasses.asdict(self)
+        values['columns'] = list(self.columns) if self.columns is not None else None
+        values['params'] = [list(p) for p in self.params]
+        return values
+
+    @classmethod
+    def from_dict(cls, values):
+        """Settings from :meth:`to_dict`'s values (unknown keys ignored, so
+        that a record of an older release still reads)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
+    def replace(self, **changes):
+        """A copy with ``changes``."""
+        return dataclasses.replace(self, **changes)
+
+    def fingerprint(self):
+        """A digest of every setting, stable across processes and machines."""
+        text = json.dumps(self.to_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]
+
+    def unit_seed(self):
+        """The seed NumPy's generator starts from for this net: the run's
+        seed for a whole-face net, and for a specialist one derived from the
+        run's seed and its columns, so that each specialist's numbers do not
+        depend on which specialists trained before it, or where."""
+        if self.columns is None:
+            return self.seed
+        key = zlib.crc32(' '.join(self.columns).encode('ascii'))
+        return (self.seed * 1000003 + key) % (2 ** 32)
+
+    def continued(self, given, source):
+        """These stored settings continued with the options ``given`` (a
+        dict; None means not given). Return the settings and the changes
+        applied, {name: [old, new]}.
+
+        Raises :class:`SettingsMismatch` naming ``source``, the setting and
+        both values when an option other than :data:`SAFE_TO_CHANGE` differs.
+        """
+        changes = {}
+        for name, value in given.items():
+            if value is None:
+                continue
+            stored = getattr(self, name)
+            if _same(stored, value):
+                continue
+            if name not in SAFE_TO_CHANGE:
+                raise SettingsMismatch(source, name, stored, value)
+            changes[name] = [stored, value]
+        return self.replace(**{k: v[1] for k, v in changes.items()}), changes
+
+
+def _same(a, b):
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return list(a) == list(b)
+    return a == b
