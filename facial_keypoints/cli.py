@@ -109,12 +109,14 @@ def cmd_evaluate(args):
     from tabulate import tabulate
 
     from .evaluation import describe, evaluate, write_table
+    from .training import default_work_dir
     if args.out and os.path.isdir(args.out):
         raise UsageError('--out {}: is a directory, not a file'.format(args.out))
     table = evaluate(args.name, folds=args.folds, all_rows=args.all_rows,
                      max_epochs=args.max_epochs, seed=args.seed, pretrained=args.pretrained,
                      pretrain=args.pretrain, time_limit=args.time_limit,
-                     work_dir=args.work_dir, **long_run(args))
+                     work_dir=args.work_dir or (args.out and default_work_dir(args.out)),
+                     **long_run(args))
     print('RMSE in pixels over the labelled held-out keypoints; ' + describe(table))
     print(tabulate(table, headers='keys', floatfmt=['', '.0f', '.3f', '.3f']))
     if args.out:

@@ -138,10 +138,10 @@ def train_net(model, X, y, checkpoint=None, every=None):
         checkpoints.Checkpointer(checkpoint, data, every)]
     done = len(getattr(model, 'train_history_', None) or [])
     try:
-        if stops.requested() is None:
+        if stops.requested() is None and model.max_epochs > done:
             with state.continuing(model, data):
-                model.fit(X, y, epochs=model.max_epochs - done)  # nolearn stops
-                # quietly on a second Ctrl-C
+                # (nolearn stops quietly on a second Ctrl-C)
+                model.fit(X, y, epochs=model.max_epochs - done)
     finally:
         model.on_epoch_finished = handlers  # this run's only
     paused = stops.requested()
@@ -173,12 +173,12 @@ def persist_epochs(checkpoint):
     return persist.describe_npz(checkpoint)['nets'][0]['record'].get('epochs')
 
 
-def continued(source, given, load=persist.load_single_net):
+def continued(source, given):
     """The net in ``source`` (a checkpoint, pickle or ``.npz``), to continue
     with the options ``given``: its stored settings hold; ``max_epochs``
     may change (and is recorded); any other option given with another
     value is refused."""
-    model = load(source)
+    model = persist.load_single_net(source)
     settings, changes = record.settings_of(model).continued(given, source)
     done = len(model.train_history_)
     if changes:

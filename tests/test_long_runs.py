@@ -1,0 +1,468 @@
+"""Long runs: every stop is a pause, and a run continued after any stop
+(SIGKILL included, in the middle of an epoch or of a checkpoint's write) is
+bit-identical to its twin that never stopped."""
+import glob
+import http.server
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from facial_keypoints import cli, persist, state, training
+from facial_keypoints.kaggle import datadir
+
+EPOCH_LINE = re.compile(r'^\s+(\d+)\s+\d+\.\d+\s')
+
+
+class Run(object):
+    """``kfkd ARGS`` in ``cwd``: ``on_line(line, process)`` sees each line
+    of its output as it comes (to send it signals)."""
+
+    def __init__(self, args, cwd, data_dir, on_line=None, env=None):
+        self.process = subprocess.Popen(
+            [sys.executable, '-m', 'facial_keypoints.kfkd'] + args + ['--data-dir', data_dir],
+            cwd=str(cwd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, PYTHONUNBUFFERED='1', **(env or {})))
+        lines = []
+        for line in self.process.stdout:
+            lines.append(line)
+            if on_line:
+                on_line(line, self.process)
+        self.out = ''.join(lines)
+        self.err = self.process.stderr.read()
+        self.code = self.process.wait()
+
+    @property
+    def epochs(self):
+        """The epochs this run printed, in order."""
+        return [int(m.group(1)) for m in map(EPOCH_LINE.match, self.out.splitlines()) if m]
+
+
+def after_epoch(epoch, signum, delay=0.0, net=1):
+    """An ``on_line`` that sends ``signum`` once epoch ``epoch`` of the
+    ``net``-th net is printed."""
+    seen = []
+
+    def on_line(line, process):
+        match = EPOCH_LINE.match(line)
+        if match and int(match.group(1)) == epoch:
+            seen.append(line)
+            if len(seen) == net:
+                time.sleep(delay)
+                process.send_signal(signum)
+    return on_line
+
+
+def fit(args, cwd, data_dir, on_line=None, env=None):
+    return Run(['fit'] + args, cwd, data_dir, on_line, env)
+
+
+def assert_identical(a, b):
+    """Two trained nets (or specialists) with the same losses, epoch by
+    epoch, and the same parameters, to the bit."""
+    a = a if isinstance(a, dict) else {None: a}
+    b = b if isinstance(b, dict) else {None: b}
+    assert list(a) == list(b)
+    for key in a:
+        losses = [[(h['train_loss'], h['valid_loss']) for h in net.train_history_]
+                  for net in (a[key], b[key])]
+        assert np.array_equal(*losses), key
+        ours, theirs = (net.get_all_params_values() for net in (a[key], b[key]))
+        assert list(ours) == list(theirs)
+        for layer in ours:
+            for x, y in zip(ours[layer], theirs[layer]):
+                assert np.array_equal(x, y), (key, layer)
+
+
+@pytest.fixture
+def twin_dir(tmp_path):
+    return tmp_path / 'twin'
+
+
+def in_dirs(tmp_path):
+    for name in ('twin', 'stopped'):
+        (tmp_path / name).mkdir()
+    return tmp_path / 'twin', tmp_path / 'stopped'
+
+
+def test_sigkill_anywhere_then_the_same_command_continues_exactly(train_dir, tmp_path):
+    twin, stopped = in_dirs(tmp_path)
+    args = ['net1', '--max-epochs', '14', '--checkpoint-every', '1']
+    assert fit(args, twin, train_dir).code == 0
+
+    first = fit(args, stopped, train_dir, after_epoch(3, signal.SIGKILL))
+    assert first.code == -signal.SIGKILL
+    second = fit(args, stopped, train_dir, after_epoch(8, signal.SIGKILL, delay=0.005))
+    assert second.code == -signal.SIGKILL
+    done = int(re.search(r'after epoch (\d+)', second.out).group(1))
+    assert 'Continuing net1.checkpoint.npz after epoch {}: epochs {}..14'.format(
+        done, done + 1) in second.out
+    assert second.epochs[0] == done + 1 and 2 <= done <= 4
+
+    # SIGKILL while a checkpoint is being written: the previous one stays
+    for attempt in range(10):
+        third = Run(['fit'] + args, stopped, train_dir,
+                    on_line=kill_during_checkpoint_write(stopped))
+        if third.code == 0 or glob.glob(str(stopped / '.net1.checkpoint.npz.*.partial')):
+            break
+    assert third.code == -signal.SIGKILL, 'no kill during a checkpoint write'
+    assert persist.load_net(str(stopped / 'net1.checkpoint.npz')).train_history_
+
+    last = fit(args, stopped, train_dir)
+    assert last.code == 0 and last.epochs[-1] == 14
+    assert not glob.glob(str(stopped / '.net1.checkpoint.npz.*'))  # swept
+    assert not os.path.exists(str(stopped / 'net1.checkpoint.npz'))  # done
+    assert_identical(persist.load_net(str(twin / 'net1.pickle')),
+                     persist.load_net(str(stopped / 'net1.pickle')))
+
+
+def kill_during_checkpoint_write(directory):
+    """An ``on_line`` that, from the first epoch line on, watches for a
+    checkpoint's temporary file and kills the process while it exists."""
+    def on_line(line, process):
+        if not EPOCH_LINE.match(line) or process.returncode is not None:
+            return
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and process.poll() is None:
+            if glob.glob(str(directory / '.net1.checkpoint.npz.*.partial')):
+                process.send_signal(signal.SIGKILL)
+                return
+    return on_line
+
+
+@pytest.mark.parametrize('name,signum,status', [
+    ('net3', signal.SIGTERM, 143),   # flips half of each batch
+    ('net6', signal.SIGHUP, 129),    # dropout and the schedules
+])
+def test_sigterm_and_sighup_pause_and_the_run_continues_exactly(
+        name, signum, status, train_dir, tmp_path):
+    twin, stopped = in_dirs(tmp_path)
+    args = [name, '--max-epochs', '5']
+    assert fit(args, twin, train_dir).code == 0
+    paused = fit(args, stopped, train_dir, after_epoch(2, signum))
+    assert paused.code == status
+    line = paused.err.strip().splitlines()[-1]
+    assert re.match(r'Paused after epoch \d of 5 \(SIG(TERM|HUP)\): checkpoint {0}.'
+                    r'checkpoint.npz; the net so far is in {0}.pickle; run the same '
+                    r'command again to continue$'.format(name), line), line
+    done = paused.epochs[-1]
+    again = fit(args, stopped, train_dir)
+    assert again.code == 0 and again.epochs == list(range(done + 1, 6))
+    assert_identical(persist.load_net(str(twin / (name + '.pickle'))),
+                     persist.load_net(str(stopped / (name + '.pickle'))))
+
+
+def test_an_all_rows_net_continues_exactly(train_dir, tmp_path):
+    twin, stopped = in_dirs(tmp_path)
+    args = ['net1', '--all-rows', '--max-epochs', '30', '--checkpoint-every', '5']
+    assert fit(args, twin, train_dir).code == 0
+    assert fit(args, stopped, train_dir, after_epoch(12, signal.SIGKILL)).code < 0
+    again = fit(args, stopped, train_dir)
+    assert again.code == 0 and again.epochs[0] in (11, 16)  # after the 10th or 15th
+    assert_identical(persist.load_net(str(twin / 'net1.pickle')),
+                     persist.load_net(str(stopped / 'net1.pickle')))
+
+
+def test_fit_specialists_keeps_the_finished_and_continues_the_one_in_flight(
+        train_dir, tmp_path):
+    twin, stopped = in_dirs(tmp_path)
+    for directory in (twin, stopped):
+        assert fit(['net1', '--max-epochs', '2'], directory, train_dir).code == 0
+    args = ['fit_specialists', 'net1.pickle', '--epochs', '6', '--checkpoint-every', '2']
+    assert Run(args, twin, train_dir).code == 0
+
+    starts = []
+
+    def kill_in_the_third(line, process):
+        if line.startswith('Training model for columns'):
+            starts.append(line)
+        match = EPOCH_LINE.match(line)
+        if len(starts) == 3 and match and int(match.group(1)) == 3:
+            process.send_signal(signal.SIGKILL)
+    assert Run(args, stopped, train_dir, kill_in_the_third).code == -signal.SIGKILL
+    work = stopped / 'net-specialists.checkpoints'
+    assert len(glob.glob(str(work / 'specialist-*.npz'))) == 3  # 2 done, 1 checkpoint
+
+    again = Run(args, stopped, train_dir)
+    assert again.code == 0
+    assert ('Continuing net-specialists.checkpoints/specialist-3-mouth_left_corner.'
+            'checkpoint.npz after epoch 2') in again.out
+    assert again.out.count('Training model for columns') == 3  # the last three
+    assert not work.exists()
+    assert_identical(persist.load_net(str(twin / 'net-specialists.pickle')),
+                     persist.load_net(str(stopped / 'net-specialists.pickle')))
+
+
+def test_evaluate_keeps_the_finished_folds(train_dir, tmp_path):
+    twin, stopped = in_dirs(tmp_path)
+    args = ['evaluate', 'net1', '--folds', '3', '--max-epochs', '25', '--out', 't.csv',
+            '--checkpoint-every', '5']
+    assert Run(args, twin, train_dir).code == 0
+
+    def kill_in_fold_2(line, process):
+        if 'fold 1 of 3: trained' in line:
+            deadline = time.monotonic() + 20
+            checkpoint = stopped / 't.checkpoints' / 'fold-2-net1.checkpoint.npz'
+            while not checkpoint.exists() and time.monotonic() < deadline:
+                time.sleep(0.001)
+            process.send_signal(signal.SIGKILL)
+    assert Run(args, stopped, train_dir, kill_in_fold_2).code == -signal.SIGKILL
+    again = Run(args, stopped, train_dir)
+    assert again.code == 0 and 'fold 1 of 3: trained' in again.out
+    assert 'Continuing ' in again.out and 'fold-2-net1.checkpoint.npz' in again.out
+    assert (twin / 't.csv').read_text() == (stopped / 't.csv').read_text()
+
+
+def test_reproduce_and_sweep_keep_their_finished_nets(train_dir, tmp_path):
+    twin, stopped = in_dirs(tmp_path)
+    args = ['sweep', 'net1', 'hidden_num_units', '20', '30', '--max-epochs', '4',
+            '--out', 's.png']
+    twin_run = Run(args, twin, train_dir)
+    assert twin_run.code == 0
+
+    def term_in_the_second(line, process):
+        if (stopped / 's.checkpoints' / 'hidden_num_units=20.npz').exists():
+            process.send_signal(signal.SIGTERM)
+    paused = Run(args, stopped, train_dir, term_in_the_second)
+    assert paused.code in (0, 143)
+    again = Run(args, stopped, train_dir)
+    table = [line for line in twin_run.out.splitlines() if line[:2] in ('20', '30')]
+    assert [line.split()[:3] for line in table] == [
+        line.split()[:3] for line in again.out.splitlines() if line[:2] in ('20', '30')]
+
+    args = ['reproduce', 'net1', 'net3', '--max-epochs', '3']
+    assert Run(args, twin, train_dir).code == 0
+    paused = Run(args, stopped, train_dir, after_epoch(1, signal.SIGTERM, net=2))
+    assert paused.code == 143
+    done = int(re.search(r'Paused after epoch (\d) of 3', paused.err).group(1))
+    again = Run(args, stopped, train_dir)
+    assert again.code == 0 and again.epochs == list(range(done + 1, 4))  # net1 kept
+    for name in ('net1', 'net3'):
+        assert_identical(persist.load_net(str(twin / (name + '.pickle'))),
+                         persist.load_net(str(stopped / (name + '.pickle'))))
+
+
+# -- in one process ------------------------------------------------------------------
+
+def test_resume_of_a_finished_net_is_as_if_it_had_asked_for_more(in_data):
+    longer = training.fit('net3', max_epochs=4, out='longer.pickle')
+    training.fit('net3', max_epochs=2, out='net3.pickle')
+    resumed = training.fit(max_epochs=4, resume='net3.pickle')
+    assert_identical(longer, resumed)
+
+
+def piece_of_state(name):
+    """A change to a checkpoint's training state that breaks one piece."""
+    def velocities(s):
+        for key, value in s.arrays.items():
+            if key.startswith('update/') and value.dtype == np.float32 and value.ndim:
+                s.arrays[key] = np.zeros_like(value)
+
+    def dropout_streams(s):
+        for key, value in s.arrays.items():
+            if key.startswith('update/') and value.dtype == np.int32:
+                s.arrays[key] = value[::-1].copy()
+
+    def generator(s):
+        s.arrays['rng_keys'] = np.random.RandomState(7).get_state()[1]
+
+    def flipped_rows(s):
+        s.arrays['flipped'] = s.arrays['flipped'][:-1]
+
+    return {'nothing': lambda s: None, 'velocities': velocities,
+            'dropout streams': dropout_streams, 'generator': generator,
+            'flipped rows': flipped_rows}[name]
+
+
+class SignalAt(object):
+    """An ``on_epoch_finished`` handler that sends this process ``signum``
+    after epoch ``epoch``, as ``kill`` does."""
+
+    def __init__(self, epoch, signum):
+        self.epoch, self.signum = epoch, signum
+
+    def __call__(self, nn, history):
+        if len(history) == self.epoch:
+            signal.raise_signal(self.signum)
+
+
+@pytest.mark.parametrize('piece', ['nothing', 'velocities', 'dropout streams',
+                                   'generator', 'flipped rows'])
+def test_every_piece_of_the_state_is_needed(piece, in_data, monkeypatch):
+    twin = training.fit('net6', max_epochs=4, out='twin.pickle')
+    net_for, load = training.net_for, persist.load_single_net
+
+    def signalled(settings):
+        net = net_for(settings)
+        net.on_epoch_finished.insert(0, SignalAt(2, signal.SIGTERM))
+        return net
+
+    def broken(fname):
+        net = load(fname)
+        piece_of_state(piece)(getattr(net, state.ATTRIBUTE))
+        return net
+    monkeypatch.setattr(training, 'net_for', signalled)
+    with pytest.raises(KeyboardInterrupt, match='Paused after epoch 2 of 4'):
+        training.fit('net6', max_epochs=4)
+    monkeypatch.setattr(training, 'net_for', net_for)
+    monkeypatch.setattr(persist, 'load_single_net', broken)
+    continued = training.fit('net6', max_epochs=4)
+    if piece == 'nothing':
+        assert_identical(twin, continued)
+    else:
+        with pytest.raises(AssertionError):
+            assert_identical(twin, continued)
+
+
+# -- what a continued run refuses ---------------------------------------------------
+
+@pytest.fixture
+def paused_net1(in_data, monkeypatch):
+    """net1 paused by SIGTERM after its second of 6 epochs, with seed 7:
+    net1.checkpoint.npz."""
+    net_for = training.net_for
+
+    def signalled(settings):
+        net = net_for(settings)
+        net.on_epoch_finished.insert(0, SignalAt(2, signal.SIGTERM))
+        return net
+    monkeypatch.setattr(training, 'net_for', signalled)
+    assert cli.main(['fit', 'net1', '--max-epochs', '6', '--seed', '7']) == 143
+    monkeypatch.setattr(training, 'net_for', net_for)
+    return 'net1.checkpoint.npz'
+
+
+def one_line_error(capsys, argv, code):
+    assert cli.main(argv) == code
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith('error: '), err
+    return err
+
+
+def test_a_changed_setting_is_refused_and_max_epochs_is_applied(paused_net1, capsys):
+    capsys.readouterr()
+    err = one_line_error(capsys, ['fit', 'net1', '--max-epochs', '6', '--seed', '8'], 2)
+    assert err == ('error: net1.checkpoint.npz: holds a run with --seed 7, not 8; leave '
+                   'the option out (or give that value) to continue it, or start over '
+                   'with --restart')
+    assert cli.main(['fit', 'net1', '--max-epochs', '4']) == 0
+    net = persist.load_net('net1.pickle')
+    assert len(net.train_history_) == 4 and net.max_epochs == 4
+    assert training.record.settings_of(net).seed == 7
+    assert training.record.get_record(net)['changes'] == [
+        {'epoch': 2, 'name': 'max_epochs', 'old': 6, 'new': 4}]
+
+
+def test_restart_starts_over(paused_net1, capsys):
+    capsys.readouterr()
+    assert cli.main(['fit', 'net1', '--max-epochs', '3', '--restart']) == 0
+    out = capsys.readouterr().out
+    assert 'Continuing' not in out and not os.path.exists(paused_net1)
+    net = persist.load_net('net1.pickle')
+    assert training.record.settings_of(net).seed == 42 and len(net.train_history_) == 3
+
+
+def test_a_checkpoint_of_other_data_is_refused(paused_net1, tmp_path, capsys):
+    other = tmp_path / 'other'
+    other.mkdir()
+    for name in os.listdir(datadir.data_dir()):
+        if not name.endswith('.parsed.npz'):
+            text = open(os.path.join(datadir.data_dir(), name)).read()
+            if name == 'training.csv':  # every image's first pixel one brighter
+                lines = text.splitlines()
+                for i, line in enumerate(lines[1:], 1):
+                    labels, _, image = line.rpartition(',')
+                    pixel, _, others = image.partition(' ')
+                    lines[i] = '{},{} {}'.format(labels, (int(pixel) + 1) % 256, others)
+                text = '\n'.join(lines) + '\n'
+            (other / name).write_text(text)
+    err = one_line_error(capsys, ['fit', 'net1', '--max-epochs', '6', '--data-dir',
+                                  str(other)], 1)
+    assert err.startswith('error: net1.checkpoint.npz: it was trained on other data')
+
+
+def test_a_checkpoint_of_other_versions_is_refused(paused_net1, monkeypatch, capsys):
+    versions = state.numeric_versions()
+    monkeypatch.setattr(state, 'numeric_versions',
+                        lambda: dict(versions, Theano='1.0.4'))
+    err = one_line_error(capsys, ['fit', 'net1', '--max-epochs', '6'], 1)
+    assert err == ('error: net1.checkpoint.npz: it was written with Theano 1.0.5, and '
+                   'this is Theano 1.0.4; continue it with the versions it was written '
+                   'with, or start over with --restart')
+
+
+@pytest.mark.parametrize('damage', ['truncated', 'foreign zip', 'text'])
+def test_a_damaged_checkpoint_is_a_one_line_error(damage, paused_net1, capsys):
+    if damage == 'truncated':
+        size = os.path.getsize(paused_net1)
+        with open(paused_net1, 'r+b') as f:
+            f.truncate(size // 2)
+    elif damage == 'foreign zip':
+        os.remove(paused_net1)
+        np.savez(paused_net1, weights=np.zeros(3))
+    else:
+        with open(paused_net1, 'w') as f:
+            f.write('not a checkpoint\n')
+    err = one_line_error(capsys, ['fit', 'net1', '--max-epochs', '6'], 1)
+    assert err.startswith('error: net1.checkpoint.npz: ')
+    assert {'truncated': 'truncated', 'foreign zip': 'parameters only',
+            'text': 'not a readable'}[damage] in err
+
+
+# -- the EC2 spot interruption notice -----------------------------------------------
+
+class MetadataService(http.server.BaseHTTPRequestHandler):
+    """EC2's instance metadata, IMDSv2: a token for a PUT, then the spot
+    notice (404 until ``server.notice`` is set) for requests that carry it."""
+
+    def do_PUT(self):
+        if self.path == '/latest/api/token' and self.headers.get(
+                'X-aws-ec2-metadata-token-ttl-seconds'):
+            self.reply(200, 'token-1')
+        else:
+            self.reply(400, '')
+
+    def do_GET(self):
+        if self.headers.get('X-aws-ec2-metadata-token') != 'token-1':
+            self.reply(401, '')
+        elif self.path == '/latest/meta-data/spot/instance-action' and self.server.notice:
+            self.server.asked_after_notice = True
+            self.reply(200, '{"action": "terminate", "time": "2026-12-02T10:00:00Z"}')
+        else:
+            self.reply(404, '')
+
+    def reply(self, code, body):
+        self.send_response(code)
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_spot_interruption_notice_pauses_like_sigterm(train_dir, tmp_path):
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), MetadataService)
+    server.notice = server.asked_after_notice = False
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {'FKP_WATCH_SPOT': '1', 'FKP_SPOT_POLL_SECONDS': '0.05',
+           'FKP_IMDS_ENDPOINT': 'http://127.0.0.1:{}'.format(server.server_port)}
+
+    def notice_after_epoch_2(line, process):
+        match = EPOCH_LINE.match(line)
+        if match and int(match.group(1)) == 2:
+            server.notice = True
+    try:
+        run = fit(['net3', '--max-epochs', '8'], tmp_path, train_dir,
+                  notice_after_epoch_2, env)
+    finally:
+        server.shutdown()
+    assert run.code == 143 and server.asked_after_notice
+    assert 'EC2 spot interruption notice: finishing this epoch' in run.err
+    assert 'Paused after epoch' in run.err.strip().splitlines()[-1]
+    assert run.epochs[-1] < 8 and os.path.exists(str(tmp_path / 'net3.checkpoint.npz'))
