@@ -88,7 +88,7 @@ def new_settings(given):
     values = {k: v for k, v in given.items() if v is not None}
     values.setdefault('net', 'net')
     values.setdefault('preprocess', definition(values['net']).preprocess)
-    return RunSettings(data=datadir.data_source(), **values)
+    return RunSettings(data=datadir.source_in_use(), **values)
 
 
 def start_net(settings):
@@ -339,7 +339,7 @@ def fit_specialists(fname_pretrain=None, out='net-specialists.pickle', epochs=No
     pretrained = persist.load_single_net(fname_pretrain) if fname_pretrain else None
     source = record.settings_of(pretrained) if pretrained is not None else RunSettings()
     settings = RunSettings(
-        net=source.net, data=datadir.data_source(), preprocess=source.preprocess,
+        net=source.net, data=datadir.source_in_use(), preprocess=source.preprocess,
         exclude=source.exclude, all_rows=bool(all_rows), max_epochs=epochs,
         seed=DEFAULT_SEED if seed is None else seed, pretrained=fname_pretrain)
     work = checkpoints.WorkDir(work_dir or default_work_dir(out), restart)

@@ -61,6 +61,13 @@ def data_source(directory=None):
     return 'synthetic' if is_synthetic(directory) else 'kaggle'
 
 
+def source_in_use():
+    """:func:`data_source` of the data directory in use, once its training
+    file is there (the embedded default is generated first if needed)."""
+    data_file(TRAIN_FILE)
+    return data_source()
+
+
 def _made_by_an_older_generator(directory):
     """True when the embedded data set in ``directory`` predates the
     generator, so that improvements to it reach existing installations."""

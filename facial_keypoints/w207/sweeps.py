@@ -75,7 +75,7 @@ def configure(net, param, value):
 def sweep_settings(name, param, value, max_epochs, seed):
     """The settings of the sweep's run of ``name`` with ``param`` at ``value``
     (``param='preprocess'``: the image preprocessing, None for none)."""
-    settings = RunSettings(net=name, data=datadir.data_source(), seed=seed,
+    settings = RunSettings(net=name, data=datadir.source_in_use(), seed=seed,
                            max_epochs=max_epochs, preprocess=definition(name).preprocess)
     if param == 'preprocess':
         return settings.replace(preprocess=value)
