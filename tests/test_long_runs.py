@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-from facial_keypoints import cli, persist, state, training
+from facial_keypoints import cli, persist, registry, state, training
 from facial_keypoints.kaggle import datadir
 
 EPOCH_LINE = re.compile(r'^\s+(\d+)\s+\d+\.\d+\s')
@@ -195,6 +195,20 @@ def test_fit_specialists_keeps_the_finished_and_continues_the_one_in_flight(
             'checkpoint.npz after epoch 2') in again.out
     assert again.out.count('Training model for columns') == 3  # the last three
     assert not work.exists()
+    assert_identical(persist.load_net(str(twin / 'net-specialists.pickle')),
+                     persist.load_net(str(stopped / 'net-specialists.pickle')))
+
+
+@pytest.mark.slow
+def test_the_tutorials_specialists_with_early_stopping_continue_exactly(
+        train_dir, tmp_path):
+    # copies of the tutorial's `net` (net8's layers, EarlyStopping), no pretraining
+    twin, stopped = in_dirs(tmp_path)
+    args = ['fit_specialists', '--epochs', '3', '--checkpoint-every', '1']
+    assert Run(args, twin, train_dir).code == 0
+    assert Run(args, stopped, train_dir, after_epoch(2, signal.SIGKILL, net=2)).code < 0
+    assert Run(args, stopped, train_dir, after_epoch(1, signal.SIGTERM, net=2)).code == 143
+    assert Run(args, stopped, train_dir).code == 0
     assert_identical(persist.load_net(str(twin / 'net-specialists.pickle')),
                      persist.load_net(str(stopped / 'net-specialists.pickle')))
 
@@ -466,3 +480,46 @@ def test_a_spot_interruption_notice_pauses_like_sigterm(train_dir, tmp_path):
     assert 'EC2 spot interruption notice: finishing this epoch' in run.err
     assert 'Paused after epoch' in run.err.strip().splitlines()[-1]
     assert run.epochs[-1] < 8 and os.path.exists(str(tmp_path / 'net3.checkpoint.npz'))
+
+
+def net1_stopping_early(signal_at=None):
+    """net1 at learning rate 0.03 with EarlyStopping(patience=3): on the
+    tests' data its best valid loss is at epoch 11, and it stops at 15."""
+    from facial_keypoints.tutorial.callbacks import EarlyStopping
+    from facial_keypoints.tutorial.nets import make_net1
+
+    def build():
+        net = make_net1()
+        net.update_learning_rate = 0.03
+        net.on_epoch_finished.insert(0, EarlyStopping(patience=3))
+        if signal_at:
+            net.on_epoch_finished.insert(0, SignalAt(signal_at, signal.SIGTERM))
+        return net
+    return registry.DEFINITIONS['net1']._replace(build=build)
+
+
+@pytest.mark.parametrize('piece', ['nothing', 'early stopping'])
+def test_early_stopping_continues_exactly(piece, in_data, monkeypatch):
+    definitions = registry.DEFINITIONS
+    monkeypatch.setitem(definitions, 'net1', net1_stopping_early())
+    twin = training.fit('net1', max_epochs=40, out='twin.pickle')
+    assert len(twin.train_history_) < 40  # it stopped early
+    # paused after its best epoch (11): what EarlyStopping keeps matters
+    monkeypatch.setitem(definitions, 'net1', net1_stopping_early(signal_at=13))
+    with pytest.raises(KeyboardInterrupt, match='Paused after epoch 13 of 40'):
+        training.fit('net1', max_epochs=40)
+    monkeypatch.setitem(definitions, 'net1', net1_stopping_early())
+    if piece == 'early stopping':
+        load = persist.load_single_net
+
+        def forgetting(fname):
+            net = load(fname)
+            getattr(net, state.ATTRIBUTE).meta['early_stopping'][0]['best_valid'] = np.inf
+            return net
+        monkeypatch.setattr(persist, 'load_single_net', forgetting)
+    continued = training.fit('net1', max_epochs=40)
+    if piece == 'nothing':
+        assert_identical(twin, continued)
+    else:
+        with pytest.raises(AssertionError):
+            assert_identical(twin, continued)
