@@ -53,6 +53,25 @@ def in_data(train_dir, tmp_path, monkeypatch):
     datadir.set_data_dir(None)
 
 
+@pytest.fixture
+def omp_threads():
+    """omp_threads(n): a context in which OpenMP's parallel regions (those
+    of our ops) run on n threads."""
+    import contextlib
+    import ctypes
+    gomp = ctypes.CDLL('libgomp.so.1')
+
+    @contextlib.contextmanager
+    def threads(n):
+        saved = gomp.omp_get_max_threads()
+        gomp.omp_set_num_threads(n)
+        try:
+            yield
+        finally:
+            gomp.omp_set_num_threads(saved)
+    return threads
+
+
 HISTORY = '''
 import facial_keypoints, contextlib, io, json, numpy as np
 from facial_keypoints import nets

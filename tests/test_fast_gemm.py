@@ -1,6 +1,6 @@
-"""The matrix products on OpenMP's threads: Theano's results, to the bit
-where OpenBLAS's single-threaded and threaded drivers block the sums alike
-(net1's products among them), within float32 rounding elsewhere."""
+"""The matrix products on OpenMP's threads: Theano's results within float32
+rounding (to the bit where OpenBLAS's kernels round a product alike in any
+width), and the same to the bit with any number of threads."""
 import numpy as np
 import pytest
 import theano
@@ -54,29 +54,39 @@ def operands(m, k, n, layout, rng):
     return x, y, rng.randn(m, n).astype('float32')
 
 
-def compare(op, m, k, n, layout='CC', exact=False):
-    """Our op's result against Theano's: equal when `exact`, else within
-    the rounding bound."""
+def compare(op, m, k, n, layout='CC'):
+    """Our op's result against Theano's, within the rounding bound: the
+    same sums in pieces, which OpenBLAS rounds alike or not depending on
+    its kernels (alike on Cooperlake's, not on Haswell's)."""
     mine, theirs = (product(op, layout, excluding) for excluding in (False, True))
     assert OURS[op] in op_types(mine) and op not in op_types(mine)
     assert op in op_types(theirs)
     args = operands(m, k, n, layout, np.random.RandomState(m + k + n))
     result, expected = mine(*args), theirs(*args)
     assert result.shape == (m, n) and result.dtype == np.float32
-    if exact:
-        assert np.array_equal(result, expected)
     magnitude = theirs(*(np.abs(v) for v in args))
     assert np.all(np.abs(result - expected) <= ROUNDING * EPS * magnitude)
     return result
 
 
 # net1's two products, batches of 128: its hidden layer's forward pass
-# (x . W) and weight gradient (x.T . d). Its sums, of 9216 and 128 terms,
-# are blocked alike by OpenBLAS's two drivers, so the results are equal.
+# (x . W) and weight gradient (x.T . d).
 @pytest.mark.parametrize('m,k,n,layout', [(128, 9216, 100, 'CC'), (9216, 128, 100, 'FC')])
 @pytest.mark.parametrize('op', [blas.Dot22, blas.Dot22Scalar, blas.Gemm])
 def test_net1s_products_as_theanos(op, m, k, n, layout):
-    compare(op, m, k, n, layout, exact=True)
+    compare(op, m, k, n, layout)
+
+
+@pytest.mark.parametrize('m,k,n,layout', [(128, 9216, 100, 'CC'), (9216, 128, 100, 'FC'),
+                                          (1031, 93, 45, 'CC'), (128, 500, 15488, 'CF')])
+def test_results_do_not_depend_on_the_number_of_threads(m, k, n, layout, omp_threads):
+    mine = product(blas.Dot22, layout, False)
+    args = operands(m, k, n, layout, np.random.RandomState(1))
+    results = []
+    for threads in (1, 2, 3):
+        with omp_threads(threads):
+            results.append(mine(*args))
+    assert all(np.array_equal(results[0], other) for other in results[1:])
 
 
 # net2's dense layers: the first's forward pass, weight gradient and input
@@ -98,7 +108,7 @@ def test_odd_sizes_transposes_and_strides_as_theanos(m, k, n, layout):
     expected = operands(m, k, n, layout, np.random.RandomState(m + k + n))
     x, y = (v.T if order == 'F' else v[:, ::2] if order == 'S' else v
             for v, order in zip(expected[:2], layout))
-    result = compare(blas.Dot22, m, k, n, layout, exact=k <= 256)
+    result = compare(blas.Dot22, m, k, n, layout)
     np.testing.assert_allclose(result, np.dot(x.astype('float64'), y), rtol=1e-3, atol=1e-3)
 
 
@@ -112,7 +122,9 @@ def test_gemm_in_place_in_a_graph():
     ours = [n for n in fs[0].maker.fgraph.toposort() if type(n.op) is fast_gemm.ParallelGemm]
     assert ours and ours[0].op.inplace and ours[0].op.destroy_map == {0: [0]}
     args = operands(200, 3072, 150, 'CC', np.random.RandomState(5))
-    assert np.array_equal(fs[0](*args), fs[1](*args))
+    magnitude = theano.function([x, y, z], T.exp(z) + np.float32(0.5) * T.dot(x, y))(
+        np.abs(args[0]), np.abs(args[1]), args[2])
+    assert np.all(np.abs(fs[0](*args) - fs[1](*args)) <= ROUNDING * EPS * magnitude)
 
 
 def test_float64_keeps_theanos_op():
@@ -121,9 +133,9 @@ def test_float64_keeps_theanos_op():
     assert blas.Dot22 in types and fast_gemm.ParallelDot22 not in types
 
 
-def test_training_history_identical_to_theanos(histories):
+def test_training_history_within_rounding_of_theanos(histories):
     ours, theirs = histories('net1', 3, ['', 'optimizer_excluding=fkp_fast_gemm'])
-    assert np.array_equal(ours, theirs)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=0)
     assert ours[2, 0] < ours[0, 0]
 
 

@@ -3,10 +3,7 @@
 Theano's CPU convolution (``CorrMM`` and its gradients ``CorrMM_gradWeights``
 and ``CorrMM_gradInputs``) unfolds one image at a time into columns
 ("im2col") in a single thread, then multiplies them in one BLAS call per
-image. With the tutorial's batches of 128 images of up to 96x96 pixels that
-leaves one of two cores idle during every unfold and fold, and many BLAS
-calls are too small to keep both cores busy: the convolutions took two
-thirds of a net2 epoch at 20-45% of the machine's matrix-product speed.
+image, many of them too small to keep the cores busy.
 
 The ops below do the same arithmetic in a different schedule. The work is
 cut into independent pieces that OpenMP threads take, each thread calling
@@ -27,35 +24,24 @@ Where a convolution's output is used only by the addition of its bias
 (Lasagne's ``conved + b.dimshuffle('x', 0, 'x', 'x')``), :class:`FastCorrBias`
 adds the bias to each piece's outputs while they are in the core's cache:
 the float32 additions of Theano's elementwise op, without a pass of their
-own over all outputs (128 x 32 x 94 x 94 of them on net2's first layer).
+own over all outputs.
 
-The forward pass and the gradient w.r.t. the inputs make, for every
-output element, the same BLAS product over the same operands as Theano's
-op (where Theano's product for one image is small enough for OpenBLAS's
-small-matrix kernels, exactly Theano's call): their results are
-bit-identical to Theano's for every shape the project's nets use but
-one, CNet_NPLFXL's 9x9 convolution of 12 channels, whose sums are long
-enough for OpenBLAS to split them, and where its single-threaded and its
-threaded drivers split them differently. The gradient w.r.t. the weights
-is summed over the images in order, as in Theano, but by single-threaded
-BLAS calls where Theano's use the BLAS's threads, so its long sums (over
-every output position of an image) are also split differently: it
-differs from Theano's by float32 rounding (relative differences of about
-1e-6; tests/test_fast_conv.py checks a bound of 64 float32 roundoffs of
-the sum of the terms' magnitudes). Training histories can therefore
-differ from Theano's in the last digits; the slow tests in
-tests/test_fast_conv.py require them within 1e-5 relative over 3 epochs
-of net2 and Net6RPXL. Bit-identical weight gradients would need the
-BLAS's own threads for every image's product, which, alternating with
-ours, made that op 3x slower.
+Numerics. The pieces are cut by the operands' shapes alone, never by the
+number of threads, so results are the same to the bit on any number of
+threads. Each output element is the same sum of the same products as in
+Theano's op, made by BLAS calls of other widths (and, for the weight
+gradient, over bands of positions): whether OpenBLAS rounds those alike
+depends on its kernels (alike for the forward pass and the input gradient
+with its Cooperlake kernels, not with its Haswell ones), so results are
+within float32 rounding of Theano's (tests/test_fast_conv.py checks 64
+roundoffs of the sum of the terms' magnitudes), and training histories
+differ from those of Theano's own ops in the last digits.
 
 Only what the project's nets use is covered: float32, no padding, any
 stride, no dilation, no groups, shared weights, and OpenBLAS as Theano's
 BLAS (its thread count is set to 1 while the ops run). Anything else keeps
 Theano's ops. A Theano optimization puts these in place of Theano's when
-the device is the CPU and Theano's BLAS is OpenBLAS. It is on by
-default, so training histories differ from those of Theano's own ops in
-the last digits (within 1e-5 relative, as above). Disable it, for
+the device is the CPU and Theano's BLAS is OpenBLAS. Disable it, for
 Theano's own numerics, with
 ``THEANO_FLAGS=optimizer_excluding=fkp_fast_conv`` (the bias addition
 alone: ``optimizer_excluding=local_fast_conv_bias``).
@@ -362,64 +348,65 @@ static int fkp_grad_inputs(const fkp_geom* g, const float* w, const float* gy, f
 /* Gradient w.r.t. the weights: gw[k, r] = sum over images n, in order, of
    the product of gy[n, k] and row r of image n's columns, each image's
    product added onto the sum so far (as Theano's; a large image's band by
-   band, see below). Threads take ranges of
-   r, each unfolding only its own rows; where there are too few rows for
-   that (a first layer's one channel: 9 rows for 3x3 filters), ranges of
-   filters k instead, each unfolding all rows. */
+   band, see below). The work is cut by the shape alone, never by the
+   number of threads, so that every sum is the same however many threads
+   take the pieces: ranges of at least FKP_GW_ROWS rows (in multiples of
+   16, the BLAS's register block, at most FKP_GW_PIECES ranges), each
+   unfolding only its own rows; where there are fewer rows than that (a
+   first layer's one channel: 9 rows for 3x3 filters), ranges of
+   FKP_GW_FILTERS filters, each unfolding all rows. */
+#define FKP_GW_ROWS 64
+#define FKP_GW_PIECES 16
+#define FKP_GW_FILTERS 16
 static int fkp_grad_weights(const fkp_geom* g, const float* x, const float* gy, float* gw)
 {
     const npy_intp rows = fkp_rows(g), positions = g->OH * g->OW;
     const npy_intp image = g->C * g->H * g->W;
+    const int by_rows = rows >= FKP_GW_ROWS;
+    npy_intp step = by_rows ? ((rows + FKP_GW_PIECES - 1) / FKP_GW_PIECES + 15) / 16 * 16
+                            : FKP_GW_FILTERS;
+    if (by_rows && step < FKP_GW_ROWS) step = FKP_GW_ROWS;
+    const npy_intp pieces = by_rows ? (rows + step - 1) / step : (g->K + step - 1) / step;
     int failed = 0;
     int saved = fkp_blas_threads_begin();
-    #pragma omp parallel
-    {
-        int parts = 1, part = 0;
-#ifdef _OPENMP
-        parts = omp_get_num_threads();
-        part = omp_get_thread_num();
-#endif
+    #pragma omp parallel for schedule(dynamic)
+    for (npy_intp piece = 0; piece < pieces; piece++) {
         npy_intp r0 = 0, r1 = rows, k0 = 0, k1 = g->K;
-        if (rows >= 16 * parts || g->K < parts) {
-            /* In multiples of 16 rows, the BLAS's register block. */
-            const npy_intp step = ((rows + parts - 1) / parts + 15) / 16 * 16;
-            r0 = part * step < rows ? part * step : rows;
+        if (by_rows) {
+            r0 = piece * step;
             r1 = r0 + step < rows ? r0 + step : rows;
         } else {
-            const npy_intp step = (g->K + parts - 1) / parts;
-            k0 = part * step < g->K ? part * step : g->K;
+            k0 = piece * step;
             k1 = k0 + step < g->K ? k0 + step : g->K;
         }
         /* An image's output rows in bands whose columns stay in the core's
            cache, but of at least FKP_MIN_POSITIONS positions, below which
            adding each product onto the sum would cost more than it saves. */
-        npy_intp band = FKP_PIECE_VALUES / ((r1 > r0 ? r1 - r0 : 1) * g->OW);
+        npy_intp band = FKP_PIECE_VALUES / ((r1 - r0) * g->OW);
         if (band * g->OW < FKP_MIN_POSITIONS) band = (FKP_MIN_POSITIONS + g->OW - 1) / g->OW;
         if (band > g->OH) band = g->OH;
         const npy_intp bands = (g->OH + band - 1) / band;
         band = (g->OH + bands - 1) / bands;  /* even bands */
-        if (r1 > r0 && k1 > k0) {
-            float* col = fkp_alloc((r1 - r0) * band * g->OW);
-            if (col == NULL) {
-                #pragma omp atomic write
-                failed = 1;
-            } else {
-                const float one = 1.0f, zero = 0.0f;
-                const int m_ = (int)(r1 - r0), n_ = (int)(k1 - k0), ldb = (int)positions;
-                const int ldc = (int)rows;
-                for (npy_intp n = 0; n < g->N; n++) {
-                    for (npy_intp o0 = 0; o0 < g->OH; o0 += band) {
-                        const npy_intp o1 = o0 + band < g->OH ? o0 + band : g->OH;
-                        const int k_ = (int)((o1 - o0) * g->OW);
-                        fkp_im2col(g, x + n * image, r0, r1, o0, o1, col, k_);
-                        sgemm_(&fkp_t, &fkp_n, &m_, &n_, &k_, &one, col, &k_,
-                               gy + (n * g->K + k0) * positions + o0 * g->OW, &ldb,
-                               n == 0 && o0 == 0 ? &zero : &one, gw + k0 * rows + r0, &ldc);
-                    }
+        float* col = fkp_alloc((r1 - r0) * band * g->OW);
+        if (col == NULL) {
+            #pragma omp atomic write
+            failed = 1;
+        } else {
+            const float one = 1.0f, zero = 0.0f;
+            const int m_ = (int)(r1 - r0), n_ = (int)(k1 - k0), ldb = (int)positions;
+            const int ldc = (int)rows;
+            for (npy_intp n = 0; n < g->N; n++) {
+                for (npy_intp o0 = 0; o0 < g->OH; o0 += band) {
+                    const npy_intp o1 = o0 + band < g->OH ? o0 + band : g->OH;
+                    const int k_ = (int)((o1 - o0) * g->OW);
+                    fkp_im2col(g, x + n * image, r0, r1, o0, o1, col, k_);
+                    sgemm_(&fkp_t, &fkp_n, &m_, &n_, &k_, &one, col, &k_,
+                           gy + (n * g->K + k0) * positions + o0 * g->OW, &ldb,
+                           n == 0 && o0 == 0 ? &zero : &one, gw + k0 * rows + r0, &ldc);
                 }
             }
-            free(col);
         }
+        free(col);
     }
     fkp_blas_threads_end(saved);
     if (g->N == 0)
@@ -455,7 +442,7 @@ class FastConvOp(gof.OpenMPOp):
         self.subsample = tuple(int(s) for s in subsample)
 
     def c_code_cache_version(self):
-        return (9, blas_headers.blas_header_version())
+        return (10, blas_headers.blas_header_version())
 
     def c_support_code(self):
         return (blas_headers.blas_header_text() + blas_headers.openblas_threads_text()

@@ -5,26 +5,18 @@ call OpenBLAS, which runs them on its own pool of threads, while the ops
 of :mod:`.fast_conv` and :mod:`.fast_cpu` run on OpenMP's. Each product
 wakes OpenBLAS's sleeping thread (see :mod:`.threads`), and on a machine
 with as many cores as threads the scheduler at times keeps the woken
-thread on the core of the one that woke it: for seconds at a time the
-products then run as if single-threaded. net1's epochs, almost all its
-first layer's two products, took 100-140 ms in such spells against 55-70
-ms otherwise, on the 2-core CI machine, in about one run in three.
+thread on the core of the one that woke it, so that the products run as
+if single-threaded for seconds at a time.
 
 The ops below are Theano's, with one difference: each float32 product is
-cut into as many pieces as there are OpenMP threads, along the output's
-larger dimension, and each thread calls the single-threaded BLAS on its
-piece, so that all parallel work of a step runs on one pool of threads.
-Products small enough for OpenBLAS's small-matrix kernels are Theano's
-calls unchanged. OpenBLAS's threads, too, cut a product along the
-output's dimensions and never along its sums, so each output element is
-the same sum of the same products; but its threaded driver cuts a sum
-of between one and two of its blocks of terms into halves where its
-single-threaded driver rounds the first half to its register block. So
-results are Theano's bit for bit where the two block the sums alike, and
-otherwise within float32 rounding: on the CI machine's OpenBLAS (0.3.21)
-every sum of up to 320 terms or of a multiple of 32 is blocked alike
-(net1's products: bit-identical histories), and net2's first dense
-layer's input gradient (sums of 500 terms) differs in the last bits.
+cut into pieces along the output's larger dimension, and OpenMP's threads
+call the single-threaded BLAS on the pieces, so that all parallel work of
+a step runs on one pool of threads. The pieces are cut by the product's
+shape alone, never by the number of threads, and a product too small to
+cut is one single-threaded call: results are the same to the bit on any
+number of threads. Each output element is the sum Theano's call makes, in
+a call of another width, which OpenBLAS rounds alike or not depending on
+its kernels: results are within float32 rounding of Theano's.
 
 Like :mod:`.fast_conv`, this needs OpenBLAS as Theano's BLAS (its thread
 count is set to 1 while the pieces run). Disable it with
@@ -47,44 +39,47 @@ _SUPPORT = r"""
    separate kernels for small matrices: such pieces would round differently. */
 #define FKP_SMALL_PRODUCT 1e6
 
-/* Pieces start at multiples of this many rows or columns, the BLAS's
-   widest register block. */
+/* A product is cut by its shape alone, never by the number of threads, so
+   that every output element is the same single-threaded BLAS sum however
+   many threads take the pieces: along the output's larger dimension, into
+   at most FKP_MAX_PIECES pieces of at least FKP_PIECE_MIN rows or columns,
+   each starting at a multiple of FKP_PIECE_ALIGN, the BLAS's widest
+   register block. */
 #define FKP_PIECE_ALIGN 16
+#define FKP_PIECE_MIN 64
+#define FKP_MAX_PIECES 16
 
 /* sgemm_ (column-major: c = alpha op(a) op(b) + beta c, c m x n) with the
-   columns of c (or its rows, when it has more) cut among OpenMP threads,
-   each calling the single-threaded BLAS on its own. */
+   columns of c (or its rows, when it has more) cut into pieces that OpenMP's
+   threads take, each calling the single-threaded BLAS; a product whose
+   pieces would be small is one single-threaded call. */
 static void fkp_sgemm(char* ta, char* tb, int* m, int* n, int* k, float* alpha,
                       float* a, int* lda, float* b, int* ldb, float* beta,
                       float* c, int* ldc)
 {
-    int threads = 1;
-#ifdef _OPENMP
-    threads = omp_get_max_threads();
-#endif
     const int by_columns = *n >= *m;
     const int size = by_columns ? *n : *m;
-    const int pieces = size / FKP_PIECE_ALIGN < threads ? size / FKP_PIECE_ALIGN : threads;
-    if (pieces < 2 || (double)*m * *n * *k / pieces <= FKP_SMALL_PRODUCT) {
-        sgemm_(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        return;
-    }
+    int piece = ((size + FKP_MAX_PIECES - 1) / FKP_MAX_PIECES + FKP_PIECE_ALIGN - 1)
+                / FKP_PIECE_ALIGN * FKP_PIECE_ALIGN;
+    if (piece < FKP_PIECE_MIN) piece = FKP_PIECE_MIN;
+    const int pieces = (size + piece - 1) / piece;
     const int saved = openblas_get_num_threads();
     openblas_set_num_threads(1);
-    const int units = (size + FKP_PIECE_ALIGN - 1) / FKP_PIECE_ALIGN;
-    #pragma omp parallel for num_threads(pieces) schedule(static, 1)
-    for (int p = 0; p < pieces; p++) {
-        int lo = (int)((long)units * p / pieces) * FKP_PIECE_ALIGN;
-        int hi = (int)((long)units * (p + 1) / pieces) * FKP_PIECE_ALIGN;
-        if (hi > size) hi = size;
-        int part = hi - lo;
-        if (part <= 0) continue;
-        if (by_columns) {
-            float* bp = (*tb == 'N' || *tb == 'n') ? b + (long)lo * *ldb : b + lo;
-            sgemm_(ta, tb, m, &part, k, alpha, a, lda, bp, ldb, beta, c + (long)lo * *ldc, ldc);
-        } else {
-            float* ap = (*ta == 'N' || *ta == 'n') ? a + lo : a + (long)lo * *lda;
-            sgemm_(ta, tb, &part, n, k, alpha, ap, lda, b, ldb, beta, c + lo, ldc);
+    if (pieces < 2 || (double)*m * *n * *k / pieces <= FKP_SMALL_PRODUCT) {
+        sgemm_(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    } else {
+        #pragma omp parallel for schedule(dynamic)
+        for (int p = 0; p < pieces; p++) {
+            const int lo = p * piece;
+            int part = size - lo < piece ? size - lo : piece;
+            if (by_columns) {
+                float* bp = (*tb == 'N' || *tb == 'n') ? b + (long)lo * *ldb : b + lo;
+                sgemm_(ta, tb, m, &part, k, alpha, a, lda, bp, ldb, beta,
+                       c + (long)lo * *ldc, ldc);
+            } else {
+                float* ap = (*ta == 'N' || *ta == 'n') ? a + lo : a + (long)lo * *lda;
+                sgemm_(ta, tb, &part, n, k, alpha, ap, lda, b, ldb, beta, c + lo, ldc);
+            }
         }
     }
     openblas_set_num_threads(saved);
@@ -107,7 +102,7 @@ class ParallelProduct(object):
 
     def c_code_cache_version(self):
         version = super(ParallelProduct, self).c_code_cache_version()
-        return (2,) + version if version else version
+        return (3,) + version if version else version
 
 
 class ParallelDot22(ParallelProduct, blas.Dot22):
