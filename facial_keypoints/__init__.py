@@ -2,8 +2,9 @@
 
 A runnable reproduction of Daniel Nouri's tutorial (Kaggle Facial Keypoints
 Detection, December 2014) on Theano, Lasagne and nolearn. Importing this
-package first makes those upstream releases work on CPython 3.11 (see
-:mod:`facial_keypoints.upstream.compat`).
+package first makes those upstream releases work on CPython 3.11: their
+patches (:mod:`facial_keypoints.upstream.compat`) apply as Theano and
+nolearn are first imported (:mod:`facial_keypoints.upstream.loading`).
 
 Packages: :mod:`.tutorial` (the tutorial itself), :mod:`.w207` (the W207
 experiments), :mod:`.kaggle` (the Kaggle format and data), :mod:`.upstream`
@@ -27,15 +28,6 @@ from .upstream import threads  # noqa: E402
 
 threads.rest_idle_threads()  # before Theano loads OpenBLAS and OpenMP
 
-from .upstream import compat  # noqa: E402
+from .upstream import compat, loading  # noqa: E402,F401
 
-compat.apply_all()
-compat.quiet_upstream_warnings()
-if compat.BLAS_INFO and 'theano-defaults' in compat.APPLIED:
-    print('facial_keypoints: Theano BLAS: ' + compat.BLAS_INFO, file=sys.stderr)
-
-from .upstream import fast_conv, fast_cpu, fast_gemm  # noqa: E402
-
-fast_cpu.enable()
-fast_conv.enable()
-fast_gemm.enable()
+loading.patch_on_first_import()

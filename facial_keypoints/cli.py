@@ -1,79 +1,86 @@
 """The command line: ``python -m facial_keypoints.kfkd <command> [args]``.
 
-A thin layer: each command's adapter validates its options, calls the
-library and prints what was written. Every failure that is the user's
-input or environment prints one line, ``error: <what>: <why>; <what to
-do>``, and exits 2 (bad arguments) or 1; only a bug shows a traceback (or
-``--debug``). A run paused by a signal says in one line where it stopped
-and how to continue, and exits 128 + the signal's number: 130 for Ctrl-C,
-143 for SIGTERM, 129 for SIGHUP.
+A thin layer: each command is a function that calls the library and says
+what was written, registered with its options by :func:`command` right
+above it; option types are the library's own checks (:mod:`.checks`).
+Every failure that is the user's input or environment prints one line,
+``error: <what>: <why>; <what to do>``, naming the command line's options
+where the library names its parameters, and exits 2 (bad arguments) or 1;
+only a bug shows a traceback (or ``--debug``). A run paused by a signal
+says in one line where it stopped and how to continue, and exits 128 + the
+signal's number: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP.
+
+Nothing here imports Theano: the commands import the library when they
+run, so ``--help`` answers at once.
 """
 import argparse
 import os
 import sys
 
+from . import checks
 from .errors import Paused, UsageError, UserError
 from .kaggle import datadir
-from .registry import net_names
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
-
-# -- option types: checked at parse time -------------------------------------
-
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError('{!r} is not a whole number'.format(text))
-    if value < 1:
-        raise argparse.ArgumentTypeError('must be at least 1, not {}'.format(value))
-    return value
+#: The options of the library's parameters whose name is not ``--NAME``.
+OPTIONS = {'net': 'NAME', 'data': '--data-dir', 'pretrained': '--pretrained'}
 
 
-def existing_file(text):
-    if not os.path.exists(text):
-        raise argparse.ArgumentTypeError('{}: no such file'.format(text))
-    if os.path.isdir(text):
-        raise argparse.ArgumentTypeError('{}: is a directory, not a file'.format(text))
-    return text
+def option(name):
+    """The command line's name for the library's parameter ``name``."""
+    return OPTIONS.get(name, '--' + name.replace('_', '-'))
 
 
-def at_least_two(text):
-    value = positive_int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError('must be at least 2, not {}'.format(value))
-    return value
+def checked(check, *args):
+    """An option type: ``check(text, *args)``, its error argparse's."""
+    def parse(text):
+        try:
+            return check(text, *args)
+        except UsageError as e:
+            raise argparse.ArgumentTypeError(e.describe(option)) from None
+    parse.__name__ = check.__name__
+    return parse
 
 
-def positive_seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError('{!r} is not a number of seconds'.format(text))
-    if not value > 0 or value == float('inf'):
-        raise argparse.ArgumentTypeError('must be a positive number of seconds, '
-                                         'not {}'.format(text))
-    return value
+POSITIVE = checked(checks.whole_number)
+FILE = checked(checks.existing_file)
+NET = checked(checks.net_name)
 
 
 def evaluated_name(text):
-    return text if text == 'specialists' else net_name(text)
+    return text if text == 'specialists' else checks.net_name(text)
 
 
-def net_name(text):
-    if text not in net_names():
-        raise argparse.ArgumentTypeError('unknown net {!r}; choose one of: {}'.format(
-            text, ', '.join(net_names())))
-    return text
+def arg(*flags, **options):
+    """One argument of a command, as ``add_argument`` takes it."""
+    return flags, options
 
 
-class Parser(argparse.ArgumentParser):
-    """argparse, with a bad argument reported in one line."""
+def net_file(name, default):
+    return arg(name, nargs='?', default=default, type=FILE, metavar='FILE',
+               help='a trained net or specialists: pickle, .npz or checkpoint '
+               '(default {})'.format(default))
 
-    def error(self, message):
-        self.exit(EXIT_USAGE, 'error: {}: {}; see `{} --help`\n'.format(
-            self.prog.rpartition(' ')[2], message, self.prog))
+
+# None: the library's default, or a continued run's own.
+SEED = arg('--seed', type=int, metavar='N', help="NumPy's random seed (default 42)")
+ALL_ROWS = arg('--all-rows', action='store_true', default=None,
+               help='train on every row with a keypoint, with a loss over the '
+               'keypoints present (default: complete rows only)')
+RESTART = arg('--restart', action='store_true',
+              help='start over instead of continuing from the checkpoints of an '
+              'earlier run of the same command')
+CHECKPOINT_EVERY = arg('--checkpoint-every', type=POSITIVE, metavar='N',
+                       help='write a checkpoint every N epochs (default: every '
+                       'minute, and whenever a signal pauses training)')
+WORK_DIR = arg('--work-dir', metavar='DIR', help="where each net's checkpoint and "
+               'result are kept until the command has written its output')
+LONG_RUN = (RESTART, CHECKPOINT_EVERY)
+
+
+def long_run(args):
+    return dict(restart=args.restart, checkpoint_every=args.checkpoint_every)
 
 
 def wrote(*fnames):
@@ -81,13 +88,55 @@ def wrote(*fnames):
         print('Wrote {}'.format(fname))
 
 
-# -- one adapter per command ------------------------------------------------------
+class Command(object):
+    """A subcommand: its name, help, arguments and the function it runs."""
 
-def long_run(args):
-    """The options every training command shares (see :func:`long_runs`)."""
-    return dict(restart=args.restart, checkpoint_every=args.checkpoint_every)
+    def __init__(self, name, help, run, arguments, aliases=(), data=True, epilog=None):
+        self.name, self.help, self.run = name, help, run
+        self.arguments, self.aliases, self.data = arguments, aliases, data
+        self.epilog = epilog
+
+    def add_to(self, commands):
+        sub = commands.add_parser(self.name, help=self.help, description=self.help,
+                                  aliases=list(self.aliases))
+        if self.epilog:
+            sub.formatter_class = argparse.RawDescriptionHelpFormatter
+            sub.epilog = self.epilog()
+        sub.set_defaults(run=self.run)
+        if self.data:
+            sub.add_argument('--data-dir', help='directory of the Kaggle CSV files')
+        for flags, options in self.arguments:
+            sub.add_argument(*flags, **options)
 
 
+COMMANDS = []
+
+
+def command(name, help, *arguments, aliases=(), data=True, epilog=None):
+    """Register the decorated function as the command ``name``."""
+    def register(run):
+        COMMANDS.append(Command(name, help, run, arguments, aliases, data, epilog))
+        return run
+    return register
+
+
+# -- the commands -------------------------------------------------------------------
+
+@command('fit', 'train one net and pickle it',
+         arg('name', nargs='?', type=NET, metavar='NAME',
+             help='net1..net8, net (default) or a W207 variant'),
+         arg('--max-epochs', type=POSITIVE, metavar='N'),
+         arg('--out', help='pickle to write (default NAME.pickle, or the resumed pickle)'),
+         arg('--resume', metavar='FILE', type=FILE,
+             help='continue training this net (pickle, .npz or checkpoint)'),
+         arg('--preprocess', choices=('contrast_stretch', 'equalize_hist',
+                                      'equalize_adapthist'),
+             help='image preprocessing (W207)'),
+         arg('--exclude', metavar='FILE', type=FILE,
+             help='training rows to leave out (from `clean`)'),
+         arg('--dct-window', type=POSITIVE, metavar='N',
+             help='append DCT low/high-pass copies of the training set'),
+         ALL_ROWS, SEED, *LONG_RUN)
 def cmd_fit(args):
     from .training import default_out, fit
     out = args.out or default_out(args.name, args.resume)
@@ -98,6 +147,14 @@ def cmd_fit(args):
     wrote(out)
 
 
+@command('fit_specialists', 'train the six specialists',
+         arg('pretrained', nargs='?', metavar='PRETRAINED', type=FILE,
+             help='a trained net (pickle or .npz) whose weights and definition the '
+             'specialists start from'),
+         arg('--out', default='net-specialists.pickle'),
+         arg('--epochs', type=POSITIVE, metavar='N',
+             help='epochs per specialist (quick runs)'),
+         ALL_ROWS, SEED, *LONG_RUN, WORK_DIR, aliases=['fit-specialists'])
 def cmd_fit_specialists(args):
     from .training import fit_specialists
     fit_specialists(args.pretrained, out=args.out, epochs=args.epochs, seed=args.seed,
@@ -105,6 +162,26 @@ def cmd_fit_specialists(args):
     wrote(args.out)
 
 
+@command('evaluate', 'K-fold cross-validation on the training set: RMSE in pixels '
+         'per keypoint, beside the mean face',
+         arg('name', type=checked(evaluated_name), metavar='NAME',
+             help='a net (net1..net8, net, a W207 variant) or "specialists"'),
+         arg('--folds', type=checked(checks.whole_number, 2), default=5, metavar='K',
+             help='folds (default 5)'),
+         ALL_ROWS,
+         arg('--max-epochs', type=POSITIVE, metavar='N',
+             help='epochs of each net (of each specialist)'),
+         arg('--time-limit', type=checked(checks.positive_seconds), metavar='SECONDS',
+             help='seconds of training per fold (specialists: half to --pretrain, '
+             'the rest shared by the six)'),
+         arg('--pretrained', type=FILE, metavar='FILE',
+             help='specialists: start from this trained net (if it was trained on '
+             'the whole training set, it has seen the held-out folds)'),
+         arg('--pretrain', type=NET, metavar='NAME',
+             help='specialists: in each fold, first train this net on the training '
+             'folds and start from it'),
+         arg('--out', metavar='CSV', help='write the table as CSV'),
+         SEED, *LONG_RUN, WORK_DIR)
 def cmd_evaluate(args):
     from tabulate import tabulate
 
@@ -123,31 +200,55 @@ def cmd_evaluate(args):
         wrote(write_table(table, args.out))
 
 
+@command('predict', 'write a Kaggle submission',
+         net_file('nets', 'net-specialists.pickle'),
+         arg('--out', help='CSV to write (default submission-<time>.csv)'))
 def cmd_predict(args):
     from .prediction import predict
     wrote(predict(args.nets, out=args.out))
 
 
+@command('plot_learning_curves', 'plot learning curves to PNG',
+         net_file('nets', 'net-specialists.pickle'),
+         arg('--out', default='learning_curves.png'),
+         data=False, aliases=['plot-learning-curves'])
 def cmd_plot_learning_curves(args):
     from .figures import plot_learning_curves
     wrote(plot_learning_curves(args.nets, args.out))
 
 
+@command('plot_samples', 'plot a grid of samples to PNG',
+         arg('--out', default='samples.png'),
+         arg('--test', action='store_true', help='test images'),
+         aliases=['plot-samples'])
 def cmd_plot_samples(args):
     from .figures import plot_samples
     wrote(plot_samples(args.out, test=args.test))
 
 
+@command('plot_predictions', 'plot test images with predictions',
+         net_file('net', 'net.pickle'), arg('--out', default='predictions.png'),
+         aliases=['plot-predictions'])
 def cmd_plot_predictions(args):
     from .figures import plot_predictions
     wrote(plot_predictions(args.net, args.out))
 
 
+@command('plot_conv1', 'plot conv1 filters',
+         net_file('net', 'net.pickle'), arg('--out', default='conv1.png'),
+         data=False, aliases=['plot-conv1'])
 def cmd_plot_conv1(args):
     from .figures import plot_conv1
     wrote(plot_conv1(args.net, args.out))
 
 
+@command('synth', 'write synthetic faces in Kaggle format',
+         arg('--out', required=True, metavar='DIR'),
+         arg('--n-train', type=POSITIVE, default=7049, metavar='N'),
+         arg('--n-test', type=POSITIVE, default=1783, metavar='N'),
+         arg('--seed', type=int, default=42, metavar='N',
+             help="the generator's random seed (default 42)"),
+         data=False)
 def cmd_synth(args):
     from .kaggle.synthetic import write_dataset
     write_dataset(args.out, args.n_train, args.n_test, args.seed)
@@ -155,6 +256,14 @@ def cmd_synth(args):
           'and SampleSubmission.csv to {}'.format(args.n_train, args.n_test, args.out))
 
 
+def download_steps():
+    from .kaggle.download import COMPETITION, STEPS
+    return STEPS.format(competition=COMPETITION, out='DIR')
+
+
+@command('download', 'download the Kaggle data',
+         arg('--out', metavar='DIR', help='directory (default: the data directory)'),
+         data=False, epilog=download_steps)
 def cmd_download(args):
     from .kaggle.download import download_kaggle
     out = args.out or datadir.data_dir()
@@ -162,6 +271,11 @@ def cmd_download(args):
     print('Downloaded the Kaggle data to {}'.format(out))
 
 
+@command('export', 'write a trained net or specialists to a pickle-free .npz that '
+         'loads on any machine',
+         arg('nets', type=FILE, metavar='FILE'),
+         arg('--out', help='default: FILE with .npz'),
+         data=False)
 def cmd_export(args):
     from .persist import export_npz, load_net
     out = args.out or os.path.splitext(args.nets)[0] + '.npz'
@@ -170,6 +284,12 @@ def cmd_export(args):
     wrote(export_npz(load_net(args.nets), out))
 
 
+@command('report', 'compare trained nets with the tutorial',
+         arg('nets', nargs='*', type=FILE, metavar='FILE'),
+         arg('--evaluations', nargs='+', type=FILE, metavar='CSV',
+             help='tables of `evaluate --out` to compare per keypoint'),
+         arg('--out', default='report.md', help='report.md or report.html'),
+         data=False)
 def cmd_report(args):
     from .report import write_report
     if not args.nets and not args.evaluations:
@@ -177,12 +297,22 @@ def cmd_report(args):
     wrote(write_report(args.nets, args.out, evaluations=args.evaluations))
 
 
+@command('reproduce', 'train nets, then report',
+         arg('names', nargs='+', metavar='NAME', type=NET),
+         arg('--max-epochs', type=POSITIVE, metavar='N'),
+         arg('--out', default='report.md', help='report.md or report.html'),
+         SEED, *LONG_RUN, WORK_DIR)
 def cmd_reproduce(args):
     from .report import reproduce
     wrote(reproduce(args.names, max_epochs=args.max_epochs, out=args.out,
                     seed=args.seed, work_dir=args.work_dir, **long_run(args)))
 
 
+@command('clean', 'flag training labels that look wrong',
+         arg('net', nargs='?', metavar='FILE', type=FILE,
+             help="rank rows by this trained net's error"),
+         arg('--out-dir', default='.'),
+         arg('--worst', type=POSITIVE, default=24, help='rows on the contact sheet'))
 def cmd_clean(args):
     from .inputs import preprocessing_of, takes_images
     from .kaggle.format import TRAIN_FILE
@@ -195,6 +325,14 @@ def cmd_clean(args):
            preprocessing=net and preprocessing_of(net))
 
 
+@command('sweep', 'train a net once per value of a parameter',
+         arg('name', type=NET, metavar='NAME'),
+         arg('param', help='e.g. hidden_num_units, conv1_filter_size, dropout1_p, '
+             'preprocess'),
+         arg('values', nargs='+'),
+         arg('--max-epochs', type=POSITIVE, default=10, metavar='N'),
+         arg('--out', default='sweep.png'),
+         SEED, *LONG_RUN, WORK_DIR)
 def cmd_sweep(args):
     from .w207.sweeps import parse_value, sweep
     sweep(args.name, args.param, [parse_value(v) for v in args.values],
@@ -203,17 +341,30 @@ def cmd_sweep(args):
     wrote(args.out)
 
 
+@command('doctor', 'say what is installed and whether Theano works on the configured '
+         'device (exit 0 when it does)', data=False)
 def cmd_doctor(args):
     from .doctor import run_doctor
     return run_doctor()
 
 
+@command('demo', 'the main job, short',
+         arg('--max-epochs', type=POSITIVE, default=3, metavar='N', help='epochs of net6'),
+         SEED)
 def cmd_demo(args):
     from .demo import demo
     wrote(*demo(max_epochs=args.max_epochs, seed=args.seed))
 
 
-# -- the parser -------------------------------------------------------------------
+# -- the parser and the one error path -------------------------------------------
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a bad argument reported in one line."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, 'error: {}: {}; see `{} --help`\n'.format(
+            self.prog.rpartition(' ')[2], message, self.prog))
+
 
 def build_parser():
     parser = Parser(
@@ -227,190 +378,13 @@ def build_parser():
     parser.add_argument('--debug', action='store_true',
                         help='show a traceback for every error')
     commands = parser.add_subparsers(dest='command', metavar='command')
-
-    def command(name, run, help, data=True, aliases=()):
-        sub = commands.add_parser(name, help=help, description=help,
-                                  aliases=list(aliases))
-        sub.set_defaults(run=run)
-        if data:
-            sub.add_argument('--data-dir', help='directory of the Kaggle CSV files')
-        return sub
-
-    def seed(sub, default=None):  # None: the library's default, or a run's own
-        sub.add_argument('--seed', type=int, metavar='N', default=default,
-                         help='NumPy\'s random seed (default 42)')
-
-    def all_rows(sub):
-        sub.add_argument('--all-rows', action='store_true', default=None,
-                         help='train on every row with a keypoint, with a loss over '
-                         'the keypoints present (default: complete rows only)')
-
-    def long_runs(sub, work_dir=True):
-        sub.add_argument('--restart', action='store_true',
-                         help='start over instead of continuing from the checkpoints '
-                         'of an earlier run of the same command')
-        sub.add_argument('--checkpoint-every', type=positive_int, metavar='N',
-                         help='write a checkpoint every N epochs (default: every '
-                         'minute, and whenever a signal pauses training)')
-        if work_dir:
-            sub.add_argument('--work-dir', metavar='DIR',
-                             help='where each net\'s checkpoint and result are kept '
-                             'until the command has written its output')
-
-    def net_file(sub, name, default):
-        sub.add_argument(name, nargs='?', default=default, type=existing_file,
-                         metavar='FILE', help='a trained net or specialists: '
-                         'pickle or .npz (default {})'.format(default))
-
-    sub = command('fit', cmd_fit, 'train one net and pickle it')
-    sub.add_argument('name', nargs='?', type=net_name, metavar='NAME',
-                     help='net1..net8, net (default) or a W207 variant')
-    sub.add_argument('--max-epochs', type=positive_int, metavar='N')
-    sub.add_argument('--out', help='pickle to write (default NAME.pickle, or the '
-                     'resumed pickle)')
-    sub.add_argument('--resume', metavar='FILE', type=existing_file,
-                     help='continue training this net (pickle or .npz)')
-    sub.add_argument('--preprocess', choices=('contrast_stretch', 'equalize_hist',
-                                              'equalize_adapthist'),
-                     help='image preprocessing (W207)')
-    sub.add_argument('--exclude', metavar='FILE', type=existing_file,
-                     help='training rows to leave out (from `clean`)')
-    sub.add_argument('--dct-window', type=positive_int, metavar='N',
-                     help='append DCT low/high-pass copies of the training set')
-    all_rows(sub)
-    seed(sub)
-    long_runs(sub, work_dir=False)
-
-    sub = command('fit_specialists', cmd_fit_specialists, 'train the six specialists',
-                  aliases=['fit-specialists'])
-    sub.add_argument('pretrained', nargs='?', metavar='PRETRAINED', type=existing_file,
-                     help='a trained net (pickle or .npz) whose weights and '
-                     'definition the specialists start from')
-    sub.add_argument('--out', default='net-specialists.pickle')
-    sub.add_argument('--epochs', type=positive_int, metavar='N',
-                     help='epochs per specialist (quick runs)')
-    all_rows(sub)
-    seed(sub)
-    long_runs(sub)
-
-    sub = command('evaluate', cmd_evaluate, 'K-fold cross-validation on the training '
-                  'set: RMSE in pixels per keypoint, beside the mean face')
-    sub.add_argument('name', type=evaluated_name, metavar='NAME',
-                     help='a net (net1..net8, net, a W207 variant) or "specialists"')
-    sub.add_argument('--folds', type=at_least_two, default=5, metavar='K',
-                     help='folds (default 5)')
-    all_rows(sub)
-    sub.add_argument('--max-epochs', type=positive_int, metavar='N',
-                     help='epochs of each net (of each specialist)')
-    sub.add_argument('--time-limit', type=positive_seconds, metavar='SECONDS',
-                     help='seconds of training per fold (specialists: half to '
-                     '--pretrain, the rest shared by the six)')
-    sub.add_argument('--pretrained', type=existing_file, metavar='FILE',
-                     help='specialists: start from this trained net (if it was trained '
-                     'on the whole training set, it has seen the held-out folds)')
-    sub.add_argument('--pretrain', type=net_name, metavar='NAME',
-                     help='specialists: in each fold, first train this net on the '
-                     'training folds and start from it')
-    sub.add_argument('--out', metavar='CSV', help='write the table as CSV')
-    seed(sub)
-    long_runs(sub)
-
-    sub = command('predict', cmd_predict, 'write a Kaggle submission')
-    net_file(sub, 'nets', 'net-specialists.pickle')
-    sub.add_argument('--out', help='CSV to write (default submission-<time>.csv)')
-
-    sub = command('plot_learning_curves', cmd_plot_learning_curves,
-                  'plot learning curves to PNG', data=False,
-                  aliases=['plot-learning-curves'])
-    net_file(sub, 'nets', 'net-specialists.pickle')
-    sub.add_argument('--out', default='learning_curves.png')
-
-    sub = command('plot_samples', cmd_plot_samples, 'plot a grid of samples to PNG',
-                  aliases=['plot-samples'])
-    sub.add_argument('--out', default='samples.png')
-    sub.add_argument('--test', action='store_true', help='test images')
-
-    sub = command('plot_predictions', cmd_plot_predictions,
-                  'plot test images with predictions', aliases=['plot-predictions'])
-    net_file(sub, 'net', 'net.pickle')
-    sub.add_argument('--out', default='predictions.png')
-
-    sub = command('plot_conv1', cmd_plot_conv1, 'plot conv1 filters', data=False,
-                  aliases=['plot-conv1'])
-    net_file(sub, 'net', 'net.pickle')
-    sub.add_argument('--out', default='conv1.png')
-
-    sub = command('synth', cmd_synth, 'write synthetic faces in Kaggle format',
-                  data=False)
-    sub.add_argument('--out', required=True, metavar='DIR')
-    sub.add_argument('--n-train', type=positive_int, default=7049, metavar='N')
-    sub.add_argument('--n-test', type=positive_int, default=1783, metavar='N')
-    seed(sub, default=42)
-
-    from .kaggle.download import COMPETITION, STEPS
-    sub = command('download', cmd_download, 'download the Kaggle data', data=False)
-    sub.formatter_class = argparse.RawDescriptionHelpFormatter
-    sub.epilog = STEPS.format(competition=COMPETITION, out='DIR')
-    sub.add_argument('--out', metavar='DIR',
-                     help='directory (default: the data directory)')
-
-    sub = command('export', cmd_export, 'write a trained net or specialists to a '
-                  'pickle-free .npz that loads on any machine', data=False)
-    sub.add_argument('nets', type=existing_file, metavar='FILE')
-    sub.add_argument('--out', help='default: FILE with .npz')
-
-    sub = command('report', cmd_report, 'compare trained nets with the tutorial',
-                  data=False)
-    sub.add_argument('nets', nargs='*', type=existing_file, metavar='FILE')
-    sub.add_argument('--evaluations', nargs='+', type=existing_file, metavar='CSV',
-                     help='tables of `evaluate --out` to compare per keypoint')
-    sub.add_argument('--out', default='report.md', help='report.md or report.html')
-
-    sub = command('reproduce', cmd_reproduce, 'train nets, then report')
-    sub.add_argument('names', nargs='+', metavar='NAME', type=net_name)
-    sub.add_argument('--max-epochs', type=positive_int, metavar='N')
-    sub.add_argument('--out', default='report.md', help='report.md or report.html')
-    seed(sub)
-    long_runs(sub)
-
-    sub = command('clean', cmd_clean, 'flag training labels that look wrong')
-    sub.add_argument('net', nargs='?', metavar='FILE', type=existing_file,
-                     help='rank rows by this trained net\'s error')
-    sub.add_argument('--out-dir', default='.')
-    sub.add_argument('--worst', type=positive_int, default=24,
-                     help='rows on the contact sheet')
-
-    sub = command('sweep', cmd_sweep, 'train a net once per value of a parameter')
-    sub.add_argument('name', type=net_name, metavar='NAME')
-    sub.add_argument('param', help='e.g. hidden_num_units, conv1_filter_size, '
-                     'dropout1_p, preprocess')
-    sub.add_argument('values', nargs='+')
-    sub.add_argument('--max-epochs', type=positive_int, default=10, metavar='N')
-    sub.add_argument('--out', default='sweep.png')
-    seed(sub)
-    long_runs(sub)
-
-    command('doctor', cmd_doctor, 'say what is installed and whether Theano works '
-            'on the configured device (exit 0 when it does)', data=False)
-
-    sub = command('demo', cmd_demo, 'the main job, short')
-    sub.add_argument('--max-epochs', type=positive_int, default=3, metavar='N',
-                     help='epochs of net6')
-    seed(sub)
+    for each in COMMANDS:
+        each.add_to(commands)
     return parser
 
 
 def one_line(text):
     return ' '.join(str(text).split())
-
-
-#: The options of the library's parameters whose name is not ``--NAME``.
-OPTIONS = {'net': 'NAME', 'data': '--data-dir', 'epochs': '--epochs'}
-
-
-def option(name):
-    """The command line's name for the library's parameter ``name``."""
-    return OPTIONS.get(name, '--' + name.replace('_', '-'))
 
 
 def main(argv=None):

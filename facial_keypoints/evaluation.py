@@ -22,7 +22,8 @@ from .kaggle.reading import read_csv_cached
 from .prediction import predict_columns
 from .registry import net_for
 from .settings import DEFAULT_SEED
-from .training import (check_epochs, default_work_dir, new_settings, run_unit,
+from .checks import named, whole_number
+from .training import (default_work_dir, new_settings, run_unit,
                        train_specialists, unit_key)
 
 SPECIALISTS = 'specialists'
@@ -153,7 +154,7 @@ def evaluate(name, folds=5, all_rows=None, max_epochs=None, seed=None,
     until the table is made: run again after a stop, it keeps the finished
     folds and continues the net that was training (``restart`` starts over).
     """
-    max_epochs = check_epochs(max_epochs)
+    max_epochs = named('max_epochs', whole_number, max_epochs)
     seed = DEFAULT_SEED if seed is None else seed
     if name != SPECIALISTS and (pretrained or pretrain):
         raise UsageError('`pretrained` and `pretrain` are for specialists only')

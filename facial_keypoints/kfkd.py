@@ -17,16 +17,20 @@ Run as a script, it is the command line (:mod:`facial_keypoints.cli`)::
 """
 import sys
 
-from .figures import plot_learning_curves
-from .kaggle.datadir import data_files
-from .prediction import predict
-from .training import fit, fit_specialists
-from .tutorial.callbacks import AdjustVariable, EarlyStopping, float32
-from .tutorial.data import load, load2d
-from .tutorial.iterators import FlipBatchIterator
-from .tutorial.nets import net, net1, net2, net3, net4, net5, net6, net7, net8
-from .tutorial.plots import plot_sample, plot_weights, rebin
-from .tutorial.specialists import SPECIALIST_SETTINGS
+if __name__ == '__main__':  # the command line first: `--help` needs no Theano
+    from facial_keypoints.cli import main
+    sys.exit(main())
+
+from .figures import plot_learning_curves  # noqa: E402
+from .kaggle.datadir import data_files  # noqa: E402
+from .prediction import predict  # noqa: E402
+from .training import fit, fit_specialists  # noqa: E402
+from .tutorial.callbacks import AdjustVariable, EarlyStopping, float32  # noqa: E402
+from .tutorial.data import load, load2d  # noqa: E402
+from .tutorial.iterators import FlipBatchIterator  # noqa: E402
+from .tutorial.nets import net, net1, net2, net3, net4, net5, net6, net7, net8  # noqa: E402
+from .tutorial.plots import plot_sample, plot_weights, rebin  # noqa: E402
+from .tutorial.specialists import SPECIALIST_SETTINGS  # noqa: E402
 
 __all__ = [
     'FTRAIN', 'FTEST', 'FLOOKUP',
@@ -45,7 +49,3 @@ def __getattr__(name):
     except KeyError:
         raise AttributeError(name) from None
 
-
-if __name__ == '__main__':
-    from .cli import main
-    sys.exit(main())

@@ -115,6 +115,13 @@ def theano_device():
     return device
 
 
+def theano_blas():
+    """The BLAS Theano links, as one line for the user."""
+    import theano
+    from .upstream import compat
+    return compat.BLAS_INFO or theano.config.blas.ldflags or 'NumPy C-API fallback'
+
+
 def environment():
     """The keys every record gets: versions and device."""
     return {'versions': versions(), 'device': theano_device()}

@@ -28,7 +28,7 @@ def environment():
     import theano
     return list(record.versions().items()) + [
         ('device', record.theano_device()),
-        ('BLAS (blas.ldflags)', theano.config.blas.ldflags or 'NumPy C-API fallback'),
+        ('BLAS', record.theano_blas()),
         ('floatX', theano.config.floatX)]
 
 

@@ -15,7 +15,8 @@ from collections import OrderedDict
 import numpy as np
 
 from . import checkpoints, persist, record, state, stops
-from .errors import Paused, SaveFailed, UsageError
+from .checks import named, whole_number
+from .errors import Paused, SaveFailed
 from .inputs import load_for
 from .kaggle import datadir
 from .masked import use_masked_loss
@@ -29,16 +30,6 @@ from .w207.dct import append_dct_copies
 #: :class:`.state.TrainingData`), the signal that paused it (or None), and
 #: whether a second Ctrl-C stopped it in the middle of an epoch.
 Outcome = collections.namedtuple('Outcome', 'data paused at_once')
-
-
-def check_epochs(max_epochs, option='max_epochs'):
-    """``max_epochs`` as a positive int (None stays None)."""
-    if max_epochs is None:
-        return None
-    if int(max_epochs) != max_epochs or max_epochs < 1:
-        raise UsageError('`{}` must be a positive whole number, not {}'.format(
-            option, max_epochs))
-    return int(max_epochs)
 
 
 def save_or_rescue(models, out):
@@ -217,7 +208,8 @@ def fit(name=None, max_epochs=None, out=None, resume=None, preprocess=None,
     epoch in flight, save the checkpoint and the net so far, and raise
     :class:`~.errors.Paused` (a KeyboardInterrupt).
     """
-    given = dict(net=name, max_epochs=check_epochs(max_epochs), preprocess=preprocess,
+    given = dict(net=name, max_epochs=named('max_epochs', whole_number, max_epochs),
+                 preprocess=preprocess,
                  exclude=exclude, dct_window=dct_window, seed=seed, all_rows=all_rows)
     out = out or default_out(name, resume)
     checkpoint = checkpoints.checkpoint_path(out)
@@ -238,7 +230,8 @@ def fit(name=None, max_epochs=None, out=None, resume=None, preprocess=None,
             print('Nothing to do: it has already run {} epochs.'.format(done))
             return model
 
-        print('Theano device: {}'.format(record.theano_device()))
+        print('Theano device: {}; BLAS: {}'.format(record.theano_device(),
+                                                   record.theano_blas()))
         X, y = training_data(model)
         outcome = train_net(model, X, y, checkpoint, checkpoint_every)
         save_or_rescue(model, out)
@@ -335,7 +328,7 @@ def fit_specialists(fname_pretrain=None, out='net-specialists.pickle', epochs=No
     keeps the finished specialists and continues the one that was training
     (``restart`` starts over).
     """
-    epochs = check_epochs(epochs, 'epochs')
+    epochs = named('epochs', whole_number, epochs)
     pretrained = persist.load_single_net(fname_pretrain) if fname_pretrain else None
     source = record.settings_of(pretrained) if pretrained is not None else RunSettings()
     settings = RunSettings(

@@ -111,13 +111,31 @@ def test_user_theanorc_wins(tmp_path):
     assert run_python(code, THEANORC=str(rc), THEANO_FLAGS='') == ['float64']
 
 
-def test_blas_choice_is_reported_once_on_stderr():
-    environ = dict(os.environ, THEANO_FLAGS='')
-    out = subprocess.run([sys.executable, '-c', 'import facial_keypoints'],
-                         env=environ, capture_output=True, text=True, check=True)
-    lines = [line for line in out.stderr.splitlines() if 'Theano BLAS' in line]
-    assert len(lines) == 1
-    assert 'OpenBLAS' in lines[0] or 'NumPy C-API' in lines[0]
+def test_importing_the_package_loads_no_theano_and_says_nothing():
+    code = 'import sys, facial_keypoints; print("theano" in sys.modules)'
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ['False'] and out.stderr == ''
+
+
+def test_patches_apply_whoever_imports_the_stack_first():
+    code = '''
+        import facial_keypoints
+        from nolearn.lasagne import NeuralNet  # before any of the package's modules
+        import theano
+        from facial_keypoints.upstream import compat
+        print(len(compat.APPLIED) >= 12, theano.config.floatX,
+              NeuralNet._get_params_html is compat.neural_net_params_html)
+    '''
+    assert run_python(code, THEANO_FLAGS='') == ['True', 'float32', 'True']
+
+
+def test_the_blas_is_named_where_it_matters(in_data, capsys):
+    from facial_keypoints import cli
+    assert cli.main(['fit', 'net1', '--max-epochs', '1']) == 0
+    line = [l for l in capsys.readouterr().out.splitlines() if 'Theano device' in l]
+    assert len(line) == 1 and 'BLAS: ' in line[0]
+    assert 'OpenBLAS' in line[0] or 'NumPy C-API' in line[0]
 
 
 def test_lasagne_imports_without_pkg_resources(tmp_path):

@@ -11,7 +11,6 @@ import os
 import sys
 
 from ..errors import DataError
-from . import synthetic
 from .format import LOOKUP_FILE, TEST_FILE, TRAIN_FILE
 
 KAGGLE_DATA_DIR = '~/data/kaggle-facial-keypoint-detection/'
@@ -53,6 +52,7 @@ def data_files():
 
 def is_synthetic(directory=None):
     """True when ``directory`` holds data made by our synthetic generator."""
+    from . import synthetic  # (pandas and SciPy: not for `kfkd --help`)
     return os.path.exists(os.path.join(directory or data_dir(), synthetic.MARKER))
 
 
@@ -71,6 +71,7 @@ def source_in_use():
 def _made_by_an_older_generator(directory):
     """True when the embedded data set in ``directory`` predates the
     generator, so that improvements to it reach existing installations."""
+    from . import synthetic
     try:
         with open(os.path.join(directory, synthetic.MARKER)) as f:
             return json.load(f).get('version') != synthetic.GENERATOR_VERSION
@@ -89,6 +90,7 @@ def data_file(name):
     if default:
         print('No Kaggle data in {}: generating the embedded synthetic data set '
               'into {} (once).'.format(KAGGLE_DATA_DIR, directory), file=sys.stderr)
+        from . import synthetic
         synthetic.write_dataset(directory)
         return path
     raise DataError(path, 'file not found in {}. Get the Kaggle data with '

@@ -3,9 +3,10 @@
 Each break between those releases and today's Python, NumPy and
 scikit-learn is one :class:`Patch` below: a docstring naming the upstream
 version and what moved where, a ``needed()`` test, and an ``apply()``.
-:func:`apply_all` runs them in order, once, when ``facial_keypoints`` is
-imported: Theano's flags must be in place before Theano is first imported,
-and the module aliases before Lasagne and nolearn are.
+:func:`apply_all` runs them in order, once, in three phases as the stack is
+first imported (:mod:`.loading`): Theano's flags must be in place before
+Theano is first imported, and the module aliases before Lasagne and
+nolearn are.
 
 A patch applies only when its break is present, so the same code runs
 unchanged on an older stack (e.g. the tutorial-era pins in a Docker image).
@@ -161,7 +162,8 @@ class TheanoDefaults(Patch):
     name = 'theano-defaults'
 
     def needed(self):
-        return 'theano' not in sys.modules
+        # Theano reads its flags once, in theano.configparser: not yet run.
+        return 'theano.configparser' not in sys.modules
 
     def apply(self):
         global BLAS_INFO
@@ -651,10 +653,15 @@ def quiet_upstream_warnings():
                                 module=module)
 
 
-#: The patches in the order they must run.
-PATCHES = (
+#: The patches by when they apply (see :mod:`.loading`): before Theano is
+#: first imported (its flags, and a module it imports), once it is (its own
+#: internals, and the modules Lasagne and nolearn import), and once
+#: nolearn's ``lasagne`` module is.
+BEFORE_THEANO = (
     TheanoDefaults(),
     PkgResourcesStandIn(),
+)
+AFTER_THEANO = (
     ScanPythonFallback(),
     COpStableCacheVersion(),
     EmptyPropsCacheVersion(),
@@ -662,11 +669,16 @@ PATCHES = (
     CollectionsAbcAliases(),
     SklearnCrossValidation(),
     SklearnGridSearch(),
+)
+AFTER_NOLEARN = (
     NeuralNetParamAttributes(),
     NeuralNetClone(),
     NeuralNetHtmlRepr(),
     NolearnColoursOnTerminal(),
 )
+
+#: The patches in the order they must run.
+PATCHES = BEFORE_THEANO + AFTER_THEANO + AFTER_NOLEARN
 
 
 def apply_all(patches=PATCHES):
