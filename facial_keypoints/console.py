@@ -1,7 +1,9 @@
-"""Whether output goes to a person (a terminal or a notebook) or to a file.
+"""Whether output goes to a person (a terminal or a notebook) or to a file,
+and whether it gets colours.
 
 Imports nothing from the package.
 """
+import os
 import sys
 
 
@@ -16,3 +18,16 @@ def is_interactive(stream=None):
         return bool(isatty and isatty())
     except ValueError:  # a closed stream
         return False
+
+
+def use_colour(stream=None, environ=None):
+    """True when output to ``stream`` gets colours: never with ``NO_COLOR``
+    set (https://no-color.org), always with ``FORCE_COLOR`` or
+    ``CLICOLOR_FORCE`` set (but to 0), else on a terminal or in a notebook."""
+    environ = os.environ if environ is None else environ
+    if environ.get('NO_COLOR'):
+        return False
+    if any(environ.get(name, '0') not in ('', '0') for name in ('FORCE_COLOR',
+                                                                'CLICOLOR_FORCE')):
+        return True
+    return is_interactive(stream)

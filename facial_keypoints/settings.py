@@ -72,10 +72,10 @@ class RunSettings(object):
     params: tuple = ()
     time_limit: float = None
 
-    def __post_init__(self):
+    def __post_init__(self):  # JSON's lists back to tuples: hashable, comparable
         if self.columns is not None:
             object.__setattr__(self, 'columns', tuple(self.columns))
-        object.__setattr__(self, 'params', tuple(tuple(p) for p in self.params))
+        object.__setattr__(self, 'params', _tuples(self.params))
 
     def to_dict(self):
         """The settings as JSON-able values."""
@@ -129,6 +129,12 @@ class RunSettings(object):
                 raise SettingsMismatch(source, name, stored, value)
             changes[name] = [stored, value]
         return self.replace(**{k: v[1] for k, v in changes.items()}), changes
+
+
+def _tuples(value):
+    if isinstance(value, (list, tuple)):
+        return tuple(_tuples(v) for v in value)
+    return value
 
 
 def _same(a, b):

@@ -7,10 +7,17 @@ import numpy as np
 import pytest
 
 import facial_keypoints  # noqa: F401  (applies the compatibility patches)
+from facial_keypoints import kfkd
 from facial_keypoints.kaggle import datadir
 
-KAGGLE_LABELS = os.path.join(os.path.dirname(__file__), '..', '..', 'shared',
-                             'data', 'kaggle-labels')
+#: The project's shared files (the real Kaggle labels among them):
+#: $FKP_SHARED, else the folder ``shared`` beside this checkout.
+SHARED = os.environ.get('FKP_SHARED') or os.path.join(
+    os.path.dirname(__file__), '..', '..', 'shared')
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'quick: trains nothing; `make test-quick`')
 
 
 def pytest_addoption(parser):
@@ -28,8 +35,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope='session')
 def kaggle_labels():
-    """The real Kaggle label files, when this checkout has them beside it."""
-    path = os.path.abspath(KAGGLE_LABELS)
+    """The real Kaggle label files, where the shared files have them."""
+    path = os.path.abspath(os.path.join(SHARED, 'data', 'kaggle-labels'))
     if not os.path.exists(os.path.join(path, 'training_keypoints.csv')):
         pytest.skip('real Kaggle labels not found at ' + path)
     return path
@@ -105,3 +112,21 @@ def histories(train_dir):
             result.append(np.array(json.loads(run.stdout.strip().splitlines()[-1])))
         return result
     return fit
+
+
+@pytest.fixture(scope='session')
+def trained(train_dir, tmp_path_factory):
+    """net1 (2 epochs) and specialists from it (1 epoch each), as files
+    that tests read and do not change (copy them to change them)."""
+    directory = tmp_path_factory.mktemp('trained')
+    cwd = os.getcwd()
+    os.chdir(str(directory))
+    datadir.set_data_dir(train_dir)
+    try:
+        kfkd.fit('net1', max_epochs=2)
+        kfkd.fit_specialists('net1.pickle', epochs=1)
+    finally:
+        datadir.set_data_dir(None)
+        os.chdir(cwd)
+    return {'net1': str(directory / 'net1.pickle'),
+            'specialists': str(directory / 'net-specialists.pickle')}

@@ -133,7 +133,7 @@ def test_patches_apply_whoever_imports_the_stack_first():
 def test_the_blas_is_named_where_it_matters(in_data, capsys):
     from facial_keypoints import cli
     assert cli.main(['fit', 'net1', '--max-epochs', '1']) == 0
-    line = [l for l in capsys.readouterr().out.splitlines() if 'Theano device' in l]
+    line = [text for text in capsys.readouterr().out.splitlines() if "Theano device" in text]
     assert len(line) == 1 and 'BLAS: ' in line[0]
     assert 'OpenBLAS' in line[0] or 'NumPy C-API' in line[0]
 

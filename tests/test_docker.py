@@ -14,6 +14,8 @@ import pytest
 
 import facial_keypoints
 
+pytestmark = pytest.mark.quick
+
 ROOT = os.path.join(os.path.dirname(__file__), '..')
 DOCKERFILES = sorted(glob.glob(os.path.join(ROOT, 'docker', 'Dockerfile.*')))
 PIN = re.compile(r'\b([A-Za-z][A-Za-z0-9_.-]*)==([0-9][^\s\\"]*)')
@@ -57,11 +59,6 @@ def repository_files():
         pytest.skip('not a git checkout')
     return [os.path.join(ROOT, p) for p in run.stdout.split('\0')
             if p and os.path.isfile(os.path.join(ROOT, p))]
-
-
-def test_there_are_cpu_and_gpu_images():
-    assert [os.path.basename(p) for p in DOCKERFILES] == [
-        'Dockerfile.cpu', 'Dockerfile.g2', 'Dockerfile.gpu']
 
 
 @pytest.mark.parametrize('path', DOCKERFILES, ids=os.path.basename)
@@ -128,6 +125,3 @@ def test_dockerfile_pins_agree_with_requirements(path):
     assert (python.group(1) or python.group(2)).startswith('3.11.')
 
 
-def test_pin_check_catches_a_disagreement():
-    assert PIN.findall('pip install numpy==1.24.0 \\') == [('numpy', '1.24.0')]
-    assert requirements()['numpy'] != '1.24.0'

@@ -3,9 +3,14 @@ for short runs, and a legend that does not cover the curves."""
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
 from facial_keypoints.kaggle.format import HALF
 from facial_keypoints.tutorial import plots
+from facial_keypoints.tutorial.plots import plot_sample
+
+pytestmark = pytest.mark.quick
 
 
 def specialist(rmse_px, epochs, outputs=2):
@@ -54,3 +59,11 @@ def test_short_runs_get_a_marker_per_epoch():
     lines = plots.learning_curve_figure(history).axes[0].get_lines()
     assert [line.get_marker() for line in lines[:2]] == ['o', 'o']
     assert list(lines[0].get_xdata()) == [1, 2, 3]
+
+
+def test_plot_sample_without_keypoints():
+    ax = Figure().add_subplot(1, 1, 1)
+    plot_sample(np.zeros(9216, np.float32), None, ax)
+    assert len(ax.images) == 1 and not ax.collections
+    plot_sample(np.zeros(9216, np.float32), np.zeros(30, np.float32), ax)
+    assert len(ax.collections) == 1

@@ -4,7 +4,7 @@ import os
 import matplotlib.image
 import pytest
 
-from facial_keypoints import cli, kfkd, persist, published, report
+from facial_keypoints import cli, kfkd, persist, report
 
 
 def test_report_of_two_short_runs(in_data):
@@ -45,7 +45,9 @@ def test_reproduce_ends_with_a_report(in_data, capsys):
     assert '| net1 | SYNTHETIC | {} | 3 |'.format(rows) in open('report.md').read()
 
 
-def test_published_numbers_have_sources():
-    assert published.PUBLISHED['net7']['valid_loss'] == 0.000787
-    assert all(p['source'] for p in published.PUBLISHED.values())
-    assert published.LEADERBOARD['specialists (pretrained)']['rmse'] == 2.13
+def test_report_of_specialists_alone_is_marked_synthetic(in_data):
+    kfkd.fit('net1', max_epochs=1)
+    kfkd.fit_specialists('net1.pickle', epochs=1)
+    text = open(report.write_report(['net-specialists.pickle'], 'r.md')).read()
+    assert text.startswith('# Reproduction report (SYNTHETIC DATA)')
+    assert text.count('| SYNTHETIC |') == 6

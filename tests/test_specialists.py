@@ -114,3 +114,22 @@ def test_specialists_follow_the_pretrained_nets_definition(in_data):
     assert [m.layers_['hidden'].num_units for m in specialists.values()] == [100] * 6
     assert len(pd.read_csv(kfkd.predict('net1-specialists.pickle', out='s.csv'))) == len(
         reading.read_lookup_table(datadir.data_files()['FLOOKUP']))
+
+
+def test_specialists_of_a_preprocessed_net_preprocess(in_data, monkeypatch):
+    from facial_keypoints import inputs, training
+    kfkd.fit('net1', max_epochs=1, preprocess='equalize_hist')
+    seen = []
+    load_for = inputs.load_for
+
+    def recording_load_for(net, **kwargs):
+        X, y = load_for(net, **kwargs)
+        seen.append((record.settings_of(net).preprocess, float(X.mean())))
+        return X, y
+
+    monkeypatch.setattr(training, 'load_for', recording_load_for)
+    specialists = kfkd.fit_specialists('net1.pickle', epochs=1)
+    assert [p for p, _ in seen] == ['equalize_hist'] * 6
+    assert all(record.settings_of(m).preprocess == 'equalize_hist'
+               for m in specialists.values())
+    assert abs(seen[1][1] - 0.5) < 0.05  # equalised images average about 0.5

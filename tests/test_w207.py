@@ -2,7 +2,9 @@
 import pytest
 from lasagne.layers import count_params, get_output_shape
 
-from facial_keypoints import nets, registry
+from facial_keypoints import nets
+
+pytestmark = pytest.mark.quick
 
 SPEC = {
     'Net6LP': ([('conv1', (32, 94, 94)), ('pool1', (32, 23, 23)), ('conv2', (64, 22, 22)),
@@ -55,7 +57,3 @@ def test_variants_are_net6_style():
     assert nets.get_net('Net6').max_epochs == nets.get_net('net6').max_epochs
 
 
-def test_variants_importable_like_net6():
-    from facial_keypoints.w207 import CNet_NPLFXL, Net6LP  # noqa: F401
-    assert registry.definition('CNet_NPLFXL').preprocess == 'equalize_hist'
-    assert nets.input_is_2d(Net6LP)

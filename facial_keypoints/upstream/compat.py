@@ -601,24 +601,26 @@ class NeuralNetHtmlRepr(Patch):
 
 
 class TerminalColours(object):
-    """nolearn's ``ansi`` colour codes, empty unless stdout is interactive."""
+    """nolearn's ``ansi`` colour codes, empty unless output gets colours
+    (:func:`facial_keypoints.console.use_colour`)."""
 
     def __init__(self, codes):
         self._codes = codes
 
     def __getattr__(self, name):
-        from ..console import is_interactive
+        from ..console import use_colour
         code = vars(self._codes)[name] if name in vars(self._codes) else None
         if code is None:
             raise AttributeError(name)
-        return code if is_interactive() else ''
+        return code if use_colour() else ''
 
 
 class NolearnColoursOnTerminal(Patch):
     """nolearn 0.6.1's epoch log marks the best losses with ANSI colour
     codes whatever stdout is, so a log written to a file or a pipe is full
     of escape sequences. We give its handlers colour codes that are empty
-    unless stdout is a terminal or a notebook.
+    unless stdout is a terminal or a notebook, or the user asks for colours
+    (``FORCE_COLOR``), and always with ``NO_COLOR``.
     """
 
     name = 'nolearn-colours-on-terminal'

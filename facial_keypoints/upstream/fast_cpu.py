@@ -1,72 +1,35 @@
 """A faster CPU path: max pooling over non-overlapping windows (of a
 rectified input, too), the sum over images and pixels that gives a
 convolution's bias gradient, dropout's random numbers and elementwise loops.
+Each op computes every element with the arithmetic of Theano's own, in
+the same order, so results are bit-identical to Theano's and the same on
+any number of threads:
 
-Theano's CPU max pooling and its gradient handle any window, stride and
-padding, one element at a time; on the tutorial's convnets they took 55% of
-a training epoch (the gradient alone 48%). The tutorial's pools are
-non-overlapping (2x2 windows, stride 2, no padding, the border ignored),
-where the maximum is one pass over each window and the gradient is ``gz``
-wherever ``x`` equals its window's maximum, else 0. The two ops below
-compute exactly that, in parallel over images and channels; their results
-are bit-identical to Theano's (its gradient also goes to every tied
-maximum), so training histories do not change.
+* :class:`NonOverlappingMaxPool` and its gradient: the tutorial's pools
+  (2x2 windows, stride 2, no padding, border ignored) as one pass over each
+  window, in parallel over images and channels; the gradient goes to every
+  tied maximum, as Theano's.
+* :class:`RectifiedMaxPool` and its gradient: a pool of a rectified
+  convolution in one pass over the convolution's output, and the
+  rectifier's gradient of the pooling gradient in one pass more, where
+  Theano makes four; each element by the C code of the scalar functions
+  Theano's fusion makes of the rectifier and its gradient
+  (:data:`RECTIFY`, :data:`RECTIFY_GRAD`).
+* :class:`ChannelSum`: a convolution's bias gradient, the float64
+  additions of Theano's ``Sum`` in its order, eight channels side by side
+  and the channels shared among threads.
+* :class:`MRGUniform`: dropout's MRG31k3p numbers a round of streams at a
+  time (C code in ``c_code/``), vectorized, the streams shared among
+  threads; numbers and final states as Theano's.
+* :func:`local_parallel_elemwise`: Theano's elementwise loops of at least
+  ``openmp_elemwise_minsize`` elements on OpenMP's threads (Theano's own
+  ``openmp`` flag would also change its convolutions' numerics).
 
-In the tutorial's convnets each pool takes a rectified convolution: Theano
-computes the rectifier over the whole convolution output, pools it, and
-on the way back writes the pooling's gradient at full size and then the
-rectifier's gradient over it, four passes over the largest tensors of the
-net (net2's first layer: 128 x 32 x 94 x 94 floats). :class:`RectifiedMaxPool`
-pools the rectified values in one pass over the convolution's output, and
-:class:`RectifiedMaxPoolGrad` gives each element the rectifier's gradient
-of its pooling gradient in one pass more. Each element is computed by the
-C code of the scalar functions Theano's elementwise fusion makes of the
-rectifier and its gradient (:data:`RECTIFY`, :data:`RECTIFY_GRAD`), the
-rectified values compared with the window's maximum as before, so results
-are bit-identical (NaN, infinities and signed zeros included).
-
-The gradient of a convolution's bias is the sum of the output gradient
-over images and pixels (axes 0, 2 and 3 of a 4-D float32 tensor), which
-Theano accumulates in float64 one element after the other, channel by
-channel, in a single thread: 9% of a net2 epoch. :class:`ChannelSum` makes
-for every channel the same float64 additions in the same order (images,
-then rows, then columns, from 0) and casts the sum at the end as Theano
-does, so its result is bit-identical; it sums eight channels side by side
-(eight independent chains of additions instead of one) and shares the
-channels among OpenMP threads.
-
-Dropout draws its masks from Theano's MRG31k3p generator (``mrg_uniform``),
-whose CPU code makes each number in turn, taking its stream's state out of
-memory and putting it back (and ``i % n_streams`` for each). Number ``i``
-comes from stream ``i % n_streams``, each stream's numbers in order of
-``i``: :class:`MRGUniform` makes the same numbers with the same integer
-arithmetic, a round of ``n_streams`` numbers at a time, from the states
-laid out one array per component and with the conditional subtractions as
-selections, which g++ vectorizes across streams, and OpenMP threads take
-ranges of streams (draws of at least 65536 numbers); numbers and final
-states are bit-identical, in 40% of the time in one thread (Theano's took
-5.6% of a Net6RPXL epoch), about 0.6 of that in two.
-
-Theano's elementwise loops (the biases' additions, the rectifiers and
-their gradients, the updates) run in one thread unless Theano's ``openmp``
-flag is set, which would also change the numerics of Theano's own
-convolutions (they then sum the weight gradient per thread).
-:func:`local_parallel_elemwise` gives only the elementwise ops OpenMP: each
-element is computed by the same code, so results are bit-identical, and
-loops of at least ``openmp_elemwise_minsize`` (200000) elements are shared
-among the threads (net2's rectifier on its first layer's 36 million
-outputs, for instance; see :mod:`.threads` for why OpenMP's idle threads
-sleep).
-
-Three Theano optimizations put these ops in place of ``Pool`` and
-``MaxPoolGrad``, ``Sum``, and ``mrg_uniform`` when the device is the CPU,
-a fourth the rectified pooling ops in place of the pooling ops and the
-fused rectifier around them, and a fifth makes the elementwise loops
-parallel. Disable them all with
-``THEANO_FLAGS=optimizer_excluding=fkp_fast_cpu``, or one by its name:
-``local_non_overlapping_max_pool``, ``local_channel_sum``,
+Theano optimizations put these in place when the device is the CPU.
+Disable them all with ``THEANO_FLAGS=optimizer_excluding=fkp_fast_cpu``, or
+one by its name: ``local_non_overlapping_max_pool``, ``local_channel_sum``,
 ``local_mrg_uniform``, ``local_rectified_max_pool``,
-``local_parallel_elemwise``.
+``local_parallel_elemwise``. What each buys: docs/performance.rst.
 """
 import platform
 
@@ -77,6 +40,8 @@ from theano.tensor.elemwise import Elemwise, Sum
 from theano.tensor.opt import register_specialize_device
 from theano.sandbox.rng_mrg import mrg_uniform
 from theano.tensor.signal.pool import MaxPoolGrad, Pool
+
+from . import c_sources
 
 TAG = 'fkp_fast_cpu'
 
@@ -362,102 +327,6 @@ class ChannelSum(gof.OpenMPOp):
            type=theano.tensor.TensorType(self.dtype, (False,)).dtype_specs()[2])
 
 
-#: Theano's mrg_uniform calls ``cpu_rng_mrg_uniform_<dtype>(sample, rstate,
-#: n_elements, n_streams)`` of its support code; these are the same
-#: functions, made faster (see the module's docstring).
-_MRG = r"""
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-#define FKP_MRG_CONSTANTS \
-    const npy_int32 i7 = 7, i9 = 9, i15 = 15, i16 = 16, i22 = 22, i24 = 24; \
-    const npy_int32 M1 = 2147483647, M2 = 2147462579; \
-    const npy_int32 MASK12 = 511, MASK13 = 16777215, MASK2 = 65535, MULT2 = 21069;
-
-/* One MRG31k3p step of the state (x11 .. x23), Theano's arithmetic with
-   its tests "if (y < 0 || y >= M) y -= M" as selections; the number,
-   before scaling, into `u`. */
-#define FKP_MRG_STEP(u) { \
-    npy_int32 y1, y2; \
-    y1 = ((x12 & MASK12) << i22) + (x12 >> i9) + ((x13 & MASK13) << i7) + (x13 >> i24); \
-    y1 -= ((y1 < 0) | (y1 >= M1)) ? M1 : 0; \
-    y1 += x13; \
-    y1 -= ((y1 < 0) | (y1 >= M1)) ? M1 : 0; \
-    x13 = x12; x12 = x11; x11 = y1; \
-    y1 = ((x21 & MASK2) << i15) + (MULT2 * (x21 >> i16)); \
-    y1 -= ((y1 < 0) | (y1 >= M2)) ? M2 : 0; \
-    y2 = ((x23 & MASK2) << i15) + (MULT2 * (x23 >> i16)); \
-    y2 -= ((y2 < 0) | (y2 >= M2)) ? M2 : 0; \
-    y2 += x23; \
-    y2 -= ((y2 < 0) | (y2 >= M2)) ? M2 : 0; \
-    y2 += y1; \
-    y2 -= ((y2 < 0) | (y2 >= M2)) ? M2 : 0; \
-    x23 = x22; x22 = x21; x21 = y2; \
-    u = x11 - x21 + ((x11 <= x21) ? M1 : 0); }
-"""
-
-_MRG_DTYPE = r"""
-void cpu_rng_mrg_uniform_%(dtype)s(PyArrayObject* o_sample, PyArrayObject* o_rstate,
-                                   npy_int64 n_elements, int n_streams)
-{
-    FKP_MRG_CONSTANTS
-    %(dtype)s* sample = (%(dtype)s*)PyArray_DATA(o_sample);
-    npy_int32* state = (npy_int32*)PyArray_DATA(o_rstate);
-    const npy_int64 used = n_elements < n_streams ? n_elements : n_streams;
-    npy_int32* v = (npy_int32*)malloc((used > 0 ? used : 1) * 6 * sizeof(npy_int32));
-    if (v == NULL) {  /* Theano's order, without the state arrays */
-        for (npy_int64 i = 0; i < n_elements; i++) {
-            npy_int32* st = state + (i %% n_streams) * 6;
-            npy_int32 x11 = st[0], x12 = st[1], x13 = st[2], x21 = st[3], x22 = st[4], x23 = st[5];
-            npy_int32 u;
-            FKP_MRG_STEP(u)
-            sample[i] = u * %(norm)s;
-            st[0] = x11; st[1] = x12; st[2] = x13; st[3] = x21; st[4] = x22; st[5] = x23;
-        }
-        return;
-    }
-    npy_int32 *v11 = v, *v12 = v + used, *v13 = v + 2 * used;
-    npy_int32 *v21 = v + 3 * used, *v22 = v + 4 * used, *v23 = v + 5 * used;
-    for (npy_int64 k = 0; k < used; k++) {
-        v11[k] = state[6 * k]; v12[k] = state[6 * k + 1]; v13[k] = state[6 * k + 2];
-        v21[k] = state[6 * k + 3]; v22[k] = state[6 * k + 4]; v23[k] = state[6 * k + 5];
-    }
-    /* Streams are independent: threads take ranges of them, in multiples
-       of 16 (whole cache lines of the states and of each round's numbers). */
-    #pragma omp parallel if (n_elements >= FKP_MRG_PARALLEL_MIN)
-    {
-        npy_int64 k0 = 0, k1 = used;
-#ifdef _OPENMP
-        const int parts = omp_get_num_threads(), part = omp_get_thread_num();
-        const npy_int64 step = ((used + parts - 1) / parts + 15) / 16 * 16;
-        k0 = part * step < used ? part * step : used;
-        k1 = k0 + step < used ? k0 + step : used;
-#endif
-        for (npy_int64 base = 0; base < n_elements; base += n_streams) {
-            const npy_int64 m = n_elements - base < used ? n_elements - base : used;
-            const npy_int64 end = m < k1 ? m : k1;
-            %(dtype)s* out = sample + base;
-            for (npy_int64 k = k0; k < end; k++) {
-                npy_int32 x11 = v11[k], x12 = v12[k], x13 = v13[k];
-                npy_int32 x21 = v21[k], x22 = v22[k], x23 = v23[k];
-                npy_int32 u;
-                FKP_MRG_STEP(u)
-                out[k] = u * %(norm)s;
-                v11[k] = x11; v12[k] = x12; v13[k] = x13;
-                v21[k] = x21; v22[k] = x22; v23[k] = x23;
-            }
-        }
-    }
-    for (npy_int64 k = 0; k < used; k++) {
-        state[6 * k] = v11[k]; state[6 * k + 1] = v12[k]; state[6 * k + 2] = v13[k];
-        state[6 * k + 3] = v21[k]; state[6 * k + 4] = v22[k]; state[6 * k + 5] = v23[k];
-    }
-    free(v);
-}
-"""
-
-
 #: Fewer numbers than this are drawn in one thread: waking the others
 #: would cost more.
 MRG_PARALLEL_MIN = 1 << 16
@@ -465,15 +334,22 @@ MRG_PARALLEL_MIN = 1 << 16
 
 class MRGUniform(mrg_uniform):
     """Theano's ``mrg_uniform`` (CPU, float32 or float64) with faster
-    support code; its results, numbers and states, are the same to the bit.
-    A subclass, so that Theano's optimization making it in place applies."""
+    support code: Theano's op calls ``cpu_rng_mrg_uniform_<dtype>(sample,
+    rstate, n_elements, n_streams)`` of its support code, and c_code/ has
+    the same functions, made faster; its results, numbers and states, are
+    the same to the bit. A subclass, so that Theano's optimization making it
+    in place applies."""
+
+    C_FILES = ('mrg_step.h', 'mrg_uniform.c')
 
     def c_support_code(self):
         # Theano scales with these float literals (its NORM for each dtype).
-        return ('#define FKP_MRG_PARALLEL_MIN %d\n' % MRG_PARALLEL_MIN + _MRG + ''.join(
-            _MRG_DTYPE % dict(dtype=dtype, norm=norm) for dtype, norm in (
-                ('npy_float32', '4.6566126e-10f'),
-                ('npy_float64', '4.656612873077392578125e-10'))))
+        template = c_sources.read('mrg_uniform.c')
+        return (c_sources.defines(FKP_MRG_PARALLEL_MIN=MRG_PARALLEL_MIN)
+                + c_sources.read('mrg_step.h') + ''.join(
+                    template % dict(dtype=dtype, norm=norm) for dtype, norm in (
+                        ('npy_float32', '4.6566126e-10f'),
+                        ('npy_float64', '4.656612873077392578125e-10'))))
 
     def c_compile_args(self):
         # OpenMP where g++ has it, as Theano's OpenMPOp decides.
@@ -482,7 +358,8 @@ class MRGUniform(mrg_uniform):
         return ['-fopenmp'] if gof.OpenMPOp.gxx_support_openmp else []
 
     def c_code_cache_version(self):
-        return (2,) + super(MRGUniform, self).c_code_cache_version()
+        return ((c_sources.version(*self.C_FILES),)
+                + super(MRGUniform, self).c_code_cache_version())
 
 
 @gof.local_optimizer([mrg_uniform])

@@ -26,66 +26,13 @@ import theano
 from theano import gof
 from theano.tensor import blas, blas_headers
 
+from . import c_sources
 from .fast_conv import available  # the same condition: OpenBLAS on the CPU
 
 TAG = 'fkp_fast_gemm'
 
-_SUPPORT = r"""
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-/* OpenBLAS computes products of up to this many multiply-adds (m n k) with
-   separate kernels for small matrices: such pieces would round differently. */
-#define FKP_SMALL_PRODUCT 1e6
-
-/* A product is cut by its shape alone, never by the number of threads, so
-   that every output element is the same single-threaded BLAS sum however
-   many threads take the pieces: along the output's larger dimension, into
-   at most FKP_MAX_PIECES pieces of at least FKP_PIECE_MIN rows or columns,
-   each starting at a multiple of FKP_PIECE_ALIGN, the BLAS's widest
-   register block. */
-#define FKP_PIECE_ALIGN 16
-#define FKP_PIECE_MIN 64
-#define FKP_MAX_PIECES 16
-
-/* sgemm_ (column-major: c = alpha op(a) op(b) + beta c, c m x n) with the
-   columns of c (or its rows, when it has more) cut into pieces that OpenMP's
-   threads take, each calling the single-threaded BLAS; a product whose
-   pieces would be small is one single-threaded call. */
-static void fkp_sgemm(char* ta, char* tb, int* m, int* n, int* k, float* alpha,
-                      float* a, int* lda, float* b, int* ldb, float* beta,
-                      float* c, int* ldc)
-{
-    const int by_columns = *n >= *m;
-    const int size = by_columns ? *n : *m;
-    int piece = ((size + FKP_MAX_PIECES - 1) / FKP_MAX_PIECES + FKP_PIECE_ALIGN - 1)
-                / FKP_PIECE_ALIGN * FKP_PIECE_ALIGN;
-    if (piece < FKP_PIECE_MIN) piece = FKP_PIECE_MIN;
-    const int pieces = (size + piece - 1) / piece;
-    const int saved = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-    if (pieces < 2 || (double)*m * *n * *k / pieces <= FKP_SMALL_PRODUCT) {
-        sgemm_(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    } else {
-        #pragma omp parallel for schedule(dynamic)
-        for (int p = 0; p < pieces; p++) {
-            const int lo = p * piece;
-            int part = size - lo < piece ? size - lo : piece;
-            if (by_columns) {
-                float* bp = (*tb == 'N' || *tb == 'n') ? b + (long)lo * *ldb : b + lo;
-                sgemm_(ta, tb, m, &part, k, alpha, a, lda, bp, ldb, beta,
-                       c + (long)lo * *ldc, ldc);
-            } else {
-                float* ap = (*ta == 'N' || *ta == 'n') ? a + lo : a + (long)lo * *lda;
-                sgemm_(ta, tb, &part, n, k, alpha, ap, lda, b, ldb, beta, c + lo, ldc);
-            }
-        }
-    }
-    openblas_set_num_threads(saved);
-}
-"""
-
+#: The ops' C code, in c_code/.
+C_FILES = ('fkp_blas.h', 'fast_gemm.c')
 
 class ParallelProduct(object):
     """What the three ops add to Theano's: their float32 products call
@@ -95,14 +42,14 @@ class ParallelProduct(object):
 
     def c_support_code(self):
         return (super(ParallelProduct, self).c_support_code()
-                + blas_headers.openblas_threads_text() + _SUPPORT)
+                + blas_headers.openblas_threads_text() + c_sources.read(*C_FILES))
 
     def c_compile_args(self):
         return super(ParallelProduct, self).c_compile_args() + ['-fopenmp']
 
     def c_code_cache_version(self):
         version = super(ParallelProduct, self).c_code_cache_version()
-        return (3,) + version if version else version
+        return (c_sources.version(*C_FILES),) + version if version else version
 
 
 class ParallelDot22(ParallelProduct, blas.Dot22):

@@ -8,26 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from facial_keypoints import cli, kfkd, persist
-from facial_keypoints.atomic import atomic_write, partial_name
-from facial_keypoints.kaggle import datadir, reading, synthetic
-
-
-@pytest.fixture(scope='module')
-def trained(train_dir, tmp_path_factory):
-    """net1 (1 epoch) and specialists from it (1 epoch each), as files."""
-    directory = tmp_path_factory.mktemp('trained')
-    cwd = os.getcwd()
-    os.chdir(str(directory))
-    datadir.set_data_dir(train_dir)
-    try:
-        kfkd.fit('net1', max_epochs=1)
-        kfkd.fit_specialists('net1.pickle', epochs=1)
-    finally:
-        datadir.set_data_dir(None)
-        os.chdir(cwd)
-    return {'net1': str(directory / 'net1.pickle'),
-            'specialists': str(directory / 'net-specialists.pickle')}
+from facial_keypoints import cli, persist
+from helpers import assert_one_line_error, run_cli
 
 
 def bad_pickles(directory, trained):
@@ -64,24 +46,6 @@ COMMANDS = [
 ]
 
 
-def run_cli(capsys, argv):
-    try:
-        code = cli.main(argv)
-    except SystemExit as e:  # argparse's errors
-        code = e.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(err, code, expected_code, *words):
-    assert code == expected_code, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith('error: '), err
-    assert 'Traceback' not in err
-    for word in words:
-        assert word in lines[0], (word, lines[0])
-
-
 @pytest.mark.parametrize('command', COMMANDS, ids=lambda c: c[0])
 @pytest.mark.parametrize('case', ['missing', 'directory', 'empty', 'truncated',
                                   'text', 'dict', 'array', 'int'])
@@ -107,6 +71,7 @@ def test_the_wrong_kind_of_net(argv, expected_code, words, in_data, trained, cap
     assert 'Resuming' not in out
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize('argv, words', [
     (['fit', 'net1', '--max-epochs', '0'], ['--max-epochs', 'at least 1']),
     (['fit', 'net1', '--max-epochs', '-3'], ['--max-epochs']),
@@ -127,6 +92,7 @@ def test_bad_arguments_exit_2(argv, words, in_data, capsys):
     assert sorted(os.listdir('.')) == before
 
 
+@pytest.mark.quick
 def test_synth_refuses_a_file_and_a_foreign_directory(tmp_path, capsys):
     (tmp_path / 'file').write_text('x')
     (tmp_path / 'other').mkdir()
@@ -137,15 +103,6 @@ def test_synth_refuses_a_file_and_a_foreign_directory(tmp_path, capsys):
         assert_one_line_error(err, code, 2, target)
     assert (tmp_path / 'file').read_text() == 'x'
     assert os.listdir(str(tmp_path / 'other')) == ['notes.txt']
-
-
-def test_interrupted_synth_leaves_no_partial_data_set(tmp_path, monkeypatch):
-    def fail(*args):
-        raise KeyboardInterrupt
-    monkeypatch.setattr(synthetic, 'write_lookup_files', fail)
-    with pytest.raises(KeyboardInterrupt):
-        synthetic.write_dataset(str(tmp_path / 'set'), 10, 2)
-    assert os.listdir(str(tmp_path)) == []
 
 
 @pytest.mark.parametrize('argv', [
@@ -182,148 +139,6 @@ def test_ctrl_c_exits_130_in_one_line(in_data, monkeypatch, capsys):
     monkeypatch.setattr(training, 'load_for', interrupted)
     code, _, err = run_cli(capsys, ['fit', 'net1'])
     assert code == 130 and err.strip() == 'error: interrupted'
-
-
-def test_stale_partial_files_of_dead_processes_are_swept(tmp_path):
-    target = str(tmp_path / 'net.pickle')
-    dead = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'],
-                          capture_output=True, text=True).stdout.strip()
-    stale = partial_name(target, int(dead))
-    alive = partial_name(target, os.getppid())
-    for path in (stale, alive):
-        with open(path, 'wb') as f:
-            f.write(b'half a pickle')
-    with atomic_write(target) as f:
-        f.write(b'whole')
-    assert not os.path.exists(stale) and os.path.exists(alive)
-    assert open(target, 'rb').read() == b'whole'
-
-
-def test_a_failed_write_leaves_the_old_file_and_no_partial(tmp_path):
-    target = tmp_path / 'a.csv'
-    target.write_text('old')
-    with pytest.raises(RuntimeError):
-        with atomic_write(str(target), 'w') as f:
-            f.write('new, half')
-            raise RuntimeError
-    assert target.read_text() == 'old' and os.listdir(str(tmp_path)) == ['a.csv']
-
-
-def test_truncated_cache_is_rebuilt_with_a_notice(tmp_path, capsys):
-    directory = synthetic.write_dataset(str(tmp_path / 'd'), 20, 3)
-    path = os.path.join(directory, 'training.csv')
-    first = reading.read_csv_cached(path)
-    cache = path + reading.CACHE_SUFFIX
-    with open(cache, 'r+b') as f:
-        f.truncate(os.path.getsize(cache) // 2)
-    again = reading.read_csv_cached(path)
-    assert 'unreadable cache' in capsys.readouterr().err
-    np.testing.assert_array_equal(first[2], again[2])
-    assert reading.read_csv_cached(path)[1].shape == first[1].shape
-    assert capsys.readouterr().err == ''
-
-
-def test_same_size_edit_with_mtime_restored_is_not_served_stale(tmp_path):
-    directory = synthetic.write_dataset(str(tmp_path / 'd'), 20, 3)
-    path = os.path.join(directory, 'training.csv')
-    reading.read_csv_cached(path)
-    stat = os.stat(path)
-    text = open(path).read()
-    row = text.splitlines()[1]
-    first_value = row.split(',')[0]
-    changed = '{:.10f}'.format(float(first_value) + 1)[:len(first_value)]
-    assert len(changed) == len(first_value) and changed != first_value
-    with open(path, 'w') as f:
-        f.write(text.replace(row, changed + row[len(first_value):], 1))
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert os.path.getsize(path) == stat.st_size
-    assert reading.read_csv_cached(path)[1][0, 0] == pytest.approx(float(changed))
-
-
-@pytest.mark.parametrize('name, content, words', [
-    ('training.csv', '\ufeff' + 'BOM', None),
-    ('training.csv', 'binary', ['binary file']),
-    ('training.csv', 'inf', ['row 1', 'left_eye_center_x', 'finite']),
-    ('training.csv', '1e400', ['row 1', 'left_eye_center_x', 'finite']),
-    ('test.csv', 'no ImageId', ['ImageId']),
-])
-def test_csv_corner_cases(name, content, words, tmp_path):
-    from facial_keypoints.errors import DataError
-    directory = synthetic.write_dataset(str(tmp_path / 'd'), 5, 2)
-    path = os.path.join(directory, name)
-    text = open(path).read()
-    header, first, rest = text.split('\n', 2)
-    if content.startswith('\ufeff'):
-        with open(path, 'w', encoding='utf-8') as f:
-            f.write('\ufeff' + text)
-        assert reading.read_csv_file(path)[1].shape == (5, 30)
-        return
-    if content == 'binary':
-        with open(path, 'wb') as f:
-            f.write(b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR' * 10)
-    elif content == 'no ImageId':
-        with open(path, 'w') as f:
-            f.write(text.replace('ImageId,Image', 'Id,Image', 1))
-    else:
-        with open(path, 'w') as f:
-            f.write(header + '\n' + content + first[first.index(','):] + '\n' + rest)
-    with pytest.raises(DataError) as error:
-        reading.read_csv_file(path)
-    message = str(error.value)
-    assert '\\x' not in message and len(message) < 300
-    for word in words:
-        assert word in message
-
-
-def test_lookup_table_bad_image_id_names_its_row(tmp_path):
-    from facial_keypoints.errors import DataError
-    directory = synthetic.write_dataset(str(tmp_path / 'd'), 5, 10)
-    path = os.path.join(directory, 'IdLookupTable.csv')
-    lines = open(path).read().split('\n')
-    parts = lines[5].split(',')
-    lines[5] = ','.join([parts[0], 'abc'] + parts[2:])
-    with open(path, 'w') as f:
-        f.write('\n'.join(lines))
-    with pytest.raises(DataError, match="row 5 .*column ImageId.*'abc'|row 5.*ImageId"):
-        reading.read_lookup_table(path)
-
-
-def test_exclusion_file_errors_name_the_line(tmp_path):
-    from facial_keypoints.errors import DataError
-    from facial_keypoints.tutorial.data import read_exclusions
-    path = tmp_path / 'rows.txt'
-    path.write_text('# header\n3\nfour\n')
-    with pytest.raises(DataError) as error:
-        read_exclusions(str(path))
-    assert 'line 3' in str(error.value) and "'four'" in str(error.value)
-
-
-KILLED_WRITER = '''
-import sys, time
-from facial_keypoints.atomic import atomic_write
-with atomic_write(sys.argv[1]) as f:
-    f.write(b'x' * 1000000)
-    f.flush()
-    print('writing', flush=True)
-    time.sleep(60)
-'''
-
-
-def test_kill_9_during_a_save_leaves_the_old_file(tmp_path):
-    import signal
-    target = tmp_path / 'net.pickle'
-    target.write_bytes(b'the good net')
-    writer = subprocess.Popen([sys.executable, '-c', KILLED_WRITER, str(target)],
-                              stdout=subprocess.PIPE, text=True)
-    assert writer.stdout.readline().strip() == 'writing'
-    writer.send_signal(signal.SIGKILL)
-    writer.wait()
-    writer.stdout.close()
-    partials = [p for p in os.listdir(str(tmp_path)) if p.endswith('.partial')]
-    assert target.read_bytes() == b'the good net' and len(partials) == 1
-    with atomic_write(str(target)) as f:
-        f.write(b'the next net')
-    assert sorted(os.listdir(str(tmp_path))) == ['net.pickle']
 
 
 @pytest.fixture
@@ -367,6 +182,7 @@ def test_a_log_written_to_a_file_is_plain(in_data, tmp_path):
     assert 'training.csv: 600 rows' in text and 'dtype: int64' not in text
 
 
+@pytest.mark.quick
 def test_a_terminal_is_interactive_and_a_file_is_not():
     import pty
     from facial_keypoints.console import is_interactive
@@ -375,3 +191,86 @@ def test_a_terminal_is_interactive_and_a_file_is_not():
         assert is_interactive(terminal)
     os.close(master)
     assert not is_interactive(open(os.devnull, 'w'))
+
+
+@pytest.mark.quick
+def test_cli_usage_and_help(capsys):
+    assert cli.main([]) == 2
+    assert 'fit_specialists' in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli.main(['fit', '--help'])
+    assert '--max-epochs' in capsys.readouterr().out
+
+
+@pytest.mark.quick
+def test_cli_reports_bad_data_cleanly(tmp_path, capsys):
+    assert cli.main(['fit', 'net1', '--data-dir', str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('error: training.csv: file not found') and len(err.splitlines()) == 1
+    assert not os.path.exists('net1.pickle')
+
+
+HELP = '''
+import sys
+from facial_keypoints import cli
+try:
+    cli.main(sys.argv[1:])
+except SystemExit:
+    pass
+print('theano' in sys.modules, 'lasagne' in sys.modules, 'pandas' in sys.modules)
+'''
+
+
+@pytest.mark.quick
+@pytest.mark.parametrize('argv', [['--help'], ['fit', '--help'], ['evaluate', '--help'],
+                                  []])
+def test_help_loads_no_theano_and_says_nothing_on_stderr(argv):
+    run = subprocess.run([sys.executable, '-c', HELP] + argv, capture_output=True,
+                         text=True)
+    assert run.stderr == ''
+    assert run.stdout.split()[-3:] == ['False', 'False', 'False']
+    assert 'usage: python -m facial_keypoints.kfkd' in run.stdout
+
+
+@pytest.mark.quick
+def test_every_command_has_its_options_beside_it():
+    names = [c.name for c in cli.COMMANDS]
+    assert names[:3] == ['fit', 'fit_specialists', 'evaluate'] and len(set(names)) == 17
+    fit = next(c for c in cli.COMMANDS if c.name == 'fit')
+    flags = [f for flags, _ in fit.arguments for f in flags]
+    assert {'--max-epochs', '--resume', '--restart', '--checkpoint-every'} <= set(flags)
+
+
+@pytest.mark.quick
+def test_library_parameters_become_options_in_errors():
+    from facial_keypoints.errors import UsageError
+    error = UsageError('`max_epochs` must be at least 1; or start over with `restart`; '
+                       'see `kfkd export FILE`')
+    assert error.describe(cli.option) == ('--max-epochs must be at least 1; or start '
+                                          'over with --restart; see `kfkd export FILE`')
+    assert cli.option('net') == 'NAME' and cli.option('data') == '--data-dir'
+
+
+@pytest.mark.quick
+@pytest.mark.parametrize('environ, terminal, colour', [
+    ({}, False, False), ({}, True, True),
+    ({'NO_COLOR': '1'}, True, False), ({'NO_COLOR': '1', 'FORCE_COLOR': '1'}, False, False),
+    ({'FORCE_COLOR': '1'}, False, True), ({'CLICOLOR_FORCE': '1'}, False, True),
+    ({'FORCE_COLOR': '0'}, False, False),
+])
+def test_colour_follows_no_color_and_force_color(environ, terminal, colour, monkeypatch):
+    from facial_keypoints import console
+    monkeypatch.setattr(console, 'is_interactive', lambda stream=None: terminal)
+    assert console.use_colour(environ=environ) is colour
+
+
+def test_nolearns_log_in_colour_only_when_asked(in_data):
+    def log(**environ):
+        env = {k: v for k, v in os.environ.items()
+               if k not in ('NO_COLOR', 'FORCE_COLOR', 'CLICOLOR_FORCE')}
+        return subprocess.run([sys.executable, '-m', 'facial_keypoints.kfkd', 'fit', 'net1',
+                               '--max-epochs', '2', '--restart', '--data-dir', in_data],
+                              env=dict(env, **environ), capture_output=True, text=True,
+                              check=True).stdout
+    assert '\x1b[' not in log() and '\x1b[' not in log(NO_COLOR='1')
+    assert '\x1b[32m' in log(FORCE_COLOR='1')

@@ -1,17 +1,22 @@
 """Pickle-free .npz checkpoints: every command that takes a trained net
 takes one, and it predicts exactly what the pickle does."""
 import os
+import shutil
+
+import numpy as np
 
 import pandas as pd
 import pytest
 
 from facial_keypoints import cli, kfkd, persist, record
+from helpers import small_net1
 
 
 @pytest.fixture
-def pickles(in_data):
-    kfkd.fit('net1', max_epochs=2)
-    kfkd.fit_specialists('net1.pickle', epochs=1)
+def pickles(in_data, trained):
+    """net1.pickle (2 epochs) and net-specialists.pickle here."""
+    for path in trained.values():
+        shutil.copy(path, '.')
     return in_data
 
 
@@ -72,3 +77,33 @@ def test_a_gpu_pickle_on_a_cpu_machine_points_to_the_npz(tmp_path, capsys):
     assert cli.main(['predict', str(path)]) == 1
     err = capsys.readouterr().err
     assert 'written on a GPU' in err and 'kfkd export' in err and len(err.splitlines()) == 1
+
+
+def test_npz_checkpoint_round_trip(in_data):
+    net = kfkd.fit('net1', max_epochs=2)
+    persist.export_npz(net, 'net1.npz')
+    again = persist.load_net('net1.npz')
+    X, _ = kfkd.load(test=True)
+    np.testing.assert_array_equal(net.predict(X), again.predict(X))
+    assert record.get_record(again) == record.get_record(net)
+    assert again.train_history_[-1]['valid_loss'] == net.train_history_[-1]['valid_loss']
+
+
+def test_pickle_round_trip_predicts_identically(in_data):
+    X, y = kfkd.load()
+    net = small_net1(2)
+    net.fit(X, y)
+    persist.save_net(net, 'n.pickle')
+    again = persist.load_net('n.pickle')
+    np.testing.assert_array_equal(net.predict(X), again.predict(X))
+
+
+def test_npz_export_loads_with_load_params_from(in_data):
+    X, y = kfkd.load()
+    net = small_net1(2)
+    net.fit(X, y)
+    record.set_record(net, {'net': 'net1'})
+    persist.export_npz(net, 'n.npz')
+    other = small_net1()
+    other.load_params_from(persist.load_params_npz('n.npz'))
+    np.testing.assert_array_equal(net.predict(X), other.predict(X))
