@@ -1,22 +1,32 @@
 # `make demo` runs the tutorial's main job on the embedded synthetic faces;
-# `make test` runs the test suite. Both set up .venv first (scripts/bootstrap.sh).
+# `make test` lints and runs the test suite with coverage (CI=true adds the
+# slow tier); `make test-quick` runs the tests that train nothing, while
+# editing; `make test-all` every tier. All set up .venv first
+# (scripts/bootstrap.sh).
 # `make wheelhouse` builds wheelhouse/, for installing the GPU set-up offline
 # (see scripts/wheelhouse.sh; LIBGPUARRAY_SRC=path avoids cloning from GitHub).
 VENV ?= .venv
 PY = $(VENV)/bin/python
 
-.PHONY: demo test test-all setup setup-dev wheelhouse clean distclean
+.PHONY: demo test test-quick test-all lint setup setup-dev wheelhouse clean distclean
 
 # The demo writes its pickles, figures and submission to runs/demo/.
 demo: setup
 	mkdir -p runs/demo && cd runs/demo && $(abspath $(PY)) -m facial_keypoints.kfkd demo
 
 # CI (CI=true) also runs the slow tests, Lasagne 0.1's own suite among them.
-test: setup-dev
-	$(PY) -m pytest $(if $(filter true,$(CI)),--runslow)
+test: lint
+	$(PY) -m pytest --cov=facial_keypoints --cov-report=term:skip-covered \
+	    $(if $(filter true,$(CI)),--runslow)
 
-test-all: setup-dev
+test-quick: setup-dev
+	$(PY) -m pytest -q -m quick
+
+test-all: lint
 	$(PY) -m pytest --runslow
+
+lint: setup-dev
+	$(PY) -m ruff check --quiet facial_keypoints tests benchmarks scripts setup.py
 
 setup:
 	@VENV=$(VENV) scripts/bootstrap.sh requirements.txt

@@ -2,6 +2,7 @@
 one registry of nets, and no import cycles."""
 import ast
 import glob
+import re
 import os
 
 import pytest
@@ -125,3 +126,13 @@ def test_no_string_literal_of_over_40_lines_in_the_upstream_patches():
         for node in ast.walk(ast.parse(open(path).read())):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 assert node.value.count('\n') <= 40, (path, node.lineno)
+
+
+def test_the_readme_is_short_and_its_documents_exist():
+    root = os.path.dirname(PACKAGE)
+    text = open(os.path.join(root, 'README.rst')).read()
+    assert len(text.splitlines()) <= 200
+    linked = re.findall(r'<((?:docs/)?[\w./-]+\.rst)>`_', text)
+    assert 'docs/long-runs.rst' in linked and 'CHANGES.rst' in linked
+    for path in linked:
+        assert os.path.exists(os.path.join(root, path)), path

@@ -5,6 +5,7 @@ import glob
 import http.server
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -138,22 +139,24 @@ def kill_during_checkpoint_write(directory):
 
 @pytest.mark.parametrize('name,signum,status', [
     ('net3', signal.SIGTERM, 143),   # flips half of each batch
-    ('net6', signal.SIGHUP, 129),    # dropout and the schedules
+    ('net1', signal.SIGHUP, 129),
+    pytest.param('net6', signal.SIGHUP, 129, marks=pytest.mark.slow),  # dropout, schedules
 ])
 def test_sigterm_and_sighup_pause_and_the_run_continues_exactly(
         name, signum, status, train_dir, tmp_path):
     twin, stopped = in_dirs(tmp_path)
-    args = [name, '--max-epochs', '5']
+    epochs = 200 if name == 'net1' else 5  # net1's epochs take a hundredth of a second
+    args = [name, '--max-epochs', str(epochs)]
     assert fit(args, twin, train_dir).code == 0
     paused = fit(args, stopped, train_dir, after_epoch(2, signum))
     assert paused.code == status
     line = paused.err.strip().splitlines()[-1]
-    assert re.match(r'Paused after epoch \d of 5 \(SIG(TERM|HUP)\): checkpoint {0}.'
+    assert re.match(r'Paused after epoch \d+ of {1} \(SIG(TERM|HUP)\): checkpoint {0}.'
                     r'checkpoint.npz; the net so far is in {0}.pickle; run the same '
-                    r'command again to continue$'.format(name), line), line
+                    r'command again to continue$'.format(name, epochs), line), line
     done = paused.epochs[-1]
     again = fit(args, stopped, train_dir)
-    assert again.code == 0 and again.epochs == list(range(done + 1, 6))
+    assert again.code == 0 and again.epochs == list(range(done + 1, epochs + 1))
     assert_identical(persist.load_net(str(twin / (name + '.pickle'))),
                      persist.load_net(str(stopped / (name + '.pickle'))))
 
@@ -233,6 +236,7 @@ def test_evaluate_keeps_the_finished_folds(train_dir, tmp_path):
     assert (twin / 't.csv').read_text() == (stopped / 't.csv').read_text()
 
 
+@pytest.mark.slow
 def test_reproduce_and_sweep_keep_their_finished_nets(train_dir, tmp_path):
     twin, stopped = in_dirs(tmp_path)
     args = ['sweep', 'net1', 'hidden_num_units', '20', '30', '--max-epochs', '4',
@@ -306,25 +310,43 @@ class SignalAt(object):
             signal.raise_signal(self.signum)
 
 
-@pytest.mark.parametrize('piece', ['nothing', 'velocities', 'dropout streams',
-                                   'generator', 'flipped rows'])
-def test_every_piece_of_the_state_is_needed(piece, in_data, monkeypatch):
-    twin = training.fit('net6', max_epochs=4, out='twin.pickle')
-    net_for, load = training.net_for, persist.load_single_net
+@pytest.fixture(scope='module')
+def net6_paused(train_dir, tmp_path_factory):
+    """net6 trained for 4 epochs (the twin), and paused by SIGTERM after its
+    second: (the twin, the directory holding net6.checkpoint.npz)."""
+    directory = tmp_path_factory.mktemp('net6')
+    cwd = os.getcwd()
+    os.chdir(str(directory))
+    datadir.set_data_dir(train_dir)
+    net_for = training.net_for
 
     def signalled(settings):
         net = net_for(settings)
         net.on_epoch_finished.insert(0, SignalAt(2, signal.SIGTERM))
         return net
+    try:
+        twin = training.fit('net6', max_epochs=4, out='twin.pickle')
+        training.net_for = signalled
+        with pytest.raises(KeyboardInterrupt, match='Paused after epoch 2 of 4'):
+            training.fit('net6', max_epochs=4)
+    finally:
+        training.net_for = net_for
+        datadir.set_data_dir(None)
+        os.chdir(cwd)
+    return twin, directory
+
+
+@pytest.mark.parametrize('piece', ['nothing', 'velocities', 'dropout streams',
+                                   'generator', 'flipped rows'])
+def test_every_piece_of_the_state_is_needed(piece, net6_paused, in_data, monkeypatch):
+    twin, paused = net6_paused
+    shutil.copy(str(paused / 'net6.checkpoint.npz'), '.')
+    load = persist.load_single_net
 
     def broken(fname):
         net = load(fname)
         piece_of_state(piece)(getattr(net, state.ATTRIBUTE))
         return net
-    monkeypatch.setattr(training, 'net_for', signalled)
-    with pytest.raises(KeyboardInterrupt, match='Paused after epoch 2 of 4'):
-        training.fit('net6', max_epochs=4)
-    monkeypatch.setattr(training, 'net_for', net_for)
     monkeypatch.setattr(persist, 'load_single_net', broken)
     continued = training.fit('net6', max_epochs=4)
     if piece == 'nothing':

@@ -57,25 +57,26 @@ def test_mismatching_pretrained_net_gets_a_clear_error(in_data):
         make_specialist(SPECIALIST_SETTINGS[0], 100, nets.get_net('net6'), net1)
 
 
-def test_fit_specialists_predict_and_plot(in_data, pretrained, capsys):
-    specialists = fit_specialists(pretrained, epochs=1)
+def test_fit_specialists_predict_and_plot(in_data, trained):
+    # the session's specialists, pretrained from net1 (tests/conftest.py)
+    specialists = persist.load_net(trained['specialists'])
     assert [m.output_num_units for m in specialists.values()] == [4, 2, 6, 2, 8, 8]
     assert list(specialists) == [s['columns'] for s in SPECIALIST_SETTINGS]
     assert specialists[SPECIALIST_SETTINGS[0]['columns']] \
         .batch_iterator_train.flip_indices == ((0, 2), (1, 3))
-    assert 'Training model for columns' in capsys.readouterr().out
     assert all(record.settings_of(m).data == 'synthetic'
-               and record.settings_of(m).net == 'net6'
-               and record.settings_of(m).pretrained == pretrained
-               for m in specialists.values())
+               and record.settings_of(m).net == 'net1'
+               and record.settings_of(m).pretrained == 'net1.pickle'
+               and record.settings_of(m).columns == columns
+               for columns, m in specialists.items())
 
-    out = kfkd.predict('net-specialists.pickle', out='submission.csv')
+    out = kfkd.predict(trained['specialists'], out='submission.csv')
     written = pd.read_csv(out)
     lookup = reading.read_lookup_table(datadir.data_files()['FLOOKUP'])
     assert written['RowId'].tolist() == lookup['RowId'].tolist()
     assert written['Location'].between(0, 96).all()
 
-    png = kfkd.plot_learning_curves('net-specialists.pickle', 'curves.png')
+    png = kfkd.plot_learning_curves(trained['specialists'], 'curves.png')
     image = matplotlib.image.imread(png)
     assert image.shape[:2] == (480, 800) and image[..., :3].std() > 0.05
 
