@@ -138,7 +138,8 @@ def command(name, help, *arguments, aliases=(), data=True, epilog=None):
              help='append DCT low/high-pass copies of the training set'),
          ALL_ROWS, SEED, *LONG_RUN)
 def cmd_fit(args):
-    from .training import default_out, fit
+    from .runs import default_out
+    from .training import fit
     out = args.out or default_out(args.name, args.resume)
     fit(args.name, max_epochs=args.max_epochs, out=out, resume=args.resume,
         preprocess=args.preprocess, exclude=args.exclude,
@@ -186,7 +187,7 @@ def cmd_evaluate(args):
     from tabulate import tabulate
 
     from .evaluation import describe, evaluate, write_table
-    from .training import default_work_dir
+    from .runs import default_work_dir
     if args.out and os.path.isdir(args.out):
         raise UsageError('--out {}: is a directory, not a file'.format(args.out))
     table = evaluate(args.name, folds=args.folds, all_rows=args.all_rows,

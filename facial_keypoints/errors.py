@@ -20,6 +20,18 @@ class UserError(Exception):
         """The message with each backquoted parameter named by ``option(name)``."""
         return re.sub(r'`([a-z_]+)`', lambda match: option(match.group(1)), str(self))
 
+    def __reduce__(self):
+        # As raised, whatever a subclass's __init__ takes: an error of a unit
+        # of work comes back from a cluster's worker pickled.
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(cls, args, attributes):
+    error = Exception.__new__(cls)
+    error.args = args
+    error.__dict__.update(attributes)
+    return error
+
 
 class UsageError(UserError, ValueError):
     """A bad argument (the command line exits with status 2)."""

@@ -9,22 +9,24 @@ it, nolearn's own validation split included, and predicts the held-out
 fold. Every labelled held-out entry is scored, whichever rows the net
 trained on, so approaches compare on the same entries.
 """
+from collections import OrderedDict
+
 import numpy as np
 import pandas as pd
 
-from . import checkpoints, persist, record, stops
+from . import checkpoints, cluster, persist, record, stops
 from .atomic import atomic_write
+from .checks import named, whole_number
 from .errors import UsageError
 from .inputs import load_for
 from .kaggle import datadir
 from .kaggle.format import KEYPOINT_COLUMNS, KEYPOINT_NAMES, TRAIN_FILE, to_pixels
 from .kaggle.reading import read_csv_cached
 from .prediction import predict_columns
-from .registry import net_for
+from .runs import default_work_dir, new_settings, unit_key
 from .settings import DEFAULT_SEED
-from .checks import named, whole_number
-from .training import (default_work_dir, new_settings, run_unit,
-                       train_specialists, unit_key)
+from .training import specialist_units
+from .units import Unit
 
 SPECIALISTS = 'specialists'
 MEAN_FACE = 'mean face'
@@ -62,39 +64,38 @@ def approach_label(name, all_rows=False, pretrained=None, pretrain=None):
     return name + (' all rows' if all_rows else '')
 
 
-def train_fold(name, excluded, description, work, k, all_rows=None, max_epochs=None,
+def fold_units(name, excluded, description, k, all_rows=None, max_epochs=None,
                seed=DEFAULT_SEED, pretrained=None, pretrained_from=None, pretrain=None,
-               time_limit=None, every=None):
-    """The net ``name`` (or the specialists) trained without the rows
-    ``excluded``, quietly, each net a unit of work in ``work`` (fold ``k``),
-    and every net trained for it (``pretrain``'s first); ``time_limit``
-    seconds of epochs in all. ``pretrained_from`` names ``pretrained`` in
-    the specialists' settings."""
+               time_limit=None):
+    """The units of work of fold ``k``: the net ``name`` (or the
+    specialists, after ``pretrain``'s net), trained quietly without the rows
+    ``excluded``; ``time_limit`` seconds of epochs in all. The specialists
+    start from ``pretrain``'s net, or from ``pretrained`` (the net of the
+    file ``pretrained_from``)."""
     options = dict(exclude=description, all_rows=all_rows, seed=seed,
                    max_epochs=max_epochs)
     prefix = 'fold-{}-'.format(k)
+    excluded = tuple(int(r) for r in excluded)
 
-    def trained(net_name, limit):
+    def unit(net_name, limit):
         settings = new_settings(dict(options, net=net_name, time_limit=limit))
-        return run_unit(settings, work, unit_key(settings, prefix),
-                        lambda unit, X, y: net_for(unit), excluded, every, quietly=True)
+        return Unit(unit_key(settings, prefix), settings, excluded, quietly=True)
 
     if name != SPECIALISTS:
-        model = trained(name, time_limit)
-        return model, [model]
-    nets = []
+        return [unit(name, time_limit)]
+    first = []
     if pretrain:  # first the net to pretrain from, on these folds only
         time_limit = time_limit and time_limit / 2.
-        pretrained = trained(pretrain, time_limit)
-        pretrained_from = '{} trained without {}'.format(pretrain, description)
-        nets = [pretrained]
-    trunk = record.settings_of(pretrained) if pretrained is not None else new_settings({})
+        first = [unit(pretrain, time_limit)]
+        trunk = first[0].settings
+    else:
+        trunk = record.settings_of(pretrained) if pretrained is not None else \
+            new_settings({})
     settings = new_settings(dict(options, net=trunk.net, preprocess=trunk.preprocess,
-                                 pretrained=pretrained_from,
+                                 pretrained=None if pretrain else pretrained_from,
                                  time_limit=time_limit and time_limit / 6.))
-    specialists = train_specialists(settings, pretrained, work, excluded, every, prefix,
-                                    quietly=True)
-    return specialists, nets + list(specialists.values())
+    return first + specialist_units(settings, prefix, excluded,
+                                    after=first[0].key if first else None, quietly=True)
 
 
 def predict_rows(models, excluded):
@@ -133,7 +134,7 @@ def rmse_table(errors, baseline, label):
 
 def evaluate(name, folds=5, all_rows=None, max_epochs=None, seed=None,
              pretrained=None, pretrain=None, time_limit=None, restart=False,
-             checkpoint_every=None, work_dir=None):
+             checkpoint_every=None, work_dir=None, cluster_spec=None):
     """K-fold cross-validation of the net ``name``, or of ``'specialists'``.
 
     Returns a DataFrame indexed by keypoint (and 'all keypoints', over every
@@ -153,6 +154,8 @@ def evaluate(name, folds=5, all_rows=None, max_epochs=None, seed=None,
     ``.npz``, are kept in ``work_dir`` (default ``evaluate-NAME.checkpoints``)
     until the table is made: run again after a stop, it keeps the finished
     folds and continues the net that was training (``restart`` starts over).
+    With ``cluster_spec`` (a :class:`.cluster.Spec`) the nets train side by
+    side on a cluster's workers, to the same table.
     """
     max_epochs = named('max_epochs', whole_number, max_epochs)
     seed = DEFAULT_SEED if seed is None else seed
@@ -169,26 +172,30 @@ def evaluate(name, folds=5, all_rows=None, max_epochs=None, seed=None,
     label = approach_label(name, all_rows, pretrained, pretrain)
     work = checkpoints.WorkDir(work_dir or default_work_dir('evaluate-' + name), restart)
 
+    units = [fold_units(name, held_out, 'fold {} of {}'.format(k, folds), k, all_rows,
+                        max_epochs, seed, pretrained, fname_pretrained, pretrain, time_limit)
+             for k, held_out in enumerate(groups, 1)]
+    with stops.pausable(), cluster.runner(cluster_spec) as runner:
+        trained = runner.run([u for fold in units for u in fold], work, checkpoint_every,
+                             nets={fname_pretrained: pretrained} if pretrained else None)
+
     errors, baseline, info = [], [], []
-    with stops.pausable():
-        for k, held_out in enumerate(groups, 1):
-            training_rows = np.setdiff1d(rows, held_out)
-            description = 'fold {} of {}'.format(k, folds)
-            models, nets = train_fold(name, held_out, description, work, k, all_rows,
-                                      max_epochs, seed, pretrained, fname_pretrained,
-                                      pretrain, time_limit, checkpoint_every)
-            others = np.setdiff1d(np.arange(1, len(values) + 1), held_out)
-            predicted, targets = predict_rows(models, others)
-            errors.append((predicted - targets) ** 2)
-            baseline.append((mean_face(values, training_rows) - targets) ** 2)
-            seconds = sum(h['dur'] for net in nets for h in net.train_history_)
-            epochs = [len(net.train_history_) for net in nets]
-            info.append(dict(fold=k, held_out=len(held_out), seconds=seconds, epochs=epochs,
-                             train_rows=[record.get_record(n)['train_rows'] for n in nets]))
-            print('{} {}: trained on {} rows for {} epochs ({:.0f} s), RMSE {:.3f} px on {} '
-                  'held-out rows'.format(label, description, '/'.join(
-                      str(r) for r in info[-1]['train_rows']), '/'.join(map(str, epochs)),
-                      seconds, float(np.sqrt(np.nanmean(errors[-1]))), len(held_out)))
+    for k, (held_out, fold) in enumerate(zip(groups, units), 1):
+        nets = [trained[u.key] for u in fold]
+        models = nets[0] if name != SPECIALISTS else OrderedDict(
+            (u.settings.columns, trained[u.key]) for u in fold if u.settings.columns)
+        others = np.setdiff1d(np.arange(1, len(values) + 1), held_out)
+        predicted, targets = predict_rows(models, others)
+        errors.append((predicted - targets) ** 2)
+        baseline.append((mean_face(values, np.setdiff1d(rows, held_out)) - targets) ** 2)
+        seconds = sum(h['dur'] for net in nets for h in net.train_history_)
+        epochs = [len(net.train_history_) for net in nets]
+        info.append(dict(fold=k, held_out=len(held_out), seconds=seconds, epochs=epochs,
+                         train_rows=[record.get_record(n)['train_rows'] for n in nets]))
+        print('{} fold {} of {}: trained on {} rows for {} epochs ({:.0f} s), RMSE {:.3f} px '
+              'on {} held-out rows'.format(label, k, folds, '/'.join(
+                  str(r) for r in info[-1]['train_rows']), '/'.join(map(str, epochs)),
+                  seconds, float(np.sqrt(np.nanmean(errors[-1]))), len(held_out)))
 
     table = rmse_table(np.vstack(errors), np.vstack(baseline), label)
     directory = datadir.data_dir()

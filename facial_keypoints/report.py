@@ -247,23 +247,25 @@ def write_report(pickles, out='report.md', evaluations=()):
 
 
 def reproduce(names, max_epochs=None, out='report.md', seed=None, restart=False,
-              checkpoint_every=None, work_dir=None):
-    """Train the nets ``names`` one after another, each pickled to
-    ``NAME.pickle`` as it finishes, then write the report; return its file
-    name. Each net is a unit of work kept in ``work_dir`` (default
-    ``OUT.checkpoints``) until the report is written, so that running the
-    same call again after a stop keeps the finished nets and continues the
-    one that was training (``restart`` starts over)."""
+              checkpoint_every=None, work_dir=None, cluster_spec=None):
+    """Train the nets ``names``, each pickled to ``NAME.pickle``, then write
+    the report; return its file name. Each net is a unit of work kept in
+    ``work_dir`` (default ``OUT.checkpoints``) until the report is written,
+    so that running the same call again after a stop keeps the finished nets
+    and continues the one that was training (``restart`` starts over); with
+    ``cluster_spec`` (a :class:`.cluster.Spec`) they train side by side on a
+    cluster's workers."""
+    from . import cluster
     from .checkpoints import WorkDir
-    from .registry import net_for
-    from .training import default_work_dir, new_settings, run_unit, save_or_rescue
+    from .runs import default_work_dir, new_settings, save_or_rescue
+    from .units import Unit
     work = WorkDir(work_dir or default_work_dir(out), restart)
-    with stops.pausable():
+    units = [Unit(name, new_settings(dict(net=name, max_epochs=max_epochs, seed=seed)))
+             for name in names]
+    with stops.pausable(), cluster.runner(cluster_spec) as runner:
+        trained = runner.run(units, work, checkpoint_every)
         for name in names:
-            settings = new_settings(dict(net=name, max_epochs=max_epochs, seed=seed))
-            model = run_unit(settings, work, name, lambda unit, X, y: net_for(unit),
-                             every=checkpoint_every)
-            save_or_rescue(model, '{}.pickle'.format(name))
+            save_or_rescue(trained[name], '{}.pickle'.format(name))
     written = write_report(['{}.pickle'.format(name) for name in names], out)
     work.remove()
     return written

@@ -1,189 +1,26 @@
-"""Training runs: ``fit`` and ``fit_specialists`` as the command line runs
-them.
+"""The tutorial's training runs, ``fit`` and ``fit_specialists``, as the
+command line runs them.
 
 Each net is built from its :class:`~.settings.RunSettings`, writes
 checkpoints as it trains (:mod:`.checkpoints`), pauses on Ctrl-C, SIGTERM
 or SIGHUP (:mod:`.stops`), and continues exactly when the same command runs
-again; a trained net is never lost.
+again; a trained net is never lost (:mod:`.runs`). The specialists are
+units of work (:mod:`.units`), trained here one after another or on a
+cluster's workers (:mod:`.cluster`).
 """
-import collections
 import os
-import tempfile
-import time
 from collections import OrderedDict
 
-import numpy as np
-
-from . import checkpoints, persist, record, state, stops
+from . import checkpoints, cluster, persist, record, stops
 from .checks import named, whole_number
-from .errors import Paused, SaveFailed
-from .inputs import load_for
+from .errors import Paused
 from .kaggle import datadir
-from .masked import use_masked_loss
-from .registry import definition, net_for
+from .runs import (continued, default_out, default_work_dir, new_settings,
+                   pause_message, save_or_rescue, start_net, train_net, training_data,
+                   unit_key)
 from .settings import DEFAULT_SEED, RunSettings
-from .tutorial.nets import quiet
-from .tutorial.specialists import SPECIALIST_SETTINGS, make_specialist
-from .w207.dct import append_dct_copies
-
-#: How a call of :func:`train_net` ended: the data it trained on (a
-#: :class:`.state.TrainingData`), the signal that paused it (or None), and
-#: whether a second Ctrl-C stopped it in the middle of an epoch.
-Outcome = collections.namedtuple('Outcome', 'data paused at_once')
-
-
-def save_or_rescue(models, out):
-    """Save ``models`` to ``out``; if that fails, save them to a file in the
-    home or temporary directory and raise :class:`SaveFailed` naming it."""
-    try:
-        return persist.save_net(models, out)
-    except OSError as e:
-        reason = e.strerror or str(e)
-    stem = 'facial_keypoints-rescued-{}-{}'.format(
-        time.strftime('%Y%m%d-%H%M%S'), os.path.basename(out) or 'net.pickle')
-    for directory in (os.path.expanduser('~'), tempfile.gettempdir()):
-        try:
-            rescued = persist.save_net(models, os.path.join(directory, stem))
-        except OSError:
-            continue
-        raise SaveFailed('{}: cannot write it ({}); the trained net is saved to {} '
-                         'instead'.format(out, reason, rescued))
-    raise SaveFailed('{}: cannot write it ({}), nor a copy in the home or temporary '
-                     'directory; the trained net is lost'.format(out, reason))
-
-
-def default_out(name, resume=None):
-    """Where ``fit`` writes its net: back to the resumed pickle (a resumed
-    ``.npz`` to the pickle of the same name), else ``NAME.pickle``."""
-    if resume:
-        return resume if resume.endswith('.pickle') else os.path.splitext(resume)[0] + '.pickle'
-    return '{}.pickle'.format(name or 'net')
-
-
-class TimeLimit(object):
-    """Stop training once the net's epochs have taken ``seconds`` in all (an
-    ``on_epoch_finished`` handler; compiling and loading do not count, the
-    epochs of an earlier run of the same net do)."""
-
-    def __init__(self, seconds):
-        self.seconds = seconds
-
-    def __call__(self, nn, train_history):
-        if sum(h['dur'] for h in train_history) >= self.seconds:
-            raise StopIteration()
-
-
-def new_settings(given):
-    """The settings of a new run with the options ``given`` (a dict; None:
-    the default), on the data in use."""
-    values = {k: v for k, v in given.items() if v is not None}
-    values.setdefault('net', 'net')
-    values.setdefault('preprocess', definition(values['net']).preprocess)
-    return RunSettings(data=datadir.source_in_use(), **values)
-
-
-def start_net(settings):
-    """A fresh net as ``settings`` define it; NumPy's global generator is
-    seeded with the settings' seed first, so its initial weights (and
-    flips) are repeatable."""
-    np.random.seed(settings.unit_seed())
-    return net_for(settings)
-
-
-def training_data(model, excluded=None):
-    """The training set ``model`` takes, as its settings say: its input and
-    preprocessing, its columns, without the rows ``excluded`` (default: the
-    settings' ``exclude`` file), with DCT copies appended for
-    ``dct_window``, and with ``all_rows`` every row that has a target."""
-    settings = record.settings_of(model)
-    X, y = load_for(model, cols=settings.columns, all_rows=settings.all_rows,
-                    exclude=settings.exclude if excluded is None else excluded)
-    if settings.dct_window:
-        X, y = append_dct_copies(X, y, settings.dct_window)
-    return X, y
-
-
-def _data_record(rows):
-    directory = datadir.data_dir()
-    return dict(data_dir=directory, train_rows=rows, **record.environment())
-
-
-def train_net(model, X, y, checkpoint=None, every=None):
-    """Train ``model`` on ``X``, ``y`` up to its ``max_epochs``, continuing
-    its training state if it has one, and record the data.
-
-    Writes its checkpoint to ``checkpoint`` every ``every`` epochs (default:
-    every :data:`.checkpoints.DEFAULT_SECONDS`), and when a pause is asked
-    for, which ends training at the end of the epoch. Afterwards the net
-    holds the state a pickle of it needs to continue exactly. Returns an
-    :class:`Outcome`.
-    """
-    settings = record.settings_of(model)
-    if settings.all_rows:
-        use_masked_loss(model)  # before it is compiled, or compiled again
-    model.initialize()
-    data = state.TrainingData(model, X, y)
-    handlers = list(model.on_epoch_finished)
-    extra = [TimeLimit(settings.time_limit)] if settings.time_limit else []
-    model.on_epoch_finished = handlers + extra + [
-        checkpoints.Checkpointer(checkpoint, data, every)]
-    done = len(getattr(model, 'train_history_', None) or [])
-    try:
-        if stops.requested() is None and model.max_epochs > done:
-            with state.continuing(model, data):
-                # (nolearn stops quietly on a second Ctrl-C)
-                model.fit(X, y, epochs=model.max_epochs - done)
-    finally:
-        model.on_epoch_finished = handlers  # this run's only
-    paused = stops.requested()
-    if not stops.stopped_at_once():
-        setattr(model, state.ATTRIBUTE, state.capture(model, data, full=False))
-    record.update_record(model, interrupted=stops.reason(), **_data_record(len(X)))
-    return Outcome(data, paused, stops.stopped_at_once())
-
-
-def pause_message(model, outcome, checkpoint, saved=None):
-    """One line: where a paused run stopped, what it wrote, how to go on."""
-    epochs = len(model.train_history_)
-    kept = '; the net so far is in {}'.format(saved) if saved else ''
-    if outcome.at_once:
-        last = persist_epochs(checkpoint)
-        where = ('its checkpoint {} of epoch {} continues exactly'.format(checkpoint, last)
-                 if last else 'no checkpoint was written yet')
-        return ('Stopped in epoch {} ({} twice){}; {}: run the same command again to '
-                'continue'.format(epochs + 1, stops.reason(), kept, where))
-    return ('Paused after epoch {} of {} ({}): checkpoint {}{}; run the same command '
-            'again to continue'.format(epochs, model.max_epochs, stops.reason(),
-                                       checkpoint, kept))
-
-
-def persist_epochs(checkpoint):
-    """The epochs of the net in ``checkpoint`` (None without one)."""
-    if not checkpoint or not os.path.exists(checkpoint):
-        return None
-    return persist.describe_npz(checkpoint)['nets'][0]['record'].get('epochs')
-
-
-def continued(source, given):
-    """The net in ``source`` (a checkpoint, pickle or ``.npz``), to continue
-    with the options ``given``: its stored settings hold; ``max_epochs``
-    may change (and is recorded); any other option given with another
-    value is refused."""
-    model = persist.load_single_net(source)
-    settings, changes = record.settings_of(model).continued(given, source)
-    done = len(model.train_history_)
-    if changes:
-        record.update_record(model, changes=record.get_record(model).get('changes', []) + [
-            dict(epoch=done, name=name, old=old, new=new)
-            for name, (old, new) in changes.items()])
-    if settings.max_epochs:
-        model.max_epochs = settings.max_epochs
-    record.set_settings(model, settings)
-    if getattr(model, state.ATTRIBUTE, None) is None and done:
-        print('{}: holds no training state (written by an older release or by '
-              '`export`): its update velocities and random streams start '
-              'afresh'.format(source))
-    return model
+from .tutorial.specialists import SPECIALIST_SETTINGS
+from .units import Unit
 
 
 def fit(name=None, max_epochs=None, out=None, resume=None, preprocess=None,
@@ -241,77 +78,25 @@ def fit(name=None, max_epochs=None, out=None, resume=None, preprocess=None,
     return model
 
 
-def unit_key(settings, prefix=''):
-    """The file name of a unit of work in a :class:`.checkpoints.WorkDir`."""
-    if settings.columns is None:
-        return prefix + settings.net
-    index = [s['columns'] for s in SPECIALIST_SETTINGS].index(tuple(settings.columns))
-    return '{}specialist-{}-{}'.format(prefix, index + 1, settings.columns[0][:-2])
-
-
-def run_unit(settings, work, key, start, excluded=None, every=None, quietly=False):
-    """One unit of work: the net of ``settings`` trained, continued from its
-    checkpoint in ``work`` (a :class:`.checkpoints.WorkDir`), or taken
-    from the result an earlier run left there.
-
-    ``start(settings, X, y)`` builds the fresh net (NumPy's generator is
-    seeded from the settings first); it trains on the rows of its settings
-    without those ``excluded``. The finished net is written to
-    ``work.result(key)`` with its training state. ``quietly`` prints no
-    layer table or epoch log. Raises :class:`~.errors.Paused` when a signal
-    paused it.
-    """
-    result, checkpoint = work.result(key), work.checkpoint(key)
-    given = settings.to_dict()
-    X, y = training_data(net_for(settings), excluded)
-    if work.finished(key):
-        model = continued(result, given)
-        state.check_data(getattr(model, state.ATTRIBUTE), state.TrainingData(model, X, y))
-        return model
-    if os.path.exists(checkpoint):
-        model = continued(checkpoint, given)
-        print('Continuing {} after epoch {}'.format(checkpoint, len(model.train_history_)))
-    else:
-        np.random.seed(settings.unit_seed())
-        model = record.set_settings(start(settings, X, y), settings)
-    if quietly:
-        quiet(model)
-    outcome = train_net(model, X, y, checkpoint, every)
-    if outcome.paused:
-        raise Paused(pause_message(model, outcome, checkpoint), outcome.paused)
-    os.makedirs(work.path, exist_ok=True)
-    persist.export_npz(model, result, [state.capture(model, outcome.data)])
-    checkpoints.remove(checkpoint)
-    return model
-
-
-def train_specialists(settings, pretrained, work, excluded=None, every=None, prefix='',
-                      quietly=False):
-    """Train one specialist per group of ``SPECIALIST_SETTINGS``, each a copy
-    of the definition ``settings.net`` pretrained from ``pretrained`` when
-    given, on the rows that have its columns (with ``all_rows``: any of
-    them, with the masked loss), without the rows ``excluded``. Each is a
-    unit of work in ``work`` (keys start with ``prefix``). Returns the
-    OrderedDict {columns: net}.
-    """
-    base = net_for(settings)
-    specialists = OrderedDict()
+def specialist_units(settings, prefix='', excluded=None, after=None, quietly=False):
+    """The six specialists of ``settings`` as units of work, one per group of
+    ``SPECIALIST_SETTINGS`` (keys start with ``prefix``): each a copy of the
+    definition ``settings.net``, pretrained from the net of the unit
+    ``after`` or from the file ``settings.pretrained`` when given, trained
+    on the rows that have its columns (with ``all_rows``: any of them, with
+    the masked loss), without the rows ``excluded``."""
+    units = []
     for setting in SPECIALIST_SETTINGS:
-        def start(unit, X, y, setting=setting):
-            model = make_specialist(setting, y.shape[0], base, pretrained, unit.max_epochs)
-            print("Training model for columns {} for {} epochs".format(
-                unit.columns, model.max_epochs))
-            return model
-
-        unit = settings.replace(columns=setting['columns'])
-        specialists[setting['columns']] = run_unit(
-            unit, work, unit_key(unit, prefix), start, excluded, every, quietly)
-    return specialists
+        specialist = settings.replace(columns=setting['columns'])
+        units.append(Unit(unit_key(specialist, prefix), specialist,
+                          None if excluded is None else tuple(int(r) for r in excluded),
+                          after, quietly))
+    return units
 
 
 def fit_specialists(fname_pretrain=None, out='net-specialists.pickle', epochs=None,
                     seed=None, all_rows=None, restart=False, checkpoint_every=None,
-                    work_dir=None):
+                    work_dir=None, cluster_spec=None):
     """Train one specialist per group of keypoints and pickle them to ``out``
     as an OrderedDict keyed by the tuple of columns.
 
@@ -326,7 +111,9 @@ def fit_specialists(fname_pretrain=None, out='net-specialists.pickle', epochs=No
     ``.npz``, are kept in ``work_dir`` (default ``OUT.checkpoints``) until
     ``out`` is written, so that running the same call again after a stop
     keeps the finished specialists and continues the one that was training
-    (``restart`` starts over).
+    (``restart`` starts over). With ``cluster_spec`` (a
+    :class:`.cluster.Spec`) they train side by side on a cluster's workers,
+    to the same nets.
     """
     epochs = named('epochs', whole_number, epochs)
     pretrained = persist.load_single_net(fname_pretrain) if fname_pretrain else None
@@ -336,15 +123,14 @@ def fit_specialists(fname_pretrain=None, out='net-specialists.pickle', epochs=No
         exclude=source.exclude, all_rows=bool(all_rows), max_epochs=epochs,
         seed=DEFAULT_SEED if seed is None else seed, pretrained=fname_pretrain)
     work = checkpoints.WorkDir(work_dir or default_work_dir(out), restart)
-    with stops.pausable():
-        specialists = train_specialists(settings, pretrained, work, every=checkpoint_every)
+    units = specialist_units(settings)
+    with stops.pausable(), cluster.runner(cluster_spec) as runner:
+        trained = runner.run(units, work, checkpoint_every,
+                             nets={fname_pretrain: pretrained} if fname_pretrain else None)
+        specialists = OrderedDict((u.settings.columns, trained[u.key]) for u in units)
         # this time we're persisting a dictionary with all models:
         save_or_rescue(specialists, out)
     work.remove()
     return specialists
 
 
-def default_work_dir(out):
-    """The work directory of a command that writes ``out``:
-    ``net-specialists.pickle`` -> ``net-specialists.checkpoints``."""
-    return os.path.splitext(out)[0] + '.checkpoints'

@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pytest
 
-from facial_keypoints import cli, persist, registry, state, training
+from facial_keypoints import cli, persist, record, registry, runs, state, training
 from facial_keypoints.kaggle import datadir
 
 EPOCH_LINE = re.compile(r'^\s+(\d+)\s+\d+\.\d+\s')
@@ -222,14 +222,18 @@ def test_evaluate_keeps_the_finished_folds(train_dir, tmp_path):
             '--checkpoint-every', '5']
     assert Run(args, twin, train_dir).code == 0
 
-    def kill_in_fold_2(line, process):
-        if 'fold 1 of 3: trained' in line:
-            deadline = time.monotonic() + 20
-            checkpoint = stopped / 't.checkpoints' / 'fold-2-net1.checkpoint.npz'
-            while not checkpoint.exists() and time.monotonic() < deadline:
-                time.sleep(0.001)
-            process.send_signal(signal.SIGKILL)
-    assert Run(args, stopped, train_dir, kill_in_fold_2).code == -signal.SIGKILL
+    # killed once fold 2's net has a checkpoint (the folds print at the end)
+    process = subprocess.Popen(
+        [sys.executable, '-m', 'facial_keypoints.kfkd'] + args + ['--data-dir', train_dir],
+        cwd=str(stopped), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    work = stopped / 't.checkpoints'
+    deadline = time.monotonic() + 120
+    while not (work / 'fold-2-net1.checkpoint.npz').exists() and process.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.001)
+    process.kill()
+    assert process.wait() == -signal.SIGKILL
+    assert (work / 'fold-1-net1.npz').exists()  # fold 1 finished
     again = Run(args, stopped, train_dir)
     assert again.code == 0 and 'fold 1 of 3: trained' in again.out
     assert 'Continuing ' in again.out and 'fold-2-net1.checkpoint.npz' in again.out
@@ -318,7 +322,7 @@ def net6_paused(train_dir, tmp_path_factory):
     cwd = os.getcwd()
     os.chdir(str(directory))
     datadir.set_data_dir(train_dir)
-    net_for = training.net_for
+    net_for = runs.net_for
 
     def signalled(settings):
         net = net_for(settings)
@@ -326,11 +330,11 @@ def net6_paused(train_dir, tmp_path_factory):
         return net
     try:
         twin = training.fit('net6', max_epochs=4, out='twin.pickle')
-        training.net_for = signalled
+        runs.net_for = signalled
         with pytest.raises(KeyboardInterrupt, match='Paused after epoch 2 of 4'):
             training.fit('net6', max_epochs=4)
     finally:
-        training.net_for = net_for
+        runs.net_for = net_for
         datadir.set_data_dir(None)
         os.chdir(cwd)
     return twin, directory
@@ -362,7 +366,7 @@ def test_every_piece_of_the_state_is_needed(piece, net6_paused, in_data, monkeyp
 def paused_net1(in_data, monkeypatch):
     """net1 paused by SIGTERM after its second of 6 epochs, with seed 7:
     net1.checkpoint.npz."""
-    net_for = training.net_for
+    net_for = runs.net_for
 
     def signalled(settings):
         net = net_for(settings)
@@ -390,8 +394,8 @@ def test_a_changed_setting_is_refused_and_max_epochs_is_applied(paused_net1, cap
     assert cli.main(['fit', 'net1', '--max-epochs', '4']) == 0
     net = persist.load_net('net1.pickle')
     assert len(net.train_history_) == 4 and net.max_epochs == 4
-    assert training.record.settings_of(net).seed == 7
-    assert training.record.get_record(net)['changes'] == [
+    assert record.settings_of(net).seed == 7
+    assert record.get_record(net)['changes'] == [
         {'epoch': 2, 'name': 'max_epochs', 'old': 6, 'new': 4}]
 
 
@@ -401,7 +405,7 @@ def test_restart_starts_over(paused_net1, capsys):
     out = capsys.readouterr().out
     assert 'Continuing' not in out and not os.path.exists(paused_net1)
     net = persist.load_net('net1.pickle')
-    assert training.record.settings_of(net).seed == 42 and len(net.train_history_) == 3
+    assert record.settings_of(net).seed == 42 and len(net.train_history_) == 3
 
 
 def test_a_checkpoint_of_other_data_is_refused(paused_net1, tmp_path, capsys):

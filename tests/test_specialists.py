@@ -118,7 +118,7 @@ def test_specialists_follow_the_pretrained_nets_definition(in_data):
 
 
 def test_specialists_of_a_preprocessed_net_preprocess(in_data, monkeypatch):
-    from facial_keypoints import inputs, training
+    from facial_keypoints import inputs, runs
     kfkd.fit('net1', max_epochs=1, preprocess='equalize_hist')
     seen = []
     load_for = inputs.load_for
@@ -128,7 +128,7 @@ def test_specialists_of_a_preprocessed_net_preprocess(in_data, monkeypatch):
         seen.append((record.settings_of(net).preprocess, float(X.mean())))
         return X, y
 
-    monkeypatch.setattr(training, 'load_for', recording_load_for)
+    monkeypatch.setattr(runs, 'load_for', recording_load_for)
     specialists = kfkd.fit_specialists('net1.pickle', epochs=1)
     assert [p for p, _ in seen] == ['equalize_hist'] * 6
     assert all(record.settings_of(m).preprocess == 'equalize_hist'

@@ -5,8 +5,7 @@ import os
 
 import pytest
 
-from facial_keypoints import kfkd, persist, record, training
-from facial_keypoints import cli
+from facial_keypoints import cli, kfkd, persist, record, runs
 from facial_keypoints.kaggle import datadir
 
 
@@ -66,14 +65,14 @@ class InterruptAt(object):
 
 def test_ctrl_c_stops_training_and_saves_the_net(in_data, capsys, monkeypatch):
     import signal
-    original = training.net_for
+    original = runs.net_for
 
     def net_with_interrupt(settings):
         net = original(settings)
         net.on_epoch_finished.insert(0, InterruptAt(2))
         return net
 
-    monkeypatch.setattr(training, 'net_for', net_with_interrupt)
+    monkeypatch.setattr(runs, 'net_for', net_with_interrupt)
     before = signal.getsignal(signal.SIGINT)
     with pytest.raises(KeyboardInterrupt, match='Paused after epoch 2 of 10 .Ctrl-C.: '
                        'checkpoint net1.checkpoint.npz; the net so far is in net1.pickle'):
@@ -82,7 +81,7 @@ def test_ctrl_c_stops_training_and_saves_the_net(in_data, capsys, monkeypatch):
     assert len(persist.load_net('net1.pickle').train_history_) == 2
     assert len(persist.load_net('net1.checkpoint.npz').train_history_) == 2
     assert signal.getsignal(signal.SIGINT) is before
-    monkeypatch.setattr(training, 'net_for', original)
+    monkeypatch.setattr(runs, 'net_for', original)
     net = kfkd.fit('net1', max_epochs=10)  # the same call again continues
     assert 'Continuing net1.checkpoint.npz after epoch 2: epochs 3..10' in (
         capsys.readouterr().out)

@@ -5,12 +5,13 @@ import numpy as np
 from matplotlib.figure import Figure
 from tabulate import tabulate
 
-from .. import checkpoints, stops
+from .. import checkpoints, cluster, stops
 from ..errors import UsageError
 from ..kaggle import datadir
-from ..registry import definition, get_net, net_for
+from ..registry import definition, get_net
+from ..runs import default_work_dir
 from ..settings import DEFAULT_SEED, RunSettings
-from ..training import default_work_dir, run_unit
+from ..units import Unit
 from ..tutorial.plots import save_figure
 from .preprocessing import PREPROCESSORS
 
@@ -83,28 +84,30 @@ def sweep_settings(name, param, value, max_epochs, seed):
 
 
 def sweep(name, param, values, max_epochs=10, fname='sweep.png', seed=None,
-          restart=False, checkpoint_every=None, work_dir=None):
+          restart=False, checkpoint_every=None, work_dir=None, cluster_spec=None):
     """Train ``name`` once per value of ``param``; print a table of value,
     final train and valid loss and seconds per epoch, and plot the losses.
 
     ``param='preprocess'`` sweeps the loader's image preprocessing instead.
     Each value's net is a unit of work kept in ``work_dir`` (default:
     ``FNAME.checkpoints``) until the table is made, so that running the
-    same sweep again after a stop continues it (``restart`` starts over).
+    same sweep again after a stop continues it (``restart`` starts over);
+    with ``cluster_spec`` (a :class:`~facial_keypoints.cluster.Spec`) the
+    values train side by side on a cluster's workers.
     """
     check_param(get_net(name), param, values)
     seed = DEFAULT_SEED if seed is None else seed
     work = checkpoints.WorkDir(work_dir or default_work_dir(fname or 'sweep'), restart)
+    units = [Unit('{}={}'.format(param, value),
+                  sweep_settings(name, param, value, max_epochs, seed), quietly=True)
+             for value in values]
+    with stops.pausable(), cluster.runner(cluster_spec) as runner:
+        trained = runner.run(units, work, checkpoint_every)
     rows = []
-    with stops.pausable():
-        for value in values:
-            settings = sweep_settings(name, param, value, max_epochs, seed)
-            net = run_unit(settings, work, '{}={}'.format(param, value),
-                           lambda unit, X, y: net_for(unit), every=checkpoint_every,
-                           quietly=True)
-            history = net.train_history_
-            rows.append([value, history[-1]['train_loss'], history[-1]['valid_loss'],
-                         float(np.mean([h['dur'] for h in history]))])
+    for value, unit in zip(values, units):
+        history = trained[unit.key].train_history_
+        rows.append([value, history[-1]['train_loss'], history[-1]['valid_loss'],
+                     float(np.mean([h['dur'] for h in history]))])
     print(tabulate(rows, headers=[param, 'train loss', 'valid loss', 's/epoch'],
                    floatfmt=('', '.6f', '.6f', '.2f')))
     if fname:

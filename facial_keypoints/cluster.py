@@ -1,0 +1,278 @@
+"""The Dask cluster that units of work (:mod:`.units`) run on.
+
+- ``--workers N``: an embedded cluster on this machine, its scheduler and
+  N worker processes (spawned, never forked: Theano and a GPU context must
+  not cross a fork) listening on 127.0.0.1 only, each with its share of the
+  cores for OpenMP's and OpenBLAS's threads.
+- ``--scheduler ADDRESS``: an existing cluster, ``tcp://`` or, with
+  certificates, ``tls://``. ``kfkd worker ADDRESS`` starts the workers of
+  one machine: one per GPU with ``--gpus``, each seeing only its GPU
+  (``CUDA_VISIBLE_DEVICES``, ``THEANO_FLAGS=device=cuda0``) and offering a
+  ``GPU`` resource, so that two units never share a GPU; else CPU workers.
+
+The submitting process only describes units and reads their results: it
+never initialises a GPU. Anyone who can reach a scheduler without TLS can
+run code on its workers (docs/scale-out.rst says when plain TCP will do).
+"""
+import asyncio
+import collections
+import contextlib
+import importlib.util
+import logging
+import os
+import signal
+import time
+
+from . import persist, record, stops
+from .errors import Paused, UsageError, UserError
+from .kaggle import datadir
+from .units import Serial, describe, execute, place, pretrained_manifest
+
+#: A cluster to run units on: ``workers`` (an embedded one) or
+#: ``scheduler`` (an address), and the TLS files (CA, certificate, key).
+Spec = collections.namedtuple('Spec', 'workers scheduler tls_ca tls_cert tls_key')
+Spec.__new__.__defaults__ = (None,) * 5
+
+
+def cores():
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def thread_environment(workers):
+    """The thread counts of one of ``workers`` CPU workers on this machine."""
+    share = str(max(1, cores() // max(1, workers)))
+    return {'OMP_NUM_THREADS': share, 'OPENBLAS_NUM_THREADS': share}
+
+
+def with_device(theano_flags, device):
+    """``THEANO_FLAGS`` with ``device`` in place of any the user gave."""
+    flags = [f for f in (theano_flags or '').split(',')
+             if f.strip() and not f.strip().startswith('device=')]
+    return ','.join(flags + ['device=' + device])
+
+
+def worker_specs(gpus=None, nworkers=1, environ=None):
+    """(environment, resources) of each worker ``kfkd worker`` starts: one
+    per GPU of ``gpus`` (their numbers), else ``nworkers`` CPU workers."""
+    environ = os.environ if environ is None else environ
+    if not gpus:
+        return [(thread_environment(nworkers), {}) for _ in range(nworkers)]
+    flags = with_device(environ.get('THEANO_FLAGS'), 'cuda0')
+    return [(dict(thread_environment(len(gpus)), CUDA_VISIBLE_DEVICES=str(gpu),
+                  THEANO_FLAGS=flags), {'GPU': 1}) for gpu in gpus]
+
+
+def security(spec, role='client'):
+    """Dask's TLS settings from the files of ``spec`` (None without them)."""
+    if not spec.tls_ca:
+        return None
+    from distributed.security import Security
+    for path in (spec.tls_ca, spec.tls_cert, spec.tls_key):
+        if not path or not os.path.exists(path):
+            raise UsageError('TLS needs `tls_ca`, `tls_cert` and `tls_key` files; '
+                             '{} is missing'.format(path))
+    files = {'tls_ca_file': spec.tls_ca, 'tls_{}_cert'.format(role): spec.tls_cert,
+             'tls_{}_key'.format(role): spec.tls_key}
+    return Security(require_encryption=True, **files)
+
+
+def dashboard_address():
+    """Where the embedded cluster's dashboard listens, where its optional
+    dependency (bokeh) is installed; None otherwise."""
+    return '127.0.0.1:0' if importlib.util.find_spec('bokeh') else None
+
+
+@contextlib.contextmanager
+def runner(spec=None, say=print):
+    """The runner of units for ``spec``: :class:`.units.Serial` without one,
+    else :class:`OnCluster` on the cluster it names (closed after)."""
+    if spec is None or not (spec.workers or spec.scheduler):
+        yield Serial()
+        return
+    from distributed import Client, LocalCluster
+    if spec.workers and spec.scheduler:
+        raise UsageError('give `workers` or `scheduler`, not both')
+    cluster = None
+    if spec.workers:
+        cluster = LocalCluster(
+            n_workers=spec.workers, threads_per_worker=1, processes=True,
+            host='127.0.0.1', dashboard_address=dashboard_address(),
+            silence_logs=logging.ERROR, env=thread_environment(spec.workers))
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(spec.scheduler, security=security(spec), timeout=30)
+        except (OSError, TimeoutError) as e:
+            raise UsageError('`scheduler` {}: cannot reach it ({})'.format(
+                spec.scheduler, e)) from None
+    try:
+        info = client.scheduler_info()
+        workers = info['workers'].values()
+        say('Dask scheduler {} with {} workers{}'.format(
+            info['address'], len(workers), '; dashboard ' + client.dashboard_link
+            if cluster is not None and dashboard_address() else ''))
+        gpus = any('GPU' in (w.get('resources') or {}) for w in workers)
+        yield OnCluster(client, shared_work_dir=cluster is not None, gpus=gpus, say=say)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def warm(settings_json, data_dir):
+    """On a worker: compile each net of ``settings_json`` once, so that the
+    units after it find Theano's compile cache warm; return the seconds."""
+    from .registry import net_for
+    from .settings import RunSettings
+    datadir.set_data_dir(data_dir)
+    began = time.perf_counter()
+    for values in settings_json:
+        net_for(RunSettings.from_dict(values)).initialize()
+    return time.perf_counter() - began
+
+
+def warm_up(client, units, data_dir, say=print):
+    """Warm the compile cache of every machine of the cluster before the
+    units fan out: one worker per host compiles each distinct net. (Several
+    processes compiling into one cache wait for its lock, and a cache on a
+    shared filesystem breaks across machines: keep each machine's local.)"""
+    distinct = {}
+    for unit in units:
+        base = unit.settings.replace(columns=None, seed=0, exclude=None,
+                                     max_epochs=None, pretrained=None, time_limit=None)
+        distinct.setdefault(base.fingerprint(), base.to_dict())
+    hosts = {}
+    for address, worker in client.scheduler_info()['workers'].items():
+        hosts.setdefault(worker['host'], address)
+    futures = {host: client.submit(warm, list(distinct.values()), data_dir,
+                                   workers=[address], pure=False, allow_other_workers=False)
+               for host, address in hosts.items()}
+    for host, future in futures.items():
+        say('compile cache of {} warm: {} nets in {:.1f} s'.format(
+            host, len(distinct), future.result()))
+
+
+class OnCluster(object):
+    """Units on the workers of a Dask cluster (a ``distributed.Client``).
+
+    Each unit is one task; a unit that starts from another's net waits for
+    it. The submitting process prints a line when a unit starts, finishes
+    or starts again elsewhere (its worker was lost: it continues from its
+    checkpoint where the work directory is shared).
+    """
+
+    def __init__(self, client, shared_work_dir=True, gpus=False, say=print):
+        self.client, self.shared = client, shared_work_dir
+        self.gpus, self.say = gpus, say
+
+    def run(self, units, work, every=None, nets=None):
+        """Train ``units``; return {key: net}, each read from its ``.npz``.
+        (``nets`` is for :class:`.units.Serial`: workers read no pickles.)"""
+        data_dir = os.path.abspath(datadir.data_dir())
+        os.makedirs(work.path, exist_ok=True)
+        warm_up(self.client, units, data_dir, self.say)
+        starts, futures, self.scattered = {}, {}, {}
+        self.client.subscribe_topic('fkp-unit', self._progress(starts))
+        try:
+            for unit in units:
+                futures[unit.key] = self._submit(unit, work, futures, every, data_dir)
+            manifests = self._gathered([futures[u.key] for u in units])
+        finally:
+            self.client.unsubscribe_topic('fkp-unit')
+        trained = {}
+        for unit, found in zip(units, manifests):
+            trained[unit.key] = persist.load_single_net(place(found, work))
+            record.update_record(trained[unit.key], worker=found.get('worker'))
+        return trained
+
+    def _submit(self, unit, work, futures, every, data_dir):
+        start_from = None
+        if unit.after is not None:
+            start_from = futures[unit.after]
+        elif unit.settings.pretrained is not None:
+            name = unit.settings.pretrained
+            if name not in self.scattered:  # sent once to every worker
+                self.scattered[name] = self.client.scatter(
+                    pretrained_manifest(name, work), broadcast=True)
+            start_from = self.scattered[name]
+        return self.client.submit(
+            execute_reporting, unit.to_json(), os.path.abspath(work.path), data_dir, every,
+            start_from, not self.shared, resources={'GPU': 1} if self.gpus else None,
+            key='fkp-{}-{}'.format(unit.settings.fingerprint(), unit.key), pure=False)
+
+    def _gathered(self, futures):
+        """The futures' results; a pause asked for (Ctrl-C, SIGTERM) stops
+        waiting, and the units continue from their checkpoints next time."""
+        from distributed import KilledWorker, wait
+        while wait(futures, timeout=0.5, return_when='ALL_COMPLETED').not_done:
+            if stops.requested() is not None:
+                self.client.cancel(futures)
+                raise Paused('Stopped ({}): the units in flight continue from their '
+                             'checkpoints when the same command runs again'.format(
+                                 stops.reason()), stops.requested())
+        try:
+            return self.client.gather(futures)
+        except KilledWorker as e:
+            raise UserError('a unit of work ({}) lost every worker it ran on; see the '
+                            "workers' logs (out of memory?)".format(e.args[0])) from None
+
+    def _progress(self, starts):
+        def handler(event):
+            _, message = event
+            key, worker = message['key'], message['worker']
+            if message['what'] == 'started':
+                starts[key] = starts.get(key, 0) + 1
+                if starts[key] == 1:
+                    self.say('unit {} started on {}'.format(key, worker))
+                else:
+                    self.say('unit {} started again on {} (attempt {}; it continues from '
+                             'its checkpoint)'.format(key, worker, starts[key]))
+            else:
+                self.say('unit {} done on {}: {}'.format(key, worker, describe(message)))
+        return handler
+
+
+def execute_reporting(unit_json, work_dir, data_dir, every, start_from, with_bytes):
+    """:func:`execute`, telling the submitting process when the unit
+    starts and finishes (Dask's event log)."""
+    from distributed import get_worker
+    worker = get_worker()
+    key = unit_json['key']
+    worker.log_event('fkp-unit', dict(what='started', key=key, worker=worker.address))
+    found = execute(unit_json, work_dir, data_dir, every, start_from, with_bytes)
+    found['worker'] = worker.address
+    worker.log_event('fkp-unit', dict(
+        what='done', key=key, worker=worker.address,
+        **{k: v for k, v in found.items() if k != 'npz'}))
+    return found
+
+
+def run_workers(scheduler, gpus=None, nworkers=1, spec=None):
+    """``kfkd worker``: start this machine's workers for ``scheduler`` and
+    serve until SIGTERM or Ctrl-C."""
+    from distributed import Nanny
+    sec = security(spec or Spec(scheduler=scheduler), role='worker')
+    specs = worker_specs(gpus, nworkers)
+
+    async def serve():
+        nannies = [Nanny(scheduler, nthreads=1, env=env, resources=resources or None,
+                         security=sec, silence_logs=logging.ERROR)
+                   for env, resources in specs]
+        await asyncio.gather(*nannies)
+        for nanny, (env, resources) in zip(nannies, specs):
+            print('worker {} for {}{}'.format(nanny.worker_address, scheduler, (
+                ': GPU {}'.format(env['CUDA_VISIBLE_DEVICES']) if resources else '')),
+                flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        finished = asyncio.gather(*(nanny.finished() for nanny in nannies))
+        await asyncio.wait([asyncio.ensure_future(stop.wait()), finished],
+                           return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.gather(*(nanny.close() for nanny in nannies), return_exceptions=True)
+    asyncio.run(serve())
