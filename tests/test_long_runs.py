@@ -372,9 +372,9 @@ def paused_net1(in_data, monkeypatch):
         net = net_for(settings)
         net.on_epoch_finished.insert(0, SignalAt(2, signal.SIGTERM))
         return net
-    monkeypatch.setattr(training, 'net_for', signalled)
+    monkeypatch.setattr(runs, 'net_for', signalled)
     assert cli.main(['fit', 'net1', '--max-epochs', '6', '--seed', '7']) == 143
-    monkeypatch.setattr(training, 'net_for', net_for)
+    monkeypatch.setattr(runs, 'net_for', net_for)
     return 'net1.checkpoint.npz'
 
 
