@@ -104,8 +104,15 @@ class WorkDir(object):
 
     def __init__(self, path, restart=False):
         self.path = path
-        if restart and os.path.isdir(path):
-            shutil.rmtree(path)
+        #: Each unit's printout when it trains on a Dask worker, kept
+        #: after the command ends: ``net-specialists.checkpoints`` ->
+        #: ``net-specialists.logs``.
+        self.logs = (path[:-len('.checkpoints')] if path.endswith('.checkpoints')
+                     else path) + '.logs'
+        if restart:
+            for directory in (path, self.logs):
+                if os.path.isdir(directory):
+                    shutil.rmtree(directory)
 
     def checkpoint(self, key):
         """The checkpoint file of unit ``key`` (while it trains)."""
@@ -114,6 +121,10 @@ class WorkDir(object):
     def result(self, key):
         """The ``.npz`` of unit ``key`` once it has finished."""
         return os.path.join(self.path, key + '.npz')
+
+    def log(self, key):
+        """The log file of unit ``key``."""
+        return os.path.join(self.logs, key + '.log')
 
     def finished(self, key):
         """True when unit ``key`` finished in an earlier run."""

@@ -77,10 +77,23 @@ CHECKPOINT_EVERY = arg('--checkpoint-every', type=POSITIVE, metavar='N',
 WORK_DIR = arg('--work-dir', metavar='DIR', help="where each net's checkpoint and "
                'result are kept until the command has written its output')
 LONG_RUN = (RESTART, CHECKPOINT_EVERY)
+TLS = (arg('--tls-ca', metavar='FILE', help="the cluster's certificate authority (tls://)"),
+       arg('--tls-cert', metavar='FILE', help='this process\'s certificate'),
+       arg('--tls-key', metavar='FILE', help='its private key'))
+CLUSTER = (arg('--workers', type=POSITIVE, metavar='N',
+               help='train the nets side by side on N local worker processes '
+               '(an embedded Dask cluster on 127.0.0.1)'),
+           arg('--scheduler', metavar='ADDRESS',
+               help="train the nets on an existing Dask cluster's workers "
+               '(tcp://HOST:8786, or tls:// with --tls-*)')) + TLS
 
 
 def long_run(args):
-    return dict(restart=args.restart, checkpoint_every=args.checkpoint_every)
+    """The options of a command that trains several nets."""
+    from .cluster import Spec
+    spec = Spec(args.workers, args.scheduler, args.tls_ca, args.tls_cert, args.tls_key)
+    return dict(restart=args.restart, checkpoint_every=args.checkpoint_every,
+                cluster_spec=spec if spec.workers or spec.scheduler else None)
 
 
 def wrote(*fnames):
@@ -144,7 +157,7 @@ def cmd_fit(args):
     fit(args.name, max_epochs=args.max_epochs, out=out, resume=args.resume,
         preprocess=args.preprocess, exclude=args.exclude,
         dct_window=args.dct_window, seed=args.seed, all_rows=args.all_rows,
-        **long_run(args))
+        restart=args.restart, checkpoint_every=args.checkpoint_every)
     wrote(out)
 
 
@@ -155,7 +168,7 @@ def cmd_fit(args):
          arg('--out', default='net-specialists.pickle'),
          arg('--epochs', type=POSITIVE, metavar='N',
              help='epochs per specialist (quick runs)'),
-         ALL_ROWS, SEED, *LONG_RUN, WORK_DIR, aliases=['fit-specialists'])
+         ALL_ROWS, SEED, *LONG_RUN, WORK_DIR, *CLUSTER, aliases=['fit-specialists'])
 def cmd_fit_specialists(args):
     from .training import fit_specialists
     fit_specialists(args.pretrained, out=args.out, epochs=args.epochs, seed=args.seed,
@@ -182,7 +195,7 @@ def cmd_fit_specialists(args):
              help='specialists: in each fold, first train this net on the training '
              'folds and start from it'),
          arg('--out', metavar='CSV', help='write the table as CSV'),
-         SEED, *LONG_RUN, WORK_DIR)
+         SEED, *LONG_RUN, WORK_DIR, *CLUSTER)
 def cmd_evaluate(args):
     from tabulate import tabulate
 
@@ -302,7 +315,7 @@ def cmd_report(args):
          arg('names', nargs='+', metavar='NAME', type=NET),
          arg('--max-epochs', type=POSITIVE, metavar='N'),
          arg('--out', default='report.md', help='report.md or report.html'),
-         SEED, *LONG_RUN, WORK_DIR)
+         SEED, *LONG_RUN, WORK_DIR, *CLUSTER)
 def cmd_reproduce(args):
     from .report import reproduce
     wrote(reproduce(args.names, max_epochs=args.max_epochs, out=args.out,
@@ -333,13 +346,35 @@ def cmd_clean(args):
          arg('values', nargs='+'),
          arg('--max-epochs', type=POSITIVE, default=10, metavar='N'),
          arg('--out', default='sweep.png'),
-         SEED, *LONG_RUN, WORK_DIR)
+         SEED, *LONG_RUN, WORK_DIR, *CLUSTER)
 def cmd_sweep(args):
     from .w207.sweeps import parse_value, sweep
     sweep(args.name, args.param, [parse_value(v) for v in args.values],
           args.max_epochs, args.out, seed=args.seed, work_dir=args.work_dir,
           **long_run(args))
     wrote(args.out)
+
+
+def gpu_numbers(text):
+    try:
+        return [int(g) for g in text.split(',')]
+    except ValueError:
+        raise argparse.ArgumentTypeError('{!r} is not a list of GPU numbers, e.g. 0,1,2,3'.format(
+            text)) from None
+
+
+@command('worker', "start this machine's workers for a Dask cluster (see "
+         'docs/scale-out.rst)',
+         arg('scheduler', metavar='ADDRESS', help="the scheduler's address, tcp://HOST:8786"),
+         arg('--gpus', type=gpu_numbers, metavar='0,1,...',
+             help='one worker per GPU, each seeing only its own (default: CPU workers)'),
+         arg('--nworkers', type=POSITIVE, default=1, metavar='N',
+             help='CPU workers, sharing the cores (default 1)'),
+         *TLS, data=False)
+def cmd_worker(args):
+    from .cluster import Spec, run_workers
+    run_workers(args.scheduler, gpus=args.gpus, nworkers=args.nworkers,
+                spec=Spec(None, args.scheduler, args.tls_ca, args.tls_cert, args.tls_key))
 
 
 @command('doctor', 'say what is installed and whether Theano works on the configured '

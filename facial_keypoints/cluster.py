@@ -24,6 +24,7 @@ import signal
 import time
 
 from . import persist, record, stops
+from .checkpoints import WorkDir
 from .errors import Paused, UsageError, UserError
 from .kaggle import datadir
 from .units import Serial, describe, execute, place, pretrained_manifest
@@ -104,6 +105,9 @@ def runner(spec=None, say=print):
             silence_logs=logging.ERROR, env=thread_environment(spec.workers))
         client = Client(cluster)
     else:
+        if spec.scheduler.startswith('tls://') and not spec.tls_ca:
+            raise UsageError('`scheduler` {}: a TLS cluster needs `tls_ca`, `tls_cert` and '
+                             '`tls_key`'.format(spec.scheduler))
         try:
             client = Client(spec.scheduler, security=security(spec), timeout=30)
         except (OSError, TimeoutError) as e:
@@ -187,6 +191,7 @@ class OnCluster(object):
         for unit, found in zip(units, manifests):
             trained[unit.key] = persist.load_single_net(place(found, work))
             record.update_record(trained[unit.key], worker=found.get('worker'))
+        self.say("each unit's log: {}".format(work.logs))
         return trained
 
     def _submit(self, unit, work, futures, every, data_dir):
@@ -208,7 +213,12 @@ class OnCluster(object):
         """The futures' results; a pause asked for (Ctrl-C, SIGTERM) stops
         waiting, and the units continue from their checkpoints next time."""
         from distributed import KilledWorker, wait
-        while wait(futures, timeout=0.5, return_when='ALL_COMPLETED').not_done:
+        while True:
+            try:
+                wait(futures, timeout=0.5)
+                break
+            except TimeoutError:  # still training: a pause asked for?
+                pass
             if stops.requested() is not None:
                 self.client.cancel(futures)
                 raise Paused('Stopped ({}): the units in flight continue from their '
@@ -229,8 +239,10 @@ class OnCluster(object):
                 if starts[key] == 1:
                     self.say('unit {} started on {}'.format(key, worker))
                 else:
-                    self.say('unit {} started again on {} (attempt {}; it continues from '
-                             'its checkpoint)'.format(key, worker, starts[key]))
+                    self.say('unit {} started again on {} (attempt {}: its worker was '
+                             'lost)'.format(key, worker, starts[key]))
+            elif message['kept']:
+                self.say('unit {} kept from an earlier run: {}'.format(key, describe(message)))
             else:
                 self.say('unit {} done on {}: {}'.format(key, worker, describe(message)))
         return handler
@@ -242,12 +254,12 @@ def execute_reporting(unit_json, work_dir, data_dir, every, start_from, with_byt
     from distributed import get_worker
     worker = get_worker()
     key = unit_json['key']
-    worker.log_event('fkp-unit', dict(what='started', key=key, worker=worker.address))
+    if not WorkDir(work_dir).finished(key):
+        worker.log_event('fkp-unit', dict(what='started', key=key, worker=worker.address))
     found = execute(unit_json, work_dir, data_dir, every, start_from, with_bytes)
     found['worker'] = worker.address
-    worker.log_event('fkp-unit', dict(
-        what='done', key=key, worker=worker.address,
-        **{k: v for k, v in found.items() if k != 'npz'}))
+    worker.log_event('fkp-unit', dict({k: v for k, v in found.items()
+                                       if k not in ('npz', 'log')}, what='done'))
     return found
 
 

@@ -203,6 +203,7 @@ def run_unit(settings, work, key, start, excluded=None, every=None, quietly=Fals
     if work.finished(key):
         model = continued(result, given)
         state.check_data(getattr(model, state.ATTRIBUTE), state.TrainingData(model, X, y))
+        print('Kept {}: it finished in an earlier run'.format(result))
         return model
     if os.path.exists(checkpoint):
         model = continued(checkpoint, given)

@@ -125,30 +125,44 @@ def sha256(path):
     return h.hexdigest()
 
 
-def manifest(unit, work, model, seconds, with_bytes):
+def manifest(unit, work, model, seconds, kept, with_bytes):
     """What a finished unit reports: JSON values, and the bytes of its
-    ``.npz`` where the submitting machine cannot read the work directory."""
+    ``.npz`` and log where the submitting machine cannot read the work
+    directory. ``kept``: an earlier run had finished it."""
     path = work.result(unit.key)
     history = model.train_history_
     found = dict(key=unit.key, file=os.path.basename(path), sha256=sha256(path),
-                 epochs=len(history), seconds=seconds,
-                 best_valid=min(h['valid_loss'] for h in history) if history else None)
+                 epochs=len(history), seconds=float(seconds), kept=kept,
+                 best_valid=float(min(h['valid_loss'] for h in history)) if history else None)
     if with_bytes:
-        with open(path, 'rb') as f:
-            found['npz'] = f.read()
+        found['npz'] = _read(path)
+        if os.path.exists(work.log(unit.key)):
+            found['log'] = _read(work.log(unit.key))
     return found
+
+
+def _read(path):
+    with open(path, 'rb') as f:
+        return f.read()
 
 
 def place(found, work):
     """Make the ``.npz`` of a manifest a file of ``work`` (written there
-    from its bytes unless it is there already); return its path."""
-    from .atomic import atomic_write
+    from its bytes unless it is there already), and its log, if it came
+    with one; return the ``.npz``'s path."""
     path = os.path.join(work.path, found['file'])
     if not (os.path.exists(path) and sha256(path) == found['sha256']):
-        os.makedirs(work.path, exist_ok=True)
-        with atomic_write(path) as f:
-            f.write(found['npz'])
+        _write(path, found['npz'])
+    if found.get('log') is not None:
+        _write(work.log(found['key']), found['log'])
     return path
+
+
+def _write(path, data):
+    from .atomic import atomic_write
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with atomic_write(path) as f:
+        f.write(data)
 
 
 _loaded = {}  # on a worker: the nets units start from, by checksum
@@ -171,10 +185,13 @@ def execute(unit_json, work_dir, data_dir, every=None, start_from=None, with_byt
             _loaded[start_from['sha256']] = persist.load_single_net(path)
         pretrained = _loaded[start_from['sha256']]
     began = time.perf_counter()
-    log = os.path.join(work.path, unit.key + '.log')
-    with open(log, 'a') as f, contextlib.redirect_stdout(f):
+    kept = work.finished(unit.key)
+    os.makedirs(work.logs, exist_ok=True)
+    # A unit that continues its checkpoint continues its log.
+    mode = 'a' if kept or os.path.exists(work.checkpoint(unit.key)) else 'w'
+    with open(work.log(unit.key), mode) as f, contextlib.redirect_stdout(f):
         model = train(unit, work, pretrained, every)
-    return manifest(unit, work, model, time.perf_counter() - began, with_bytes)
+    return manifest(unit, work, model, time.perf_counter() - began, kept, with_bytes)
 
 
 def pretrained_manifest(name, work):

@@ -1,5 +1,13 @@
 """What several test modules share: running the command line in this
-process and checking its one-line errors, and a small net1."""
+process or another and checking its one-line errors, comparing trained
+nets to the bit, and a small net1."""
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+
 from facial_keypoints import cli, registry
 
 
@@ -28,3 +36,47 @@ def small_net1(max_epochs=3):
     net.hidden_num_units = 10
     net.verbose = 0
     return net
+
+
+EPOCH_LINE = re.compile(r'^\s+(\d+)\s+\d+\.\d+\s')
+
+
+class Run(object):
+    """``kfkd ARGS`` in ``cwd``: ``on_line(line, process)`` sees each line
+    of its output as it comes (to send it signals)."""
+
+    def __init__(self, args, cwd, data_dir, on_line=None, env=None):
+        self.process = subprocess.Popen(
+            [sys.executable, '-m', 'facial_keypoints.kfkd'] + args + ['--data-dir', data_dir],
+            cwd=str(cwd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, PYTHONUNBUFFERED='1', **(env or {})))
+        lines = []
+        for line in self.process.stdout:
+            lines.append(line)
+            if on_line:
+                on_line(line, self.process)
+        self.out = ''.join(lines)
+        self.err = self.process.stderr.read()
+        self.code = self.process.wait()
+
+    @property
+    def epochs(self):
+        """The epochs this run printed, in order."""
+        return [int(m.group(1)) for m in map(EPOCH_LINE.match, self.out.splitlines()) if m]
+
+
+def assert_identical(a, b):
+    """Two trained nets (or specialists) with the same losses, epoch by
+    epoch, and the same parameters, to the bit."""
+    a = a if isinstance(a, dict) else {None: a}
+    b = b if isinstance(b, dict) else {None: b}
+    assert list(a) == list(b)
+    for key in a:
+        losses = [[(h['train_loss'], h['valid_loss']) for h in net.train_history_]
+                  for net in (a[key], b[key])]
+        assert np.array_equal(*losses), key
+        ours, theirs = (net.get_all_params_values() for net in (a[key], b[key]))
+        assert list(ours) == list(theirs)
+        for layer in ours:
+            for x, y in zip(ours[layer], theirs[layer]):
+                assert np.array_equal(x, y), (key, layer)

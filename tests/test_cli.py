@@ -235,10 +235,15 @@ def test_help_loads_no_theano_and_says_nothing_on_stderr(argv):
 @pytest.mark.quick
 def test_every_command_has_its_options_beside_it():
     names = [c.name for c in cli.COMMANDS]
-    assert names[:3] == ['fit', 'fit_specialists', 'evaluate'] and len(set(names)) == 17
+    assert names[:3] == ['fit', 'fit_specialists', 'evaluate'] and len(set(names)) == 18
     fit = next(c for c in cli.COMMANDS if c.name == 'fit')
     flags = [f for flags, _ in fit.arguments for f in flags]
     assert {'--max-epochs', '--resume', '--restart', '--checkpoint-every'} <= set(flags)
+    assert '--workers' not in flags  # one net: nothing to spread
+    for name in ('fit_specialists', 'evaluate', 'sweep', 'reproduce'):
+        command = next(c for c in cli.COMMANDS if c.name == name)
+        assert {'--workers', '--scheduler', '--tls-ca'} <= {
+            f for flags, _ in command.arguments for f in flags}, name
 
 
 @pytest.mark.quick

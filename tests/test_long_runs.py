@@ -18,32 +18,7 @@ import pytest
 from facial_keypoints import cli, persist, record, registry, runs, state, training
 from facial_keypoints.kaggle import datadir
 
-EPOCH_LINE = re.compile(r'^\s+(\d+)\s+\d+\.\d+\s')
-
-
-class Run(object):
-    """``kfkd ARGS`` in ``cwd``: ``on_line(line, process)`` sees each line
-    of its output as it comes (to send it signals)."""
-
-    def __init__(self, args, cwd, data_dir, on_line=None, env=None):
-        self.process = subprocess.Popen(
-            [sys.executable, '-m', 'facial_keypoints.kfkd'] + args + ['--data-dir', data_dir],
-            cwd=str(cwd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=dict(os.environ, PYTHONUNBUFFERED='1', **(env or {})))
-        lines = []
-        for line in self.process.stdout:
-            lines.append(line)
-            if on_line:
-                on_line(line, self.process)
-        self.out = ''.join(lines)
-        self.err = self.process.stderr.read()
-        self.code = self.process.wait()
-
-    @property
-    def epochs(self):
-        """The epochs this run printed, in order."""
-        return [int(m.group(1)) for m in map(EPOCH_LINE.match, self.out.splitlines()) if m]
-
+from helpers import EPOCH_LINE, Run, assert_identical
 
 def after_epoch(epoch, signum, delay=0.0, net=1):
     """An ``on_line`` that sends ``signum`` once epoch ``epoch`` of the
@@ -62,23 +37,6 @@ def after_epoch(epoch, signum, delay=0.0, net=1):
 
 def fit(args, cwd, data_dir, on_line=None, env=None):
     return Run(['fit'] + args, cwd, data_dir, on_line, env)
-
-
-def assert_identical(a, b):
-    """Two trained nets (or specialists) with the same losses, epoch by
-    epoch, and the same parameters, to the bit."""
-    a = a if isinstance(a, dict) else {None: a}
-    b = b if isinstance(b, dict) else {None: b}
-    assert list(a) == list(b)
-    for key in a:
-        losses = [[(h['train_loss'], h['valid_loss']) for h in net.train_history_]
-                  for net in (a[key], b[key])]
-        assert np.array_equal(*losses), key
-        ours, theirs = (net.get_all_params_values() for net in (a[key], b[key]))
-        assert list(ours) == list(theirs)
-        for layer in ours:
-            for x, y in zip(ours[layer], theirs[layer]):
-                assert np.array_equal(x, y), (key, layer)
 
 
 @pytest.fixture
