@@ -21,7 +21,9 @@ import importlib.util
 import logging
 import os
 import signal
+import threading
 import time
+import uuid
 
 from . import persist, record, stops
 from .checkpoints import WorkDir
@@ -97,7 +99,7 @@ def runner(spec=None, say=print):
     from distributed import Client, LocalCluster
     if spec.workers and spec.scheduler:
         raise UsageError('give `workers` or `scheduler`, not both')
-    cluster = None
+    cluster, began = None, time.perf_counter()
     if spec.workers:
         cluster = LocalCluster(
             n_workers=spec.workers, threads_per_worker=1, processes=True,
@@ -116,8 +118,9 @@ def runner(spec=None, say=print):
     try:
         info = client.scheduler_info()
         workers = info['workers'].values()
-        say('Dask scheduler {} with {} workers{}'.format(
-            info['address'], len(workers), '; dashboard ' + client.dashboard_link
+        say('Dask scheduler {} with {} workers, ready in {:.1f} s{}'.format(
+            info['address'], len(workers), time.perf_counter() - began,
+            '; dashboard ' + client.dashboard_link
             if cluster is not None and dashboard_address() else ''))
         gpus = any('GPU' in (w.get('resources') or {}) for w in workers)
         yield OnCluster(client, shared_work_dir=cluster is not None, gpus=gpus, say=say)
@@ -180,6 +183,7 @@ class OnCluster(object):
         os.makedirs(work.path, exist_ok=True)
         warm_up(self.client, units, data_dir, self.say)
         starts, futures, self.scattered = {}, {}, {}
+        self.pause = 'fkp-pause-' + uuid.uuid4().hex
         self.client.subscribe_topic('fkp-unit', self._progress(starts))
         try:
             for unit in units:
@@ -187,6 +191,9 @@ class OnCluster(object):
             manifests = self._gathered([futures[u.key] for u in units])
         finally:
             self.client.unsubscribe_topic('fkp-unit')
+        paused = [found for found in manifests if found.get('paused')]
+        if paused:  # a worker's own stop (its spot notice)
+            raise Paused(paused[0]['paused'], signal.SIGTERM)
         trained = {}
         for unit, found in zip(units, manifests):
             trained[unit.key] = persist.load_single_net(place(found, work))
@@ -206,13 +213,15 @@ class OnCluster(object):
             start_from = self.scattered[name]
         return self.client.submit(
             execute_reporting, unit.to_json(), os.path.abspath(work.path), data_dir, every,
-            start_from, not self.shared, resources={'GPU': 1} if self.gpus else None,
+            start_from, not self.shared, self.pause,
+            resources={'GPU': 1} if self.gpus else None,
             key='fkp-{}-{}'.format(unit.settings.fingerprint(), unit.key), pure=False)
 
     def _gathered(self, futures):
-        """The futures' results; a pause asked for (Ctrl-C, SIGTERM) stops
-        waiting, and the units continue from their checkpoints next time."""
-        from distributed import KilledWorker, wait
+        """The futures' results. A pause asked for here (Ctrl-C, SIGTERM)
+        reaches the units in flight: each ends its epoch and writes its
+        checkpoint (a second Ctrl-C stops waiting for them)."""
+        from distributed import Event, KilledWorker, wait
         while True:
             try:
                 wait(futures, timeout=0.5)
@@ -220,10 +229,11 @@ class OnCluster(object):
             except TimeoutError:  # still training: a pause asked for?
                 pass
             if stops.requested() is not None:
-                self.client.cancel(futures)
-                raise Paused('Stopped ({}): the units in flight continue from their '
-                             'checkpoints when the same command runs again'.format(
-                                 stops.reason()), stops.requested())
+                Event(self.pause, client=self.client).set()
+                wait(futures)  # each unit ends its epoch; those not started, at once
+                raise Paused('Paused ({}): the units in flight wrote their checkpoints; run '
+                             'the same command again to continue'.format(stops.reason()),
+                             stops.requested())
         try:
             return self.client.gather(futures)
         except KilledWorker as e:
@@ -248,19 +258,52 @@ class OnCluster(object):
         return handler
 
 
-def execute_reporting(unit_json, work_dir, data_dir, every, start_from, with_bytes):
+def execute_reporting(unit_json, work_dir, data_dir, every, start_from, with_bytes, pause):
     """:func:`execute`, telling the submitting process when the unit
-    starts and finishes (Dask's event log)."""
+    starts and finishes (Dask's event log), and pausing at the end of an
+    epoch when the Dask event ``pause`` is set (the submitting process was
+    asked to pause) or this worker's machine is to stop (its spot notice).
+    A paused unit's manifest says so in ``paused``."""
     from distributed import get_worker
     worker = get_worker()
     key = unit_json['key']
     if not WorkDir(work_dir).finished(key):
         worker.log_event('fkp-unit', dict(what='started', key=key, worker=worker.address))
-    found = execute(unit_json, work_dir, data_dir, every, start_from, with_bytes)
+    with stops.pausable(), _watching(pause):
+        try:
+            found = execute(unit_json, work_dir, data_dir, every, start_from, with_bytes)
+        except Paused as e:  # a KeyboardInterrupt, which must not reach Dask
+            return dict(key=key, paused=str(e), worker=worker.address)
     found['worker'] = worker.address
     worker.log_event('fkp-unit', dict({k: v for k, v in found.items()
                                        if k not in ('npz', 'log')}, what='done'))
     return found
+
+
+@contextlib.contextmanager
+def _watching(pause):
+    """Within the block, a thread that asks training to pause once the
+    Dask event ``pause`` is set."""
+    from distributed import Event, get_client
+    done, event = threading.Event(), Event(pause, client=get_client())
+
+    if event.is_set():  # paused before this unit started
+        stops.ask_for_pause(signal.SIGTERM, 'the submitting process paused')
+
+    def watch():
+        while not done.is_set():
+            try:
+                if event.wait(timeout=1):
+                    stops.ask_for_pause(signal.SIGTERM, 'the submitting process paused')
+                    return
+            except (OSError, TimeoutError):  # the scheduler is going away
+                return
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
 
 
 def run_workers(scheduler, gpus=None, nworkers=1, spec=None):

@@ -1,6 +1,7 @@
 """Units of work on Dask distributed: the embedded cluster (``--workers``),
 a real ``dask scheduler`` with ``kfkd worker`` processes, TLS, and the
 faults a cluster meets. Every result is the serial run's, to the bit."""
+import glob
 import os
 import re
 import signal
@@ -165,6 +166,7 @@ def test_kfkd_worker_pins_each_worker_to_its_gpu(start):
 
 # -- a cluster of its own: dask scheduler and kfkd worker ---------------------
 
+@pytest.mark.slow
 def test_a_dask_cluster_gives_the_serial_table(in_data, start):
     address = scheduler(start)
     start(kfkd('worker', address, '--nworkers', '2')).wait_for('worker tcp://', count=2)
@@ -173,6 +175,7 @@ def test_a_dask_cluster_gives_the_serial_table(in_data, start):
     assert table('cluster.csv') == table('serial.csv')
 
 
+@pytest.mark.slow
 def test_a_unit_failing_of_its_own_fails_the_command_in_one_line(in_data, start, capsys):
     """A damaged checkpoint is the unit's own fault: one line, no retry."""
     address = scheduler(start)
@@ -216,16 +219,23 @@ def test_a_worker_killed_mid_run_leaves_the_table_as_it_was(in_data, start, tmp_
 
 
 @pytest.mark.slow
-def test_the_submitting_process_killed_and_run_again_keeps_the_finished_units(
-        in_data, tmp_path):
+@pytest.mark.parametrize('signum, code', [(signal.SIGKILL, -signal.SIGKILL), (signal.SIGTERM, 143)])
+def test_the_submitting_process_stopped_and_run_again_keeps_the_finished_units(
+        signum, code, in_data, tmp_path):
+    """Stopped once one unit is done: SIGKILL leaves the last checkpoints
+    of the units in flight, SIGTERM has them write one at the end of their
+    epoch. Run again, the finished unit is kept and the others continue."""
     args = ['evaluate', 'net1', '--folds', '3', '--max-epochs', '300', '--checkpoint-every', '20',
             '--out', 'cluster.csv', '--workers', '2']
 
     def on_line(line, process):
         if ' done on ' in line:
-            process.send_signal(signal.SIGKILL)
-    killed = Run(args, tmp_path, in_data, on_line)
-    assert killed.code == -signal.SIGKILL
+            process.send_signal(signum)
+    stopped = Run(args, tmp_path, in_data, on_line)
+    assert stopped.code == code, stopped.err
+    if signum == signal.SIGTERM:
+        assert 'units in flight wrote their checkpoints' in stopped.err, stopped.err
+        assert glob.glob(str(tmp_path / 'cluster.checkpoints' / '*.checkpoint.npz'))
     again = Run(args, tmp_path, in_data)
     assert again.code == 0, again.err
     assert re.search(r'unit fold-\d-net1 kept from an earlier run', again.out), again.out
@@ -250,6 +260,7 @@ def certificates(directory, name):
     return ca, cert, key
 
 
+@pytest.mark.slow
 def test_a_tls_cluster_runs_units_and_refuses_clients_without_its_certificates(
         in_data, start, tmp_path, capsys):
     ours = certificates(tmp_path, 'cluster')
