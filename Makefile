@@ -8,7 +8,7 @@
 VENV ?= .venv
 PY = $(VENV)/bin/python
 
-.PHONY: demo test test-quick test-all lint setup setup-dev wheelhouse clean distclean
+.PHONY: demo test test-quick test-all test-opencl lint setup setup-dev wheelhouse clean distclean
 
 # The demo writes its pickles, figures and submission to runs/demo/.
 demo: setup
@@ -24,6 +24,15 @@ test-quick: setup-dev
 
 test-all: lint
 	$(PY) -m pytest --runslow
+
+# The GPU code path on Theano's gpuarray back-end, on an OpenCL device that
+# runs on the CPU (POCL); scripts/setup-opencl.sh installs what it needs.
+# Its own compile directory: GPU modules beside the CPU ones would do, but
+# apart they are easy to remove.
+OPENCL_FLAGS = device=opencl0:0,floatX=float32,base_compiledir=$(abspath .cache/theano-opencl)
+test-opencl: setup-dev
+	@VENV=$(VENV) scripts/setup-opencl.sh
+	THEANO_FLAGS=$(OPENCL_FLAGS) $(PY) -m pytest -q -m opencl
 
 lint: setup-dev
 	$(PY) -m ruff check --quiet facial_keypoints tests benchmarks scripts setup.py

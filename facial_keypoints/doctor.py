@@ -11,6 +11,8 @@ import contextlib
 import ctypes
 import importlib.metadata
 import io
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -183,6 +185,78 @@ def nvrtc_driver_problem(nvrtc, cuda):
             'CUDA {}.{}'.format(*cuda))
 
 
+#: OpenCL's clGetPlatformInfo names: the platform's name and version.
+CL_PLATFORM_VERSION, CL_PLATFORM_NAME = 0x0901, 0x0902
+
+#: The BLAS libraries libgpuarray opens on OpenCL, by their unversioned
+#: names: clBLAS, else CLBlast (Debian 12 has only CLBlast).
+OPENCL_BLAS = (('libclBLAS.so', 'clBLAS'), ('libclblast.so', 'CLBlast'))
+
+#: Where the OpenCL loader (ocl-icd) finds the installed implementations.
+OPENCL_VENDORS = '/etc/OpenCL/vendors'
+
+
+def opencl_platforms():
+    """The OpenCL platforms the loader finds, as 'name (version)', in
+    their order (``opencl<P>:<D>`` counts from 0); raises OSError without
+    the loader."""
+    lib = ctypes.CDLL('libOpenCL.so.1')
+    count = ctypes.c_uint()
+    if lib.clGetPlatformIDs(0, None, ctypes.byref(count)) != 0 or not count.value:
+        return []
+    ids = (ctypes.c_void_p * count.value)()
+    lib.clGetPlatformIDs(count, ids, None)
+    names = []
+    for platform in ids:
+        text = []
+        for what in (CL_PLATFORM_NAME, CL_PLATFORM_VERSION):
+            buffer = ctypes.create_string_buffer(512)
+            lib.clGetPlatformInfo(ctypes.c_void_p(platform), what, 512, buffer, None)
+            text.append(buffer.value.decode('utf-8', 'replace'))
+        names.append('{} ({})'.format(*text))
+    return names
+
+
+def opencl_platform_state(device):
+    """The platform of ``opencl<P>:<D>``, in words."""
+    try:
+        platforms = opencl_platforms()
+    except OSError as e:
+        return 'no OpenCL loader ({}); install ocl-icd-libopencl1'.format(first_line(e, False))
+    number = int(device[len('opencl'):].split(':')[0] or 0)
+    if number >= len(platforms):
+        return 'platform {} not found ({} platforms)'.format(number, len(platforms))
+    return platforms[number]
+
+
+def opencl_icds(directory=OPENCL_VENDORS):
+    """The implementations registered with the OpenCL loader, in words."""
+    try:
+        icds = sorted(f for f in os.listdir(directory) if f.endswith('.icd'))
+    except OSError:
+        icds = []
+    return ', '.join(icds) if icds else 'none in {}'.format(directory)
+
+
+def opencl_blas_state():
+    """Which BLAS libgpuarray will use on OpenCL, in words."""
+    for name, label in OPENCL_BLAS:
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            continue
+        return '{} ({})'.format(label, name)
+    return ('none found ({}): GpuGemm and GpuDot22 will fail; install '
+            'libclblast-dev'.format(', '.join(n for n, _ in OPENCL_BLAS)))
+
+
+def report_opencl(report, device):
+    """The OpenCL lines of the GPU section: one per check."""
+    report.line('OpenCL platform', opencl_platform_state(device))
+    report.line('OpenCL ICDs', opencl_icds())
+    report.line('OpenCL BLAS', opencl_blas_state())
+
+
 def gpu_context(device):
     """Theano's context for ``device`` when its GPU back-end is active."""
     import theano.gpuarray
@@ -281,17 +355,10 @@ def report_gpu(report, device):
     if context is not None:
         report.line('GPU', '{} ({})'.format(
             context.devname, device if gpu else 'not used: device=cpu'))
-    cuda, driver = driver_state()
-    report.line('NVIDIA driver', driver)
-    if pygpu is not None or gpu:
-        for name in CUDA_LIBRARIES:
-            report.line(name, cuda_library_state(name))
-        problem = nvrtc_driver_problem(nvrtc_version(), cuda)
-        if problem and gpu:
-            report.check('NVRTC and driver', *problem)
-        elif problem:
-            # Not this run's device, but it would break a later GPU run.
-            report.line('NVRTC and driver', 'warning: {}; {}'.format(*problem))
+    if device.startswith('opencl'):
+        report_opencl(report, device)
+    else:
+        report_cuda(report, pygpu, gpu)
     if not gpu:
         report.line('cuDNN', 'not checked (Theano is using the CPU)')
         return True
@@ -306,9 +373,13 @@ def report_gpu(report, device):
                      'Theano is configured for device={} but could not use '
                      'it: {}'.format(device, probe_error or 'see the error '
                                      'Theano logged above'),
+                     'check the OpenCL lines above' if device.startswith('opencl') else
                      'check the NVIDIA driver and the CUDA libraries above, '
                      'or set THEANO_FLAGS=device=cpu')
         return False
+    if device.startswith('opencl'):
+        report.line('cuDNN', 'not used on OpenCL (convolutions use GpuCorrMM)')
+        return True
     from theano.gpuarray import dnn
     if dnn.dnn_present():
         report.line('cuDNN', 'version {} ({})'.format(
@@ -316,8 +387,34 @@ def report_gpu(report, device):
             'not used: dnn.enabled={}'.format(theano.config.dnn.enabled)))
     else:
         report.line('cuDNN', 'not available ({}); convolutions use '
-                    'GpuCorrMM'.format(dnn.dnn_present.msg))
+                    'GpuCorrMM'.format(cudnn_problem(dnn.dnn_present.msg)))
     return True
+
+
+def cudnn_problem(message):
+    """Theano's reason for no cuDNN, in one line: its compiler's error
+    comes as the repr of bytes, over several lines."""
+    text = str(message or 'no reason given')
+    match = re.search(r'fatal error: ([^\\\n]+)', text)
+    if match:
+        return 'cannot compile with cuDNN: ' + match.group(1).strip()
+    return text.strip().splitlines()[0]
+
+
+def report_cuda(report, pygpu, gpu):
+    """The CUDA lines of the GPU section: the driver and the libraries
+    libgpuarray opens."""
+    cuda, driver = driver_state()
+    report.line('NVIDIA driver', driver)
+    if pygpu is not None or gpu:
+        for name in CUDA_LIBRARIES:
+            report.line(name, cuda_library_state(name))
+        problem = nvrtc_driver_problem(nvrtc_version(), cuda)
+        if problem and gpu:
+            report.check('NVRTC and driver', *problem)
+        elif problem:
+            # Not this run's device, but it would break a later GPU run.
+            report.line('NVRTC and driver', 'warning: {}; {}'.format(*problem))
 
 
 def run_doctor(out=None):

@@ -77,17 +77,28 @@ def _unpickle(fname):
     try:
         with open(fname, 'rb') as f:
             return pickle.load(f)
-    except (pickle.UnpicklingError, EOFError, ValueError, IndexError) as e:
+    except (pickle.UnpicklingError, EOFError, ValueError, IndexError,
+            ImportError, AttributeError) as e:
+        if _needs_a_gpu(e):
+            raise CheckpointError(fname, 'written on a GPU, and this machine has '
+                                  'no GPU back-end in use; on the GPU machine run `kfkd '
+                                  'export {}` and use the .npz'.format(fname)) from None
+        if isinstance(e, (ImportError, AttributeError)):
+            raise CheckpointError(fname, 'not a net this package can load ({})'.format(
+                e)) from None
         raise CheckpointError(fname, 'not a readable pickle ({}: {}); it may be '
                               'truncated or another kind of file'.format(
                                   type(e).__name__, e)) from None
-    except (ImportError, AttributeError) as e:
-        if 'pygpu' in str(e) or 'gpuarray' in str(e).lower():
-            raise CheckpointError(fname, 'written on a GPU, and this machine has '
-                                  'no GPU back-end; on the GPU machine run `kfkd '
-                                  'export {}` and use the .npz'.format(fname)) from None
-        raise CheckpointError(fname, 'not a net this package can load ({})'.format(
-            e)) from None
+
+
+def _needs_a_gpu(error):
+    """True when unpickling failed for want of a GPU: without pygpu the
+    GPU arrays' classes cannot be imported; with it, but on the CPU, Theano
+    finds no GPU context for them (its ``ContextNotDefined``)."""
+    if isinstance(error, (ImportError, AttributeError)):
+        return 'pygpu' in str(error) or 'gpuarray' in str(error).lower()
+    return (type(error).__name__ == 'ContextNotDefined'
+            and type(error).__module__.startswith('theano.gpuarray'))
 
 
 # -- .npz files -------------------------------------------------------------------

@@ -18,6 +18,14 @@ SHARED = os.environ.get('FKP_SHARED') or os.path.join(
 
 def pytest_configure(config):
     config.addinivalue_line('markers', 'quick: trains nothing; `make test-quick`')
+    config.addinivalue_line('markers', 'opencl: Theano on an OpenCL device; `make test-opencl`')
+
+
+def on_opencl():
+    """True when Theano is configured for an OpenCL device (the tier of
+    `make test-opencl`), read from THEANO_FLAGS without importing Theano."""
+    flags = os.environ.get('THEANO_FLAGS', '').split(',')
+    return any(f.strip().startswith('device=opencl') for f in flags)
 
 
 def pytest_addoption(parser):
@@ -25,6 +33,11 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
+    if not on_opencl():
+        skip = pytest.mark.skip(reason='OpenCL tier: run with `make test-opencl`')
+        for item in items:
+            if 'opencl' in item.keywords:
+                item.add_marker(skip)
     if config.getoption('--runslow'):
         return
     skip = pytest.mark.skip(reason='slow: run with --runslow')

@@ -409,3 +409,25 @@ def test_old_sklearn_modules_have_the_names_old_code_imports():
         from sklearn.cross_validation import LeaveOneOut  # noqa: F401
     with pytest.raises(ImportError, match='sklearn.grid_search.RandomizedSearchCV'):
         from sklearn.grid_search import RandomizedSearchCV  # noqa: F401
+
+
+class UnpicklableKernel(object):
+    """Stands for pygpu's ReductionKernel, which holds its GpuContext."""
+
+    def __reduce__(self):
+        raise RuntimeError('Cannot pickle GpuContext object')
+
+
+def test_a_node_pickles_without_its_gpu_reduction_kernel():
+    """GpuCAReduceCPY's kernel cache is left out of a node's pickle (the op
+    builds it again when missing); the rest of the node is kept. The
+    OpenCL tier pickles a net with the real kernel."""
+    import pickle
+    x = T.vector('x')
+    node = (x * 2).owner
+    setattr(node, compat.REDUCTION_KERNEL_CACHE, UnpicklableKernel())
+    node.tag.kept = 'yes'
+    again = pickle.loads(pickle.dumps(node))
+    assert not hasattr(again, compat.REDUCTION_KERNEL_CACHE)
+    assert again.tag.kept == 'yes' and type(again.op) is type(node.op)
+    assert hasattr(node, compat.REDUCTION_KERNEL_CACHE)  # the live node keeps its cache

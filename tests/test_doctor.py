@@ -159,3 +159,21 @@ def test_doctor_is_a_command_of_kfkd(capsys):
     assert cli.main(['doctor']) == 0
     out = capsys.readouterr().out
     assert 'device: cpu' in out and out.rstrip().endswith('Theano works on cpu.')
+
+
+@pytest.mark.quick
+def test_no_cudnn_is_one_line():
+    message = ("cannot compile with cuDNN. We got this error:\nb'/tmp/try_flags_x.c:4:10: "
+               "fatal error: cudnn.h: No such file or directory\\n    4 | #include <cudnn.h>"
+               "\\n      |          ^~~~~~~~~\\ncompilation terminated.\\n'")
+    assert doctor.cudnn_problem(message) == (
+        'cannot compile with cuDNN: cudnn.h: No such file or directory')
+    assert doctor.cudnn_problem('cuDNN disabled\nmore') == 'cuDNN disabled'
+
+
+@pytest.mark.quick
+def test_opencl_lines_name_the_icds_and_the_blas(tmp_path):
+    (tmp_path / 'pocl.icd').write_text('libpocl.so.2.10.0\n')
+    assert doctor.opencl_icds(str(tmp_path)) == 'pocl.icd'
+    assert doctor.opencl_icds(str(tmp_path / 'none')).startswith('none in ')
+    assert doctor.opencl_blas_state().startswith(('clBLAS', 'CLBlast', 'none found'))

@@ -70,10 +70,20 @@ class GpuArrayStandIn(object):
         return GpuArray_unpickler, (np.zeros(3, np.float32), None)
 
 
-def test_a_gpu_pickle_on_a_cpu_machine_points_to_the_npz(tmp_path, capsys):
+class GpuContextStandIn(object):
+    """Unpickles as a GPU array does where pygpu is installed but Theano
+    runs on the CPU: asking Theano for a GPU context that is not there."""
+
+    def __reduce__(self):
+        from theano.gpuarray.type import get_context
+        return get_context, (None,)
+
+
+@pytest.mark.parametrize('stand_in', [GpuArrayStandIn, GpuContextStandIn])
+def test_a_gpu_pickle_on_a_cpu_machine_points_to_the_npz(stand_in, tmp_path, capsys):
     import pickle
     path = tmp_path / 'net6.pickle'
-    path.write_bytes(pickle.dumps({'W': GpuArrayStandIn()}))
+    path.write_bytes(pickle.dumps({'W': stand_in()}))
     assert cli.main(['predict', str(path)]) == 1
     err = capsys.readouterr().err
     assert 'written on a GPU' in err and 'kfkd export' in err and len(err.splitlines()) == 1
