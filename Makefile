@@ -8,7 +8,7 @@
 VENV ?= .venv
 PY = $(VENV)/bin/python
 
-.PHONY: demo test test-quick test-all test-opencl lint setup setup-dev wheelhouse clean distclean
+.PHONY: demo test test-quick test-all test-opencl docker-test lint setup setup-dev wheelhouse clean distclean
 
 # The demo writes its pickles, figures and submission to runs/demo/.
 demo: setup
@@ -33,6 +33,11 @@ OPENCL_FLAGS = device=opencl0:0,floatX=float32,base_compiledir=$(abspath .cache/
 test-opencl: setup-dev
 	@VENV=$(VENV) scripts/setup-opencl.sh
 	THEANO_FLAGS=$(OPENCL_FLAGS) $(PY) -m pytest -q -m opencl
+
+# The CPU and OpenCL images built on a local Debian 12 base and tested in
+# containers, docker stop included (scripts/docker-test.sh; as root).
+docker-test: setup-dev
+	@VENV=$(VENV) scripts/docker-test.sh
 
 lint: setup-dev
 	$(PY) -m ruff check --quiet facial_keypoints tests benchmarks scripts setup.py

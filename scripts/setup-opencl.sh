@@ -44,7 +44,8 @@ fi
 site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 ln -sfn /usr/lib/python3/dist-packages/pygpu "$site/pygpu"
 # WHEELS: a URL of wheels to install from instead of PyPI (docker/install.sh)
-"$venv/bin/python" -m pip install -q ${WHEELS:+--no-index --find-links "$WHEELS"} \
+"$venv/bin/python" -m pip install -q ${WHEELS:+--no-index --find-links "$WHEELS" \
+    --trusted-host "$(echo "$WHEELS" | sed -E 's#^[a-z]+://([^:/]+).*#\1#')"} \
     -r requirements-opencl.txt
 if ! "$venv/bin/python" -c 'import pygpu; pygpu.init("opencl0:0")' 2>/dev/null; then
     say "pygpu finds no OpenCL device opencl0:0; clinfo -l says:"

@@ -19,6 +19,7 @@ SHARED = os.environ.get('FKP_SHARED') or os.path.join(
 def pytest_configure(config):
     config.addinivalue_line('markers', 'quick: trains nothing; `make test-quick`')
     config.addinivalue_line('markers', 'opencl: Theano on an OpenCL device; `make test-opencl`')
+    config.addinivalue_line('markers', 'docker: the built images; `make docker-test`')
 
 
 def on_opencl():

@@ -1,7 +1,6 @@
-"""The Docker images: lint, pinned base images that still exist, and pins
-that agree with requirements.txt.
-
-No Docker engine runs here: these tests check the files, not built images.
+"""The Docker files: lint, pinned base images that still exist, and pins
+that agree with requirements.txt. (`make docker-test` builds and runs the
+CPU and OpenCL images: tests/test_docker_images.py.)
 """
 import glob
 import os
@@ -111,10 +110,11 @@ def test_dockerfile_passes_hadolint(path):
 @pytest.mark.parametrize('path', DOCKERFILES, ids=os.path.basename)
 def test_dockerfile_pins_agree_with_requirements(path):
     text = open(path).read()
-    # The GPU images install the wheels scripts/wheelhouse.sh builds from
-    # requirements.txt; the CPU image installs requirements.txt directly.
-    assert ('pip install --no-cache-dir -r requirements.txt' in text
-            or 'scripts/wheelhouse.sh' in text)
+    # Every image installs through docker/install.sh: requirements.txt, or
+    # the wheels scripts/wheelhouse.sh builds from it (the GPU images).
+    assert 'docker/install.sh' in text
+    with open(os.path.join(ROOT, 'docker', 'install.sh')) as f:
+        assert '-r requirements.txt' in f.read()
     for version in re.findall(r'facial-keypoints==(\S+)', text):
         assert version == facial_keypoints.__version__
     pins = requirements()
