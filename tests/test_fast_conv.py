@@ -179,11 +179,18 @@ def test_padded_or_dilated_convolutions_keep_theanos_ops():
 #: from both when fast_gemm runs without this module's ops.
 UNPATCHED = 'optimizer_excluding={}:{}'.format(fast_conv.TAG, fast_gemm.TAG)
 
+#: How far a few epochs with our ops may drift from Theano's: their sums
+#: are cut by the operands' shapes, Theano's by its own blocking, so each
+#: step differs in float32 rounding and momentum carries it on (seen on
+#: OpenBLAS's Haswell kernels: 1.5e-5 at Net6RPXL's third validation loss;
+#: a wrong gradient is off by 1e-2 and more).
+DRIFT_RTOL = 5e-5
+
 
 @pytest.mark.slow
 def test_training_history_as_theanos(histories):
     ours, theirs = histories('net2', 2, ['', UNPATCHED])
-    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=0)
+    np.testing.assert_allclose(ours, theirs, rtol=DRIFT_RTOL, atol=0)
     assert ours[1, 1] < ours[0, 1]
 
 
@@ -191,4 +198,4 @@ def test_training_history_as_theanos(histories):
 @pytest.mark.parametrize('name', ['net2', 'Net6RPXL'])
 def test_three_epochs_as_theanos(histories, name):
     ours, theirs = histories(name, 3, ['', UNPATCHED])
-    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=0)
+    np.testing.assert_allclose(ours, theirs, rtol=DRIFT_RTOL, atol=0)
