@@ -43,10 +43,14 @@ def remove_stale_partials(path):
         match = pattern.match(os.path.basename(candidate))
         if match and not _alive(int(match.group(1))):
             with contextlib.suppress(OSError):
-                if os.path.isdir(candidate):
-                    shutil.rmtree(candidate)
-                else:
-                    os.remove(candidate)
+                _remove(candidate)
+
+
+def _remove(entry):
+    if os.path.isdir(entry) and not os.path.islink(entry):
+        shutil.rmtree(entry)
+    else:
+        os.remove(entry)
 
 
 @contextlib.contextmanager
@@ -80,28 +84,84 @@ def atomic_write(path, mode='wb', **kwargs):
 
 
 @contextlib.contextmanager
-def atomic_directory(path):
+def atomic_directory(path, last=()):
     """Yield a temporary directory beside ``path``; on success it replaces
     ``path`` (a directory, or nothing), so readers see the old content or
-    the complete new one, never a mix."""
+    the complete new one, never a mix.
+
+    A mount point (a folder given to a container with ``docker run -v``)
+    cannot be renamed: there the temporary directory is made inside it and
+    its entries are moved in, each by one rename, so each file is whole,
+    though for an instant not the set; what the old content had beyond them
+    is removed first, and the names in ``last`` (a marker of a complete set)
+    are removed first and moved last.
+    """
     path = os.path.abspath(os.path.expanduser(path))
     parent = os.path.dirname(path)
     os.makedirs(parent, exist_ok=True)
-    remove_stale_partials(path)
-    tmp = partial_name(path)
+    mounted = is_mount_point(path)
+    # (the temporary directory must be on the filesystem it is renamed into)
+    tmp_of = os.path.join(path, '.content') if mounted else path
+    remove_stale_partials(tmp_of)
+    tmp = partial_name(tmp_of)
     os.mkdir(tmp)
     try:
         yield tmp
-        if os.path.exists(path):
-            old = tempfile.mkdtemp(dir=parent, prefix='.' + os.path.basename(path) + '.old-')
-            os.rename(path, os.path.join(old, 'content'))
-            os.rename(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
+        if mounted:
+            _move_entries(tmp, path, last)
         else:
-            os.rename(tmp, path)
+            _replace_whole(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def is_mount_point(path):
+    """True when ``path`` is a mount point, a bind mount within one
+    filesystem included (which ``os.path.ismount`` misses: its device and
+    its parent's are the same)."""
+    if os.path.ismount(path):
+        return True
+    try:
+        with open('/proc/self/mountinfo') as f:
+            points = {line.split()[4] for line in f}
+    except (OSError, IndexError):
+        return False
+    # (mountinfo writes a space, a tab, a newline or a backslash as \ooo)
+    points = {re.sub(r'\\([0-7]{3})', lambda m: chr(int(m.group(1), 8)), point)
+              for point in points}
+    return os.path.realpath(path) in points
+
+
+def _replace_whole(tmp, path):
+    """Rename the directory ``tmp`` over the directory ``path``."""
+    if not os.path.exists(path):
+        os.rename(tmp, path)
+        return
+    old = tempfile.mkdtemp(dir=os.path.dirname(path),
+                           prefix='.' + os.path.basename(path) + '.old-')
+    try:
+        os.rename(path, os.path.join(old, 'content'))
+    except OSError:
+        os.rmdir(old)
+        raise
+    os.rename(tmp, path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _move_entries(tmp, path, last):
+    """Replace the content of ``path`` by the entries of ``tmp``, one rename
+    each, the names in ``last`` after the others."""
+    new = sorted(os.listdir(tmp), key=lambda name: name in last)
+    for name in os.listdir(path):
+        entry = os.path.join(path, name)
+        # (os.replace cannot put a file or a folder over a folder)
+        stays = name in new and name not in last and not os.path.isdir(entry)
+        if not (stays or name.endswith(SUFFIX)):
+            _remove(entry)
+    for name in new:
+        os.replace(os.path.join(tmp, name), os.path.join(path, name))
+    os.rmdir(tmp)
 
 
 def save_npz(path, arrays):

@@ -1,12 +1,14 @@
 """What several test modules share: running the command line in this
 process or another and checking its one-line errors, comparing trained
-nets to the bit, and a small net1."""
+nets to the bit, a small net1, and mounts."""
+import contextlib
 import os
 import re
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from facial_keypoints import cli, registry
 
@@ -80,3 +82,16 @@ def assert_identical(a, b):
         for layer in ours:
             for x, y in zip(ours[layer], theirs[layer]):
                 assert np.array_equal(x, y), (key, layer)
+
+
+@contextlib.contextmanager
+def mounted(point, *how):
+    """``mount *how point`` for the block, where this machine lets the tests
+    mount (as root); else the test is skipped."""
+    point.mkdir(exist_ok=True)
+    if subprocess.run(['mount', *how, str(point)], capture_output=True).returncode != 0:
+        pytest.skip('cannot mount here')
+    try:
+        yield point
+    finally:
+        subprocess.run(['umount', str(point)], check=True)

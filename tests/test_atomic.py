@@ -1,5 +1,6 @@
 """Files are written whole or not at all: an interrupted or failed write
 leaves the old file and no partial one (facial_keypoints/atomic.py)."""
+import json
 import os
 import signal
 import subprocess
@@ -7,8 +8,10 @@ import sys
 
 import pytest
 
-from facial_keypoints.atomic import atomic_write, partial_name
+from facial_keypoints.atomic import atomic_write, is_mount_point, partial_name
+from facial_keypoints.errors import UsageError
 from facial_keypoints.kaggle import synthetic
+from helpers import mounted
 
 pytestmark = pytest.mark.quick
 
@@ -72,3 +75,62 @@ def test_kill_9_during_a_save_leaves_the_old_file(tmp_path):
     with atomic_write(str(target)) as f:
         f.write(b'the next net')
     assert sorted(os.listdir(str(tmp_path))) == ['net.pickle']
+
+
+def tmpfs(point):
+    return mounted(point, '-t', 'tmpfs', '-o', 'size=64m', 'tmpfs')
+
+
+def synth_files(directory):
+    return sorted(os.listdir(str(directory)))
+
+
+# A folder given to a container (`docker run -v DIR:/data`) is a mount point,
+# which cannot be renamed: synth --out /data failed with "Device or resource busy".
+def test_synth_onto_a_mount_point_writes_and_replaces_the_set(tmp_path):
+    with tmpfs(tmp_path / 'data') as data:
+        synthetic.write_dataset(str(data), 10, 2)
+        assert synth_files(data) == sorted(synthetic.SET_FILES)
+        (data / 'training.csv.parsed.npz').write_bytes(b'a cache of the old set')
+        synthetic.write_dataset(str(data), 12, 3, seed=5)
+        assert synth_files(data) == sorted(synthetic.SET_FILES)
+        assert json.loads((data / synthetic.MARKER).read_text())['n_train'] == 12
+        assert len((data / 'training.csv').read_text().splitlines()) == 13
+
+
+def test_a_bind_mount_within_one_filesystem_is_a_mount_point(tmp_path):
+    (tmp_path / 'host').mkdir()
+    with mounted(tmp_path / 'data', '--bind', str(tmp_path / 'host')) as data:
+        assert is_mount_point(str(data)) and not os.path.ismount(str(data))
+        synthetic.write_dataset(str(data), 10, 2)
+    assert synth_files(tmp_path / 'host') == sorted(synthetic.SET_FILES)
+    assert not is_mount_point(str(tmp_path / 'host'))
+
+
+def test_an_interrupted_synth_onto_a_mount_point_can_be_run_again(tmp_path, monkeypatch):
+    with tmpfs(tmp_path / 'data') as data:
+        synthetic.write_dataset(str(data), 10, 2)
+        moved = []
+
+        def die_after_moving_one(source, target):
+            if os.path.dirname(target) == str(data):
+                if moved:
+                    raise KeyboardInterrupt
+                moved.append(target)
+            os.rename(source, target)
+        monkeypatch.setattr(os, 'replace', die_after_moving_one)
+        with pytest.raises(KeyboardInterrupt):
+            synthetic.write_dataset(str(data), 12, 3, seed=5)
+        monkeypatch.undo()
+        # the marker goes first and comes last: no complete set is claimed
+        assert synth_files(data) == sorted(set(synthetic.SET_FILES) - {synthetic.MARKER})
+        synthetic.write_dataset(str(data), 12, 3, seed=5)
+        assert synth_files(data) == sorted(synthetic.SET_FILES)
+
+
+def test_a_mount_point_with_other_files_is_refused(tmp_path):
+    with tmpfs(tmp_path / 'data') as data:
+        (data / 'notes.txt').write_text('mine')
+        with pytest.raises(UsageError, match='holds other files'):
+            synthetic.write_dataset(str(data), 10, 2)
+        assert synth_files(data) == ['notes.txt']

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from facial_keypoints import cli, persist
-from helpers import assert_one_line_error, run_cli
+from helpers import assert_one_line_error, mounted, run_cli
 
 
 def bad_pickles(directory, trained):
@@ -143,14 +143,9 @@ def test_ctrl_c_exits_130_in_one_line(in_data, monkeypatch, capsys):
 
 @pytest.fixture
 def full_disk(tmp_path):
-    """A 256 KiB tmpfs, where this machine lets the tests mount one."""
-    mount = tmp_path / 'small'
-    mount.mkdir()
-    if subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', str(mount)],
-                      capture_output=True).returncode != 0:
-        pytest.skip('cannot mount a tmpfs here')
-    yield mount
-    subprocess.run(['umount', str(mount)], check=True)
+    """A 256 KiB tmpfs."""
+    with mounted(tmp_path / 'small', '-t', 'tmpfs', '-o', 'size=256k', 'tmpfs') as mount:
+        yield mount
 
 
 # numpy's savez left its zip archive open on a failed write; the garbage

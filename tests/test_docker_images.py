@@ -43,10 +43,9 @@ def kfkd(image, data, work, *args, **kwargs):
 def data(tmp_path_factory):
     """600 synthetic faces, written by the CPU image's own `synth`."""
     directory = tmp_path_factory.mktemp('docker-data')
-    # synth writes a folder whole, by renaming: not onto a mount point
-    docker('run', '--rm', '-v', '{}:/out'.format(directory), CPU,
-           'synth', '--out', '/out/faces', '--n-train', '600', '--n-test', '30')
-    return str(directory / 'faces')
+    docker('run', '--rm', '-v', '{}:/data'.format(directory), CPU,
+           'synth', '--out', '/data', '--n-train', '600', '--n-test', '30')
+    return str(directory)
 
 
 def test_doctor_passes_in_the_cpu_image():
