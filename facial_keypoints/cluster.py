@@ -121,7 +121,7 @@ def runner(spec=None, say=print):
         say('Dask scheduler {} with {} workers, ready in {:.1f} s{}'.format(
             info['address'], len(workers), time.perf_counter() - began,
             '; dashboard ' + client.dashboard_link
-            if cluster is not None and dashboard_address() else ''))
+            if 'dashboard' in info.get('services', {}) else ''))
         gpus = any('GPU' in (w.get('resources') or {}) for w in workers)
         yield OnCluster(client, shared_work_dir=cluster is not None, gpus=gpus, say=say)
     finally:

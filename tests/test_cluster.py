@@ -2,6 +2,7 @@
 a real ``dask scheduler`` with ``kfkd worker`` processes, TLS, and the
 faults a cluster meets. Every result is the serial run's, to the bit."""
 import glob
+import importlib.util
 import os
 import re
 import signal
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 import pytest
 
@@ -126,11 +128,21 @@ def test_evaluate_on_two_workers_is_the_serial_table(in_data, capsys):
 
 
 def test_the_embedded_cluster_listens_on_loopback_only(in_data):
-    with cluster.runner(Spec(workers=1), say=lambda line: None) as runner:
+    """The scheduler, the workers and, where bokeh is installed, the
+    dashboard, which then is printed and answers."""
+    said = []
+    with cluster.runner(Spec(workers=1), say=said.append) as runner:
         info = runner.client.scheduler_info()
         addresses = [info['address']] + list(info['workers'])
         listening = runner.client.run_on_scheduler(
             lambda dask_scheduler: [s.listen_address for s in dask_scheduler.listeners])
+        dashboard = re.search(r'; dashboard (\S+)$', said[0])
+        if importlib.util.find_spec('bokeh'):
+            assert dashboard and dashboard.group(1).startswith('http://127.0.0.1:'), said
+            with urllib.request.urlopen(dashboard.group(1), timeout=30) as page:
+                assert page.status == 200
+        else:
+            assert not dashboard, said
     assert all(a.startswith('tcp://127.0.0.1:') for a in addresses + listening), addresses
 
 
