@@ -84,7 +84,7 @@ def atomic_write(path, mode='wb', **kwargs):
 
 
 @contextlib.contextmanager
-def atomic_directory(path, last=()):
+def atomic_directory(path, marker=None):
     """Yield a temporary directory beside ``path``; on success it replaces
     ``path`` (a directory, or nothing), so readers see the old content or
     the complete new one, never a mix.
@@ -93,8 +93,10 @@ def atomic_directory(path, last=()):
     cannot be renamed: there the temporary directory is made inside it and
     its entries are moved in, each by one rename, so each file is whole,
     though for an instant not the set; what the old content had beyond them
-    is removed first, and the names in ``last`` (a marker of a complete set)
-    are removed first and moved last.
+    is removed first. ``marker``, the name of the file that says the folder
+    holds a set, is there throughout (moved in first where the folder has
+    none, else replaced last), so that a write cut short leaves a folder the
+    next one accepts.
     """
     path = os.path.abspath(os.path.expanduser(path))
     parent = os.path.dirname(path)
@@ -108,7 +110,7 @@ def atomic_directory(path, last=()):
     try:
         yield tmp
         if mounted:
-            _move_entries(tmp, path, last)
+            _move_entries(tmp, path, marker)
         else:
             _replace_whole(tmp, path)
     except BaseException:
@@ -149,14 +151,20 @@ def _replace_whole(tmp, path):
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _move_entries(tmp, path, last):
+def _move_entries(tmp, path, marker):
     """Replace the content of ``path`` by the entries of ``tmp``, one rename
-    each, the names in ``last`` after the others."""
-    new = sorted(os.listdir(tmp), key=lambda name: name in last)
+    each, ``marker`` as :func:`atomic_directory` says."""
+    new = sorted(os.listdir(tmp))
+    if marker in new:
+        new.remove(marker)
+        if os.path.exists(os.path.join(path, marker)):
+            new.append(marker)
+        else:
+            new.insert(0, marker)
     for name in os.listdir(path):
         entry = os.path.join(path, name)
         # (os.replace cannot put a file or a folder over a folder)
-        stays = name in new and name not in last and not os.path.isdir(entry)
+        stays = name in new and not os.path.isdir(entry)
         if not (stays or name.endswith(SUFFIX)):
             _remove(entry)
     for name in new:

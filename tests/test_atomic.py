@@ -81,8 +81,12 @@ def tmpfs(point):
     return mounted(point, '-t', 'tmpfs', '-o', 'size=64m', 'tmpfs')
 
 
-def synth_files(directory):
+def listing(directory):
     return sorted(os.listdir(str(directory)))
+
+
+SET = sorted(['training.csv', 'test.csv', 'IdLookupTable.csv', 'SampleSubmission.csv',
+              synthetic.MARKER])
 
 
 # A folder given to a container (`docker run -v DIR:/data`) is a mount point,
@@ -90,10 +94,10 @@ def synth_files(directory):
 def test_synth_onto_a_mount_point_writes_and_replaces_the_set(tmp_path):
     with tmpfs(tmp_path / 'data') as data:
         synthetic.write_dataset(str(data), 10, 2)
-        assert synth_files(data) == sorted(synthetic.SET_FILES)
+        assert listing(data) == SET
         (data / 'training.csv.parsed.npz').write_bytes(b'a cache of the old set')
         synthetic.write_dataset(str(data), 12, 3, seed=5)
-        assert synth_files(data) == sorted(synthetic.SET_FILES)
+        assert listing(data) == SET
         assert json.loads((data / synthetic.MARKER).read_text())['n_train'] == 12
         assert len((data / 'training.csv').read_text().splitlines()) == 13
 
@@ -103,34 +107,47 @@ def test_a_bind_mount_within_one_filesystem_is_a_mount_point(tmp_path):
     with mounted(tmp_path / 'data', '--bind', str(tmp_path / 'host')) as data:
         assert is_mount_point(str(data)) and not os.path.ismount(str(data))
         synthetic.write_dataset(str(data), 10, 2)
-    assert synth_files(tmp_path / 'host') == sorted(synthetic.SET_FILES)
+    assert listing(tmp_path / 'host') == SET
     assert not is_mount_point(str(tmp_path / 'host'))
 
 
-def test_an_interrupted_synth_onto_a_mount_point_can_be_run_again(tmp_path, monkeypatch):
-    with tmpfs(tmp_path / 'data') as data:
-        synthetic.write_dataset(str(data), 10, 2)
-        moved = []
+def die_after_moving(monkeypatch, directory, count):
+    """os.replace raises KeyboardInterrupt once ``count`` files have been
+    moved into ``directory``; returns the names moved."""
+    moved, replace = [], os.replace
 
-        def die_after_moving_one(source, target):
-            if os.path.dirname(target) == str(data):
-                if moved:
-                    raise KeyboardInterrupt
-                moved.append(target)
-            os.rename(source, target)
-        monkeypatch.setattr(os, 'replace', die_after_moving_one)
-        with pytest.raises(KeyboardInterrupt):
-            synthetic.write_dataset(str(data), 12, 3, seed=5)
-        monkeypatch.undo()
-        # the marker goes first and comes last: no complete set is claimed
-        assert synth_files(data) == sorted(set(synthetic.SET_FILES) - {synthetic.MARKER})
+    def dying(source, target):
+        if os.path.dirname(target) == str(directory):
+            if len(moved) == count:
+                raise KeyboardInterrupt
+            moved.append(os.path.basename(target))
+        replace(source, target)
+    monkeypatch.setattr(os, 'replace', dying)
+    return moved
+
+
+@pytest.mark.parametrize('earlier', [False, True], ids=['empty', 'a set there'])
+def test_an_interrupted_synth_onto_a_mount_point_can_be_run_again(tmp_path, monkeypatch,
+                                                                  earlier):
+    with tmpfs(tmp_path / 'data') as data:
+        if earlier:
+            synthetic.write_dataset(str(data), 10, 2)
+        with monkeypatch.context() as patch:
+            moved = die_after_moving(patch, data, 2)
+            with pytest.raises(KeyboardInterrupt):
+                synthetic.write_dataset(str(data), 12, 3, seed=5)
+        # the marker is there throughout: moved first, or replaced last
+        assert (moved[0] == synthetic.MARKER) != earlier
+        assert synthetic.MARKER in listing(data)
         synthetic.write_dataset(str(data), 12, 3, seed=5)
-        assert synth_files(data) == sorted(synthetic.SET_FILES)
+        assert listing(data) == SET
+        assert json.loads((data / synthetic.MARKER).read_text())['n_train'] == 12
 
 
-def test_a_mount_point_with_other_files_is_refused(tmp_path):
+@pytest.mark.parametrize('theirs', ['notes.txt', 'training.csv'])
+def test_a_mount_point_with_other_files_is_refused(tmp_path, theirs):
     with tmpfs(tmp_path / 'data') as data:
-        (data / 'notes.txt').write_text('mine')
+        (data / theirs).write_text('mine')
         with pytest.raises(UsageError, match='holds other files'):
             synthetic.write_dataset(str(data), 10, 2)
-        assert synth_files(data) == ['notes.txt']
+        assert listing(data) == [theirs] and (data / theirs).read_text() == 'mine'

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import gaussian_filter
 
-from ..atomic import SUFFIX, atomic_directory, atomic_write
+from ..atomic import atomic_directory, atomic_write
 from ..errors import UsageError
 from .format import (HALF, IMAGE_SIZE, KEYPOINT_COLUMNS, KEYPOINT_NAMES, LOOKUP_FILE,
                      SAMPLE_SUBMISSION_FILE, TEST_FILE, TRAIN_FILE)
@@ -36,8 +36,6 @@ N_TRAIN, N_TEST = 7049, 1783
 GENERATOR_VERSION = 3
 #: Written into the directories the generator fills.
 MARKER = 'SYNTHETIC.json'
-#: Every file a data set has.
-SET_FILES = (TRAIN_FILE, TEST_FILE, LOOKUP_FILE, SAMPLE_SUBMISSION_FILE, MARKER)
 
 
 # -- the shape model ------------------------------------------------------------
@@ -353,15 +351,12 @@ def write_lookup_files(directory, asked):
 
 def check_target(directory):
     """Raise UsageError unless ``directory`` can receive a data set: it must
-    be new, empty, or a synthetic data set made before (which is replaced),
-    or part of one (a write onto a mount point that was interrupted)."""
+    be new, empty, or a synthetic data set made before (which is replaced)."""
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise UsageError('{}: exists and is not a directory; choose a new '
                          'directory'.format(directory))
-    if not os.path.isdir(directory):
-        return
-    present = {name for name in os.listdir(directory) if not name.endswith(SUFFIX)}
-    if not (MARKER in present or present <= set(SET_FILES)):
+    if (os.path.isdir(directory) and os.listdir(directory)
+            and not os.path.exists(os.path.join(directory, MARKER))):
         raise UsageError('{}: holds other files and no synthetic data set; choose '
                          'an empty or new directory'.format(directory))
 
@@ -384,7 +379,7 @@ def write_dataset(directory, n_train=N_TRAIN, n_test=N_TEST, seed=42):
     labels = np.where(np.repeat(present, 2, axis=1), shapes[:n_train], np.nan)
     asked = allocate_patterns(stats['lookup_patterns'], n_test, rng)
 
-    with atomic_directory(directory, last=(MARKER,)) as tmp:
+    with atomic_directory(directory, marker=MARKER) as tmp:
         write_training_csv(os.path.join(tmp, TRAIN_FILE), labels, images[:n_train])
         write_test_csv(os.path.join(tmp, TEST_FILE), images[n_train:])
         write_lookup_files(tmp, asked)
