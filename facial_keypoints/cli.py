@@ -138,7 +138,8 @@ def command(name, help, *arguments, aliases=(), data=True, epilog=None):
 @command('fit', 'train one net and pickle it',
          arg('name', nargs='?', type=NET, metavar='NAME',
              help='net1..net8, net (default) or a W207 variant'),
-         arg('--max-epochs', type=POSITIVE, metavar='N'),
+         arg('--max-epochs', type=POSITIVE, metavar='N',
+             help="epochs to train in all (default: the definition's max_epochs)"),
          arg('--out', help='pickle to write (default NAME.pickle, or the resumed pickle)'),
          arg('--resume', metavar='FILE', type=FILE,
              help='continue training this net (pickle, .npz or checkpoint)'),
@@ -312,14 +313,16 @@ def cmd_report(args):
 
 
 @command('reproduce', 'train nets, then report',
-         arg('names', nargs='+', metavar='NAME', type=NET),
-         arg('--max-epochs', type=POSITIVE, metavar='N'),
+         arg('names', nargs='+', metavar='NAME', type=NET,
+             help='nets to train, each pickled to NAME.pickle'),
+         arg('--max-epochs', type=POSITIVE, metavar='N',
+             help="epochs of each net (default: its definition's max_epochs)"),
          arg('--out', default='report.md', help='report.md or report.html'),
          SEED, *LONG_RUN, WORK_DIR, *CLUSTER)
 def cmd_reproduce(args):
     from .report import reproduce
-    wrote(reproduce(args.names, max_epochs=args.max_epochs, out=args.out,
-                    seed=args.seed, work_dir=args.work_dir, **long_run(args)))
+    wrote(*reproduce(args.names, max_epochs=args.max_epochs, out=args.out,
+                     seed=args.seed, work_dir=args.work_dir, **long_run(args)))
 
 
 @command('clean', 'flag training labels that look wrong',

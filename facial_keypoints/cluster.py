@@ -159,8 +159,8 @@ def warm_up(client, units, data_dir, say=print):
                                    workers=[address], pure=False, allow_other_workers=False)
                for host, address in hosts.items()}
     for host, future in futures.items():
-        say('compile cache of {} warm: {} nets in {:.1f} s'.format(
-            host, len(distinct), future.result()))
+        say('compile cache of {} warm: {} net{} in {:.1f} s'.format(
+            host, len(distinct), '' if len(distinct) == 1 else 's', future.result()))
 
 
 class OnCluster(object):

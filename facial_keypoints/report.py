@@ -249,7 +249,7 @@ def write_report(pickles, out='report.md', evaluations=()):
 def reproduce(names, max_epochs=None, out='report.md', seed=None, restart=False,
               checkpoint_every=None, work_dir=None, cluster_spec=None):
     """Train the nets ``names``, each pickled to ``NAME.pickle``, then write
-    the report; return its file name. Each net is a unit of work kept in
+    the report; return the files written, the pickles first. Each net is a unit of work kept in
     ``work_dir`` (default ``OUT.checkpoints``) until the report is written,
     so that running the same call again after a stop keeps the finished nets
     and continues the one that was training (``restart`` starts over); with
@@ -264,8 +264,9 @@ def reproduce(names, max_epochs=None, out='report.md', seed=None, restart=False,
              for name in names]
     with stops.pausable(), cluster.runner(cluster_spec) as runner:
         trained = runner.run(units, work, checkpoint_every)
-        for name in names:
-            save_or_rescue(trained[name], '{}.pickle'.format(name))
-    written = write_report(['{}.pickle'.format(name) for name in names], out)
+        pickles = ['{}.pickle'.format(name) for name in names]
+        for name, pickle in zip(names, pickles):
+            save_or_rescue(trained[name], pickle)
+    report = write_report(pickles, out)
     work.remove()
-    return written
+    return pickles + [report]

@@ -49,6 +49,7 @@ def test_full_size_load_shapes(full_dir, use_dir, capsys, monkeypatch):
     assert capsys.readouterr().out == 'training.csv: 7049 rows, 7049 with all 2 target columns\n'
     assert X2.shape == (7049, 1, 96, 96) and y2.shape == (7049, 2)
     Xt, yt = tdata.load(test=True)
+    assert capsys.readouterr().out == 'test.csv: 1783 rows\n'
     assert Xt.shape == (1783, 9216) and yt is None
 
 

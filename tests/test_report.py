@@ -40,6 +40,9 @@ def test_html_report_marks_synthetic_runs(in_data):
 def test_reproduce_ends_with_a_report(in_data, capsys):
     assert cli.main(['reproduce', 'net1', '--max-epochs', '3', '--data-dir',
                       in_data]) == 0
+    # each pickle it writes is named, as fit names its own
+    assert capsys.readouterr().out.splitlines()[-2:] == ['Wrote net1.pickle',
+                                                          'Wrote report.md']
     assert os.path.exists('net1.pickle')
     rows = len(kfkd.load()[0])
     assert '| net1 | SYNTHETIC | {} | 3 |'.format(rows) in open('report.md').read()

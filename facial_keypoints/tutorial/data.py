@@ -78,10 +78,12 @@ def load(test=False, cols=None, exclude=None, all_rows=False):
     counts = _counts(columns, values, images)
     if is_interactive():
         print(counts)  # the number of values per column
-    else:  # a log file gets one line, not the 31 of the tutorial's printout
+    elif test:  # a log file gets one line, not the 31 of the tutorial's printout
+        print('{}: {} rows'.format(os.path.basename(fname), len(images)))
+    else:
         print('{}: {} rows, {} with all {} target columns'.format(
             os.path.basename(fname), len(images), int(np.isfinite(values).all(axis=1).sum()),
-            len(columns)) + ('' if test or not all_rows else ', {} with at least one'.format(
+            len(columns)) + ('' if not all_rows else ', {} with at least one'.format(
                 int(np.isfinite(values).any(axis=1).sum()))))
 
     if all_rows and not test:  # keep rows with any target, NaN where missing
