@@ -411,6 +411,44 @@ def test_old_sklearn_modules_have_the_names_old_code_imports():
         from sklearn.grid_search import RandomizedSearchCV  # noqa: F401
 
 
+@pytest.mark.quick
+def test_old_sklearn_modules_import_at_once_without_theano():
+    # Code of the tutorial's era imports them before anything of the stack.
+    out = run_python('''
+        import sys
+        import facial_keypoints
+        from sklearn.cross_validation import KFold, train_test_split
+        from sklearn.grid_search import GridSearchCV
+        import sklearn.cross_validation
+        print(KFold(10, 5)[0][1].tolist() == [0, 1], len(train_test_split(range(10))[1]),
+              hasattr(GridSearchCV, 'grid_scores_'),
+              sklearn.cross_validation.__doc__.startswith('nolearn 0.6.1'),
+              'theano' in sys.modules, 'lasagne' in sys.modules)
+    ''')
+    assert out == ['True', '3', 'True', 'True', 'False', 'False']
+
+
+#: nolearn 0.6.1's own tests that compare a float to its last digit, which
+#: today's NumPy computes one unit in the last place apart.
+LAST_DIGIT = ('test_metrics.py::test_multiclass_logloss',
+              'test_metrics.py::test_multiclass_logloss_actual_conversion')
+
+
+@pytest.mark.quick
+def test_nolearns_own_tests_import_and_pass(tmp_path):
+    code = ('import sys, facial_keypoints, pytest; '
+            'sys.exit(pytest.main(sys.argv[1:]))')
+    run = subprocess.run(
+        [sys.executable, '-c', code, '--pyargs', 'nolearn.tests', '-q', '-rf',
+         '-p', 'no:cacheprovider', '-W', 'ignore'],
+        cwd=str(tmp_path), capture_output=True, text=True)
+    failed = sorted(line.split()[1] for line in run.stdout.splitlines()
+                    if line.startswith('FAILED '))
+    assert failed == sorted(LAST_DIGIT), run.stdout[-3000:]
+    assert '7 passed' in run.stdout.strip().splitlines()[-1]
+    assert 'assert 0.690491124010219' in run.stdout  # the last digit, nothing else
+
+
 class UnpicklableKernel(object):
     """Stands for pygpu's ReductionKernel, which holds its GpuContext."""
 

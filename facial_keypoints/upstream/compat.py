@@ -66,14 +66,19 @@ class StandInModule(Patch):
         return not importable(self.module)
 
     def apply(self):
-        module = types.ModuleType(self.module, self.__doc__)
-        vars(module).update(self.names())
-        if self.replacement:
-            module.__getattr__ = removed_names(self.module, self.replacement)
+        module = types.ModuleType(self.module)
+        self.fill(module)
         sys.modules[self.module] = module
         parent, _, child = self.module.rpartition('.')
         if parent:
             setattr(importlib.import_module(parent), child, module)
+
+    def fill(self, module):
+        """Give ``module`` the stand-in's contents."""
+        module.__doc__ = self.__doc__
+        vars(module).update(self.names())
+        if self.replacement:
+            module.__getattr__ = removed_names(self.module, self.replacement)
 
 
 def removed_names(module_name, replacement):
@@ -707,14 +712,19 @@ AFTER_THEANO = (
     GpuReductionKernelPickling(),
     TheanoDownsample(),
     CollectionsAbcAliases(),
-    SklearnCrossValidation(),
-    SklearnGridSearch(),
 )
 AFTER_NOLEARN = (
     NeuralNetParamAttributes(),
     NeuralNetClone(),
     NeuralNetHtmlRepr(),
     NolearnColoursOnTerminal(),
+)
+
+#: The modules scikit-learn removed, served whenever they are imported
+#: (:class:`.loading.StandIns`), with or without the stack.
+STAND_INS = (
+    SklearnCrossValidation(),
+    SklearnGridSearch(),
 )
 
 #: The patches in the order they must run.

@@ -1,7 +1,10 @@
 """When the patches apply: as the upstream stack is first imported.
 
 ``import facial_keypoints`` imports no Theano: it registers a finder for
-``theano`` and ``nolearn.lasagne`` on :data:`sys.meta_path`. When either
+``theano`` and ``nolearn.lasagne`` on :data:`sys.meta_path`, and one that
+serves the modules scikit-learn removed (:data:`.compat.STAND_INS`, such as
+``sklearn.cross_validation``) when they are imported, by nolearn or by code
+of the tutorial's era that imports them before anything else. When either
 is first imported, by the package or by the user's own code after it, the
 finder lets the import run as usual with the patches of
 :mod:`.compat` around it: those that must be in place before Theano's code
@@ -12,6 +15,7 @@ the stack gets it patched, whoever imports it first.
 """
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import sys
 
 from . import compat
@@ -53,6 +57,26 @@ class FirstImports(importlib.abc.MetaPathFinder):
         return spec
 
 
+class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves each module of ``patches`` (:class:`.compat.StandInModule`
+    s, by their ``module`` name), built from the patch when first imported.
+    It is the last finder, so an installed module of that name wins."""
+
+    def __init__(self, patches):
+        self.patches = {patch.module: patch for patch in patches}
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.patches:
+            return None
+        return importlib.util.spec_from_loader(name, self)
+
+    def create_module(self, spec):
+        return None  # the default module
+
+    def exec_module(self, module):
+        self.patches[module.__name__].fill(module)
+
+
 def before_theano():
     compat.apply_all(compat.BEFORE_THEANO)
 
@@ -86,3 +110,5 @@ def patch_on_first_import():
             waiting[name] = (before, after)
     if waiting and not any(isinstance(f, FirstImports) for f in sys.meta_path):
         sys.meta_path.insert(0, FirstImports(waiting))
+    if not any(isinstance(f, StandIns) for f in sys.meta_path):
+        sys.meta_path.append(StandIns(compat.STAND_INS))
