@@ -41,7 +41,7 @@ def settings_for(name, epochs):
     if name == SPECIALIST:
         return RunSettings(net='net', data=datadir.source_in_use(), max_epochs=epochs,
                            columns=SPECIALIST_SETTINGS[0]['columns'])
-    return runs.new_settings(dict(net=name, max_epochs=epochs))
+    return runs.new_settings(net=name, max_epochs=epochs)
 
 
 def measure(name, epochs, writes, directory):

@@ -20,6 +20,8 @@ import sys
 from . import checks
 from .errors import Paused, UsageError, UserError
 from .kaggle import datadir
+from .kaggle.format import TEST_ROWS, TRAIN_ROWS
+from .settings import DEFAULT_SEED, DEMO_EPOCHS, SWEEP_EPOCHS, RunControl
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -64,7 +66,8 @@ def net_file(name, default):
 
 
 # None: the library's default, or a continued run's own.
-SEED = arg('--seed', type=int, metavar='N', help="NumPy's random seed (default 42)")
+SEED = arg('--seed', type=int, metavar='N',
+           help="NumPy's random seed (default {})".format(DEFAULT_SEED))
 ALL_ROWS = arg('--all-rows', action='store_true', default=None,
                help='train on every row with a keypoint, with a loss over the '
                'keypoints present (default: complete rows only)')
@@ -88,12 +91,19 @@ CLUSTER = (arg('--workers', type=POSITIVE, metavar='N',
                '(tcp://HOST:8786, or tls:// with --tls-*)')) + TLS
 
 
-def long_run(args):
-    """The options of a command that trains several nets."""
+def tls(args, **where):
+    """The cluster of the options ``--tls-*`` and ``where``."""
     from .cluster import Spec
-    spec = Spec(args.workers, args.scheduler, args.tls_ca, args.tls_cert, args.tls_key)
-    return dict(restart=args.restart, checkpoint_every=args.checkpoint_every,
-                cluster_spec=spec if spec.workers or spec.scheduler else None)
+    return Spec(tls_ca=args.tls_ca, tls_cert=args.tls_cert, tls_key=args.tls_key, **where)
+
+
+def control(args):
+    """How a command that trains runs, from its options."""
+    cluster = None
+    if getattr(args, 'scheduler', None) or getattr(args, 'workers', None):
+        cluster = tls(args, workers=args.workers, scheduler=args.scheduler)
+    return RunControl(restart=args.restart, checkpoint_every=args.checkpoint_every,
+                      work_dir=getattr(args, 'work_dir', None), cluster=cluster)
 
 
 def wrote(*fnames):
@@ -101,13 +111,16 @@ def wrote(*fnames):
         print('Wrote {}'.format(fname))
 
 
-class Command(object):
-    """A subcommand: its name, help, arguments and the function it runs."""
+class Command:
+    """A subcommand: its name, help, arguments and the function it runs;
+    ``names`` maps the library's parameters to this command's options where
+    they are not :data:`OPTIONS`'s."""
 
-    def __init__(self, name, help, run, arguments, aliases=(), data=True, epilog=None):
+    def __init__(self, name, help, run, arguments, aliases=(), data=True, epilog=None,
+                 names=None):
         self.name, self.help, self.run = name, help, run
         self.arguments, self.aliases, self.data = arguments, aliases, data
-        self.epilog = epilog
+        self.epilog, self.names = epilog, names or {}
 
     def add_to(self, commands):
         sub = commands.add_parser(self.name, help=self.help, description=self.help,
@@ -115,7 +128,7 @@ class Command(object):
         if self.epilog:
             sub.formatter_class = argparse.RawDescriptionHelpFormatter
             sub.epilog = self.epilog()
-        sub.set_defaults(run=self.run)
+        sub.set_defaults(run=self.run, names=self.names)
         if self.data:
             sub.add_argument('--data-dir', help='directory of the Kaggle CSV files')
         for flags, options in self.arguments:
@@ -125,10 +138,10 @@ class Command(object):
 COMMANDS = []
 
 
-def command(name, help, *arguments, aliases=(), data=True, epilog=None):
+def command(name, help, *arguments, aliases=(), data=True, epilog=None, names=None):
     """Register the decorated function as the command ``name``."""
     def register(run):
-        COMMANDS.append(Command(name, help, run, arguments, aliases, data, epilog))
+        COMMANDS.append(Command(name, help, run, arguments, aliases, data, epilog, names))
         return run
     return register
 
@@ -152,14 +165,13 @@ def command(name, help, *arguments, aliases=(), data=True, epilog=None):
              help='append DCT low/high-pass copies of the training set'),
          ALL_ROWS, SEED, *LONG_RUN)
 def cmd_fit(args):
-    from .runs import default_out
-    from .training import fit
-    out = args.out or default_out(args.name, args.resume)
-    fit(args.name, max_epochs=args.max_epochs, out=out, resume=args.resume,
-        preprocess=args.preprocess, exclude=args.exclude,
-        dct_window=args.dct_window, seed=args.seed, all_rows=args.all_rows,
-        restart=args.restart, checkpoint_every=args.checkpoint_every)
-    wrote(out)
+    from .runs import asked_settings
+    from .training import fit_net
+    settings, given = asked_settings(
+        net=args.name, max_epochs=args.max_epochs, preprocess=args.preprocess,
+        exclude=args.exclude, dct_window=args.dct_window, seed=args.seed,
+        all_rows=args.all_rows)
+    wrote(fit_net(settings, control(args), args.out, args.resume, given)[1])
 
 
 @command('fit_specialists', 'train the six specialists',
@@ -167,13 +179,14 @@ def cmd_fit(args):
              help='a trained net (pickle or .npz) whose weights and definition the '
              'specialists start from'),
          arg('--out', default='net-specialists.pickle'),
-         arg('--epochs', type=POSITIVE, metavar='N',
-             help='epochs per specialist (quick runs)'),
-         ALL_ROWS, SEED, *LONG_RUN, WORK_DIR, *CLUSTER, aliases=['fit-specialists'])
+         arg('--max-epochs', '--epochs', type=POSITIVE, metavar='N',
+             help="epochs of each specialist (default: the tutorial's, from its rows)"),
+         ALL_ROWS, SEED, *LONG_RUN, WORK_DIR, *CLUSTER, aliases=['fit-specialists'],
+         names={'pretrained': 'PRETRAINED'})
 def cmd_fit_specialists(args):
     from .training import fit_specialists
-    fit_specialists(args.pretrained, out=args.out, epochs=args.epochs, seed=args.seed,
-                    all_rows=args.all_rows, work_dir=args.work_dir, **long_run(args))
+    fit_specialists(args.pretrained, out=args.out, max_epochs=args.max_epochs,
+                    seed=args.seed, all_rows=args.all_rows, control=control(args))
     wrote(args.out)
 
 
@@ -196,23 +209,21 @@ def cmd_fit_specialists(args):
              help='specialists: in each fold, first train this net on the training '
              'folds and start from it'),
          arg('--out', metavar='CSV', help='write the table as CSV'),
-         SEED, *LONG_RUN, WORK_DIR, *CLUSTER)
+         SEED, *LONG_RUN, WORK_DIR, *CLUSTER, names={'exclude': '--folds'})
 def cmd_evaluate(args):
     from tabulate import tabulate
 
-    from .evaluation import describe, evaluate, write_table
-    from .runs import default_work_dir
+    from .evaluation import describe, evaluate
     if args.out and os.path.isdir(args.out):
         raise UsageError('--out {}: is a directory, not a file'.format(args.out))
     table = evaluate(args.name, folds=args.folds, all_rows=args.all_rows,
                      max_epochs=args.max_epochs, seed=args.seed, pretrained=args.pretrained,
-                     pretrain=args.pretrain, time_limit=args.time_limit,
-                     work_dir=args.work_dir or (args.out and default_work_dir(args.out)),
-                     **long_run(args))
+                     pretrain=args.pretrain, time_limit=args.time_limit, out=args.out,
+                     control=control(args))
     print('RMSE in pixels over the labelled held-out keypoints; ' + describe(table))
     print(tabulate(table, headers='keys', floatfmt=['', '.0f', '.3f', '.3f']))
     if args.out:
-        wrote(write_table(table, args.out))
+        wrote(args.out)
 
 
 @command('predict', 'write a Kaggle submission',
@@ -259,10 +270,12 @@ def cmd_plot_conv1(args):
 
 @command('synth', 'write synthetic faces in Kaggle format',
          arg('--out', required=True, metavar='DIR'),
-         arg('--n-train', type=POSITIVE, default=7049, metavar='N'),
-         arg('--n-test', type=POSITIVE, default=1783, metavar='N'),
-         arg('--seed', type=int, default=42, metavar='N',
-             help="the generator's random seed (default 42)"),
+         arg('--n-train', type=POSITIVE, default=TRAIN_ROWS, metavar='N',
+             help='training faces (default {}, as Kaggle\'s)'.format(TRAIN_ROWS)),
+         arg('--n-test', type=POSITIVE, default=TEST_ROWS, metavar='N',
+             help='test faces (default {}, as Kaggle\'s)'.format(TEST_ROWS)),
+         arg('--seed', type=int, metavar='N',
+             help="the generator's random seed (default: the embedded set's)"),
          data=False)
 def cmd_synth(args):
     from .kaggle.synthetic import write_dataset
@@ -322,7 +335,7 @@ def cmd_report(args):
 def cmd_reproduce(args):
     from .report import reproduce
     wrote(*reproduce(args.names, max_epochs=args.max_epochs, out=args.out,
-                     seed=args.seed, work_dir=args.work_dir, **long_run(args)))
+                     seed=args.seed, control=control(args)))
 
 
 @command('clean', 'flag training labels that look wrong',
@@ -347,14 +360,14 @@ def cmd_clean(args):
          arg('param', help='e.g. hidden_num_units, conv1_filter_size, dropout1_p, '
              'preprocess'),
          arg('values', nargs='+'),
-         arg('--max-epochs', type=POSITIVE, default=10, metavar='N'),
+         arg('--max-epochs', type=POSITIVE, default=SWEEP_EPOCHS, metavar='N',
+             help='epochs of each net (default {})'.format(SWEEP_EPOCHS)),
          arg('--out', default='sweep.png'),
-         SEED, *LONG_RUN, WORK_DIR, *CLUSTER)
+         SEED, *LONG_RUN, WORK_DIR, *CLUSTER, names={'params': 'PARAM and VALUES'})
 def cmd_sweep(args):
     from .w207.sweeps import parse_value, sweep
     sweep(args.name, args.param, [parse_value(v) for v in args.values],
-          args.max_epochs, args.out, seed=args.seed, work_dir=args.work_dir,
-          **long_run(args))
+          args.max_epochs, args.out, seed=args.seed, control=control(args))
     wrote(args.out)
 
 
@@ -375,9 +388,8 @@ def gpu_numbers(text):
              help='CPU workers, sharing the cores (default 1)'),
          *TLS, data=False)
 def cmd_worker(args):
-    from .cluster import Spec, run_workers
-    run_workers(args.scheduler, gpus=args.gpus, nworkers=args.nworkers,
-                spec=Spec(None, args.scheduler, args.tls_ca, args.tls_cert, args.tls_key))
+    from .cluster import run_workers
+    run_workers(tls(args, scheduler=args.scheduler), gpus=args.gpus, nworkers=args.nworkers)
 
 
 @command('doctor', 'say what is installed and whether Theano works on the configured '
@@ -388,11 +400,12 @@ def cmd_doctor(args):
 
 
 @command('demo', 'the main job, short',
-         arg('--max-epochs', type=POSITIVE, default=3, metavar='N', help='epochs of net6'),
-         SEED)
+         arg('--max-epochs', type=POSITIVE, default=DEMO_EPOCHS, metavar='N',
+             help='epochs of net6 (default {})'.format(DEMO_EPOCHS)),
+         SEED, *LONG_RUN)
 def cmd_demo(args):
     from .demo import demo
-    wrote(*demo(max_epochs=args.max_epochs, seed=args.seed))
+    wrote(*demo(max_epochs=args.max_epochs, seed=args.seed, control=control(args)))
 
 
 # -- the parser and the one error path -------------------------------------------
@@ -449,7 +462,8 @@ def main(argv=None):
     except UserError as e:
         if args.debug:
             raise
-        print('error: {}'.format(one_line(e.describe(option))), file=sys.stderr)
+        print('error: {}'.format(one_line(e.describe(
+            lambda name: args.names.get(name) or option(name)))), file=sys.stderr)
         return EXIT_USAGE if isinstance(e, UsageError) else EXIT_ERROR
     except OSError as e:
         if args.debug:

@@ -15,8 +15,8 @@ never initialises a GPU. Anyone who can reach a scheduler without TLS can
 run code on its workers (docs/scale-out.rst says when plain TCP will do).
 """
 import asyncio
-import collections
 import contextlib
+import dataclasses
 import importlib.util
 import logging
 import os
@@ -31,10 +31,22 @@ from .errors import Paused, UsageError, UserError
 from .kaggle import datadir
 from .units import Serial, describe, execute, place, pretrained_manifest
 
-#: A cluster to run units on: ``workers`` (an embedded one) or
-#: ``scheduler`` (an address), and the TLS files (CA, certificate, key).
-Spec = collections.namedtuple('Spec', 'workers scheduler tls_ca tls_cert tls_key')
-Spec.__new__.__defaults__ = (None,) * 5
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """A cluster to run units on: ``workers`` (an embedded one of that many
+    worker processes) or ``scheduler`` (an existing one's address), and the
+    TLS files (CA, certificate, key)."""
+
+    workers: int = None
+    scheduler: str = None
+    tls_ca: str = None
+    tls_cert: str = None
+    tls_key: str = None
+
+    @property
+    def asked(self):
+        """True when a cluster is asked for at all."""
+        return bool(self.workers or self.scheduler)
 
 
 def cores():
@@ -93,7 +105,7 @@ def dashboard_address():
 def runner(spec=None, say=print):
     """The runner of units for ``spec``: :class:`.units.Serial` without one,
     else :class:`OnCluster` on the cluster it names (closed after)."""
-    if spec is None or not (spec.workers or spec.scheduler):
+    if spec is None or not spec.asked:
         yield Serial()
         return
     from distributed import Client, LocalCluster
@@ -163,7 +175,7 @@ def warm_up(client, units, data_dir, say=print):
             host, len(distinct), '' if len(distinct) == 1 else 's', future.result()))
 
 
-class OnCluster(object):
+class OnCluster:
     """Units on the workers of a Dask cluster (a ``distributed.Client``).
 
     Each unit is one task; a unit that starts from another's net waits for
@@ -176,7 +188,7 @@ class OnCluster(object):
         self.client, self.shared = client, shared_work_dir
         self.gpus, self.say = gpus, say
 
-    def run(self, units, work, every=None, nets=None):
+    def run(self, units, work, checkpoint_every=None, nets=None):
         """Train ``units``; return {key: net}, each read from its ``.npz``.
         (``nets`` is for :class:`.units.Serial`: workers read no pickles.)"""
         data_dir = os.path.abspath(datadir.data_dir())
@@ -187,7 +199,8 @@ class OnCluster(object):
         self.client.subscribe_topic('fkp-unit', self._progress(starts))
         try:
             for unit in units:
-                futures[unit.key] = self._submit(unit, work, futures, every, data_dir)
+                futures[unit.key] = self._submit(unit, work, futures, checkpoint_every,
+                                                 data_dir)
             manifests = self._gathered([futures[u.key] for u in units])
         finally:
             self.client.unsubscribe_topic('fkp-unit')
@@ -201,18 +214,19 @@ class OnCluster(object):
         self.say("each unit's log: {}".format(work.logs))
         return trained
 
-    def _submit(self, unit, work, futures, every, data_dir):
+    def _submit(self, unit, work, futures, checkpoint_every, data_dir):
         start_from = None
         if unit.after is not None:
             start_from = futures[unit.after]
         elif unit.settings.pretrained is not None:
-            name = unit.settings.pretrained
-            if name not in self.scattered:  # sent once to every worker
-                self.scattered[name] = self.client.scatter(
-                    pretrained_manifest(name, work), broadcast=True)
-            start_from = self.scattered[name]
+            pretrained = unit.settings.pretrained
+            if pretrained not in self.scattered:  # sent once to every worker
+                self.scattered[pretrained] = self.client.scatter(
+                    pretrained_manifest(pretrained, work), broadcast=True)
+            start_from = self.scattered[pretrained]
         return self.client.submit(
-            execute_reporting, unit.to_json(), os.path.abspath(work.path), data_dir, every,
+            execute_reporting, unit.to_json(), os.path.abspath(work.path), data_dir,
+            checkpoint_every,
             start_from, not self.shared, self.pause,
             resources={'GPU': 1} if self.gpus else None,
             key='fkp-{}-{}'.format(unit.settings.fingerprint(), unit.key), pure=False)
@@ -258,7 +272,8 @@ class OnCluster(object):
         return handler
 
 
-def execute_reporting(unit_json, work_dir, data_dir, every, start_from, with_bytes, pause):
+def execute_reporting(unit_json, work_dir, data_dir, checkpoint_every, start_from, with_bytes,
+                      pause):
     """:func:`execute`, telling the submitting process when the unit
     starts and finishes (Dask's event log), and pausing at the end of an
     epoch when the Dask event ``pause`` is set (the submitting process was
@@ -271,7 +286,8 @@ def execute_reporting(unit_json, work_dir, data_dir, every, start_from, with_byt
         worker.log_event('fkp-unit', dict(what='started', key=key, worker=worker.address))
     with stops.pausable(), _watching(pause):
         try:
-            found = execute(unit_json, work_dir, data_dir, every, start_from, with_bytes)
+            found = execute(unit_json, work_dir, data_dir, checkpoint_every, start_from,
+                            with_bytes)
         except Paused as e:  # a KeyboardInterrupt, which must not reach Dask
             return dict(key=key, paused=str(e), worker=worker.address)
     found['worker'] = worker.address
@@ -306,11 +322,12 @@ def _watching(pause):
         done.set()
 
 
-def run_workers(scheduler, gpus=None, nworkers=1, spec=None):
-    """``kfkd worker``: start this machine's workers for ``scheduler`` and
-    serve until SIGTERM or Ctrl-C."""
+def run_workers(spec, gpus=None, nworkers=1):
+    """``kfkd worker``: start this machine's workers for the scheduler of
+    ``spec`` (a :class:`Spec`) and serve until SIGTERM or Ctrl-C."""
     from distributed import Nanny
-    sec = security(spec or Spec(scheduler=scheduler), role='worker')
+    scheduler = spec.scheduler
+    sec = security(spec, role='worker')
     specs = worker_specs(gpus, nworkers)
 
     async def serve():

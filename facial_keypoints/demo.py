@@ -3,13 +3,21 @@ import contextlib
 import sys
 import time
 
-from . import figures, training
+from . import figures, stops
+from .checkpoints import WorkDir
 from .kaggle import datadir
 from .kaggle.format import TRAIN_FILE
 from .prediction import predict
+from .runs import device_line, given_options, new_settings, save_or_rescue
+from .settings import DEMO_EPOCHS, RunControl
+from .training import fit_specialists
+from .units import Serial, Unit
 
 #: Two epochs, so that each specialist's curve has a slope to show.
 SPECIALIST_EPOCHS = 2
+#: Where the demo keeps net1's and net6's checkpoints and results until it
+#: has finished.
+WORK_DIR = 'demo.checkpoints'
 
 
 @contextlib.contextmanager
@@ -22,11 +30,16 @@ def step(what):
           file=sys.stderr, flush=True)
 
 
-def demo(max_epochs=3, seed=42):
+def demo(max_epochs=DEMO_EPOCHS, seed=None, control=RunControl()):
     """net1 as in the tutorial (400 epochs) with its learning curve and its
     predictions on test images; net6 and the six specialists (pretrained
     from net6) for a few epochs, their learning curves and a Kaggle
     submission; all in the current directory. Return the files written.
+
+    net1 and net6 are units of work kept in ``demo.checkpoints`` and the
+    specialists in ``net-specialists.checkpoints`` until the demo ends, so
+    that the same call after a stop continues where it was
+    (``control.restart`` starts over).
 
     The predictions shown are net1's: a net6 of a few epochs still predicts
     close to the mean face, while net1's 400 epochs show what was learned.
@@ -35,20 +48,30 @@ def demo(max_epochs=3, seed=42):
         datadir.data_file(TRAIN_FILE)  # generates the default data set if needed
     print('Data: {} ({})'.format(datadir.data_dir(), datadir.data_source()),
           file=sys.stderr)
-    with step('net1, 400 epochs'):
-        training.fit('net1', seed=seed)
-    with step('net6, {} epochs'.format(max_epochs)):
-        training.fit('net6', max_epochs=max_epochs, seed=seed)
+    fields = given_options(seed=seed)
+    work = WorkDir(control.work_dir or WORK_DIR, control.restart)
+    written = []
+    print(device_line())
+    with stops.pausable():
+        for unit, what in ((Unit('net1', new_settings(net='net1', **fields)), '400 epochs'),
+                           (Unit('net6', new_settings(net='net6', max_epochs=max_epochs,
+                                                      **fields)),
+                            '{} epochs'.format(max_epochs))):
+            with step('{}, {}'.format(unit.key, what)):
+                trained = Serial().run([unit], work, control.checkpoint_every)
+                written.append(save_or_rescue(trained[unit.key], unit.key + '.pickle'))
     with step("net1's and net6's figures"):
-        written = ['net1.pickle', 'net6.pickle',
-                   figures.plot_learning_curves('net1.pickle', 'net1-learning-curve.png'),
-                   figures.plot_learning_curves('net6.pickle', 'net6-learning-curve.png'),
-                   figures.plot_predictions('net1.pickle', 'net1-predictions.png')]
+        written += [figures.plot_learning_curves('net1.pickle', 'net1-learning-curve.png'),
+                    figures.plot_learning_curves('net6.pickle', 'net6-learning-curve.png'),
+                    figures.plot_predictions('net1.pickle', 'net1-predictions.png')]
     with step('six specialists, {} epochs each'.format(SPECIALIST_EPOCHS)):
-        training.fit_specialists('net6.pickle', epochs=SPECIALIST_EPOCHS, seed=seed)
+        fit_specialists('net6.pickle', max_epochs=SPECIALIST_EPOCHS, seed=seed,
+                        control=RunControl(restart=control.restart,
+                                           checkpoint_every=control.checkpoint_every))
     with step("the specialists' figure and the submission"):
         written += ['net-specialists.pickle',
                     figures.plot_learning_curves('net-specialists.pickle',
                                                  'learning_curves.png'),
                     predict('net-specialists.pickle')]
+    work.remove()
     return written

@@ -42,17 +42,18 @@ class SaveFailed(UserError):
 
 
 class SettingsMismatch(UsageError):
-    """A run continued with an option that differs from its stored settings."""
+    """A run continued with settings that differ from its stored ones."""
 
     def __init__(self, source, name, stored, given):
         super().__init__(
-            '{}: holds a run with `{}` {}, not {}; leave the option out (or give '
-            'that value) to continue it, or start over with `restart`'.format(
-                source, name, _shown(stored), _shown(given)))
+            '{}: holds a run with `{}` {}, not {}; give that value to continue it, '
+            'or start over with `restart`'.format(source, name, _shown(stored), _shown(given)))
         self.source, self.name, self.stored, self.given = source, name, stored, given
 
 
 def _shown(value):
+    if isinstance(value, tuple) and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+        return ','.join('{}={}'.format(*pair) for pair in value) or 'none'  # params
     if isinstance(value, (list, tuple)):
         return ','.join(map(str, value))
     return 'none' if value is None else str(value)

@@ -9,6 +9,7 @@ it, nolearn's own validation split included, and predicts the held-out
 fold. Every labelled held-out entry is scored, whichever rows the net
 trained on, so approaches compare on the same entries.
 """
+import dataclasses
 from collections import OrderedDict
 
 import numpy as np
@@ -23,9 +24,9 @@ from .kaggle import datadir
 from .kaggle.format import KEYPOINT_COLUMNS, KEYPOINT_NAMES, TRAIN_FILE, to_pixels
 from .kaggle.reading import read_csv_cached
 from .prediction import predict_columns
-from .runs import default_work_dir, new_settings, unit_key
-from .settings import DEFAULT_SEED
-from .training import specialist_units
+from .runs import default_work_dir, given_options, new_settings, unit_key
+from .settings import DEFAULT_SEED, RunControl, RunSettings
+from .training import specialist_units, specialists_settings
 from .units import Unit
 
 SPECIALISTS = 'specialists'
@@ -54,48 +55,70 @@ def mean_face(values, rows):
     return np.nanmean(values[np.asarray(rows) - 1], axis=0)
 
 
-def approach_label(name, all_rows=False, pretrained=None, pretrain=None):
-    """The column name of an approach: 'net6', 'net6 all rows',
-    'specialists of net6', ..."""
-    if name == SPECIALISTS:
-        source = pretrain or (record.settings_of(pretrained).net
-                              if pretrained is not None else 'net')
-        name = 'specialists of {}'.format(source)
-    return name + (' all rows' if all_rows else '')
+@dataclasses.dataclass(frozen=True)
+class Approach:
+    """What ``evaluate`` trains in each fold.
+
+    Attributes
+    ----------
+    name : str
+        A net's name, or :data:`SPECIALISTS`.
+    settings : RunSettings
+        What every fold's nets share: the net (for specialists, the trunk
+        they copy), seed, epochs, ``all_rows``, a fold's ``time_limit``, and
+        for specialists the ``pretrained`` file they start from.
+    pretrain : str or None
+        Specialists: the net trained on each fold's training folds first,
+        to start them from.
+    """
+
+    name: str
+    settings: RunSettings
+    pretrain: str = None
+
+    def label(self):
+        """The table's column: 'net6', 'net6 all rows', 'specialists of
+        net6', ..."""
+        name = self.name
+        if name == SPECIALISTS:
+            name = 'specialists of {}'.format(self.pretrain or self.settings.net)
+        return name + (' all rows' if self.settings.all_rows else '')
 
 
-def fold_units(name, excluded, description, k, all_rows=None, max_epochs=None,
-               seed=DEFAULT_SEED, pretrained=None, pretrained_from=None, pretrain=None,
-               time_limit=None):
-    """The units of work of fold ``k``: the net ``name`` (or the
-    specialists, after ``pretrain``'s net), trained quietly without the rows
-    ``excluded``; ``time_limit`` seconds of epochs in all. The specialists
-    start from ``pretrain``'s net, or from ``pretrained`` (the net of the
-    file ``pretrained_from``)."""
-    options = dict(exclude=description, all_rows=all_rows, seed=seed,
-                   max_epochs=max_epochs)
-    prefix = 'fold-{}-'.format(k)
-    excluded = tuple(int(r) for r in excluded)
-
-    def unit(net_name, limit):
-        settings = new_settings(dict(options, net=net_name, time_limit=limit))
-        return Unit(unit_key(settings, prefix), settings, excluded, quietly=True)
-
+def approach(name, pretrain=None, pretrained_net=None, **fields):
+    """The :class:`Approach` of ``evaluate``'s arguments: the net ``name``,
+    or the specialists of ``pretrain`` or of ``pretrained_net`` (the net of
+    the file ``fields['pretrained']``), else of the tutorial's ``net``."""
+    if name != SPECIALISTS and (fields.get('pretrained') or pretrain):
+        raise UsageError('`pretrained` and `pretrain` are for specialists only')
+    if fields.get('pretrained') and pretrain:
+        raise UsageError('give `pretrained` or `pretrain`, not both')
     if name != SPECIALISTS:
-        return [unit(name, time_limit)]
-    first = []
-    if pretrain:  # first the net to pretrain from, on these folds only
-        time_limit = time_limit and time_limit / 2.
-        first = [unit(pretrain, time_limit)]
-        trunk = first[0].settings
-    else:
-        trunk = record.settings_of(pretrained) if pretrained is not None else \
-            new_settings({})
-    settings = new_settings(dict(options, net=trunk.net, preprocess=trunk.preprocess,
-                                 pretrained=None if pretrain else pretrained_from,
-                                 time_limit=time_limit and time_limit / 6.))
-    return first + specialist_units(settings, prefix, excluded,
-                                    after=first[0].key if first else None, quietly=True)
+        return Approach(name, new_settings(net=name, **fields))
+    if pretrain:
+        return Approach(name, new_settings(net=pretrain, **fields), pretrain)
+    return Approach(name, specialists_settings(pretrained_net, **fields))
+
+
+def fold_units(approach, k, folds, held_out):
+    """The units of work of fold ``k`` of ``folds``, trained quietly without
+    the rows ``held_out``: the approach's net, or its specialists (after
+    ``pretrain``'s net, which takes half the fold's ``time_limit``; the
+    specialists share the rest)."""
+    prefix = 'fold-{}-'.format(k)
+    settings = approach.settings.replace(exclude='fold {} of {}'.format(k, folds))
+    held_out = tuple(int(r) for r in held_out)
+    limit = settings.time_limit
+    if approach.name != SPECIALISTS:
+        return [Unit(unit_key(settings, prefix), settings, held_out, quietly=True)]
+    first, after = [], None
+    if approach.pretrain:  # first the net to pretrain from, on these folds only
+        limit = limit and limit / 2.
+        trunk = settings.replace(time_limit=limit)
+        first = [Unit(unit_key(trunk, prefix), trunk, held_out, quietly=True)]
+        after = first[0].key
+    specialists = settings.replace(time_limit=limit and limit / 6.)
+    return first + specialist_units(specialists, prefix, held_out, after=after, quietly=True)
 
 
 def predict_rows(models, excluded):
@@ -133,13 +156,14 @@ def rmse_table(errors, baseline, label):
 
 
 def evaluate(name, folds=5, all_rows=None, max_epochs=None, seed=None,
-             pretrained=None, pretrain=None, time_limit=None, restart=False,
-             checkpoint_every=None, work_dir=None, cluster_spec=None):
+             pretrained=None, pretrain=None, time_limit=None, out=None,
+             control=RunControl()):
     """K-fold cross-validation of the net ``name``, or of ``'specialists'``.
 
     Returns a DataFrame indexed by keypoint (and 'all keypoints', over every
     labelled entry): the number of labelled held-out points, the RMSE in
-    pixels of the approach, and of the mean face of the training folds.
+    pixels of the approach, and of the mean face of the training folds;
+    with ``out``, also written there as CSV (:func:`write_table`).
 
     Without ``all_rows`` a net trains on the training folds' complete rows
     (the tutorial's way), with it on all their labelled rows with the masked
@@ -151,38 +175,41 @@ def evaluate(name, folds=5, all_rows=None, max_epochs=None, seed=None,
     for specialists half to ``pretrain``'s net and the rest in six.
 
     Each net is a unit of work whose checkpoint, and once finished its
-    ``.npz``, are kept in ``work_dir`` (default ``evaluate-NAME.checkpoints``)
-    until the table is made: run again after a stop, it keeps the finished
-    folds and continues the net that was training (``restart`` starts over).
-    With ``cluster_spec`` (a :class:`.cluster.Spec`) the nets train side by
+    ``.npz``, are kept in ``control.work_dir`` (default ``OUT.checkpoints``,
+    or ``evaluate-NAME.checkpoints`` without ``out``) until the table is
+    made: run again after a stop, it keeps the finished folds and continues
+    the net that was training (``control.restart`` starts over). With
+    ``control.cluster`` (a :class:`.cluster.Spec`) the nets train side by
     side on a cluster's workers, to the same table.
     """
-    max_epochs = named('max_epochs', whole_number, max_epochs)
-    seed = DEFAULT_SEED if seed is None else seed
-    if name != SPECIALISTS and (pretrained or pretrain):
-        raise UsageError('`pretrained` and `pretrain` are for specialists only')
-    if pretrained and pretrain:
-        raise UsageError('give `pretrained` or `pretrain`, not both')
-    fname_pretrained, pretrained = pretrained, (
-        persist.load_single_net(pretrained) if pretrained else None)
-    fname = datadir.data_file(TRAIN_FILE)
-    _, values, _ = read_csv_cached(fname)
+    pretrained_net = persist.load_single_net(pretrained) if pretrained else None
+    chosen = approach(name, pretrain, pretrained_net, **given_options(
+        all_rows=all_rows, seed=seed, pretrained=pretrained, time_limit=time_limit,
+        max_epochs=named('max_epochs', whole_number, max_epochs)))
+    _, values, _ = read_csv_cached(datadir.data_file(TRAIN_FILE))
     rows = labelled_rows(values)
-    groups = split_folds(rows, folds, seed)
-    label = approach_label(name, all_rows, pretrained, pretrain)
-    work = checkpoints.WorkDir(work_dir or default_work_dir('evaluate-' + name), restart)
+    groups = split_folds(rows, folds, chosen.settings.seed)
+    work = checkpoints.WorkDir(control.work_dir or default_work_dir(out or 'evaluate-' + name),
+                               control.restart)
+    units = [fold_units(chosen, k, folds, held_out) for k, held_out in enumerate(groups, 1)]
+    with stops.pausable(), cluster.runner(control.cluster) as runner:
+        trained = runner.run([u for fold in units for u in fold], work,
+                             control.checkpoint_every,
+                             nets={pretrained: pretrained_net} if pretrained else None)
+    table = score_folds(chosen, groups, units, trained, values)
+    if out:
+        write_table(table, out)
+    work.remove()
+    return table
 
-    units = [fold_units(name, held_out, 'fold {} of {}'.format(k, folds), k, all_rows,
-                        max_epochs, seed, pretrained, fname_pretrained, pretrain, time_limit)
-             for k, held_out in enumerate(groups, 1)]
-    with stops.pausable(), cluster.runner(cluster_spec) as runner:
-        trained = runner.run([u for fold in units for u in fold], work, checkpoint_every,
-                             nets={fname_pretrained: pretrained} if pretrained else None)
 
+def score_folds(chosen, groups, units, trained, values):
+    """The table of :func:`evaluate` from each fold's trained nets."""
     errors, baseline, info = [], [], []
+    label, rows = chosen.label(), labelled_rows(values)
     for k, (held_out, fold) in enumerate(zip(groups, units), 1):
         nets = [trained[u.key] for u in fold]
-        models = nets[0] if name != SPECIALISTS else OrderedDict(
+        models = nets[0] if chosen.name != SPECIALISTS else OrderedDict(
             (u.settings.columns, trained[u.key]) for u in fold if u.settings.columns)
         others = np.setdiff1d(np.arange(1, len(values) + 1), held_out)
         predicted, targets = predict_rows(models, others)
@@ -193,15 +220,13 @@ def evaluate(name, folds=5, all_rows=None, max_epochs=None, seed=None,
         info.append(dict(fold=k, held_out=len(held_out), seconds=seconds, epochs=epochs,
                          train_rows=[record.get_record(n)['train_rows'] for n in nets]))
         print('{} fold {} of {}: trained on {} rows for {} epochs ({:.0f} s), RMSE {:.3f} px '
-              'on {} held-out rows'.format(label, k, folds, '/'.join(
+              'on {} held-out rows'.format(label, k, len(groups), '/'.join(
                   str(r) for r in info[-1]['train_rows']), '/'.join(map(str, epochs)),
                   seconds, float(np.sqrt(np.nanmean(errors[-1]))), len(held_out)))
-
     table = rmse_table(np.vstack(errors), np.vstack(baseline), label)
     directory = datadir.data_dir()
     table.attrs.update(folds=info, data_source=datadir.data_source(directory),
-                       data_dir=directory, seed=seed, label=label)
-    work.remove()
+                       data_dir=directory, seed=chosen.settings.seed, label=label)
     return table
 
 

@@ -10,7 +10,7 @@ checkpoints; ``clone`` keeps them. The record's keys (absent when unknown):
 ``train_rows``     rows trained on (training and validation together)
 ``exclude_rows``   how many rows were left out
 ``epochs``         epochs trained so far
-``interrupted``    True when a signal paused the last run
+``interrupted``    what paused the last run ('SIGTERM', 'Ctrl-C', ...), or None
 ``changes``        settings changed on continuing: [{epoch, name, old, new}]
 ``versions``       Python, Theano, Lasagne, nolearn, NumPy, this package
 ``device``         Theano's device as configured
@@ -91,10 +91,16 @@ def update_record(model, **changes):
     return set_record(model, record)
 
 
+#: The packages that make a run's numbers (not Python's patch level, which
+#: differs between a Docker image and its host): a record names their
+#: versions, and a training state continues only with the same ones.
+NUMERIC_PACKAGES = ('Theano', 'Lasagne', 'nolearn', 'numpy', 'facial_keypoints')
+
+
 def versions():
-    """The versions of the stack, for a record."""
+    """The versions of Python and the stack, for a record."""
     found = {'Python': platform.python_version()}
-    for name in ('Theano', 'Lasagne', 'nolearn', 'numpy', 'facial_keypoints'):
+    for name in NUMERIC_PACKAGES:
         try:
             found[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:

@@ -17,6 +17,7 @@ from .atomic import atomic_write
 from .errors import UsageError
 from .kaggle.format import rmse_pixels
 from .persist import load_net
+from .settings import RunControl
 from .tutorial.plots import plot_net_learning_curve
 
 SYNTHETIC_WARNING = ('SYNTHETIC DATA: trained on the synthetic faces, not the '
@@ -246,24 +247,24 @@ def write_report(pickles, out='report.md', evaluations=()):
     return out
 
 
-def reproduce(names, max_epochs=None, out='report.md', seed=None, restart=False,
-              checkpoint_every=None, work_dir=None, cluster_spec=None):
+def reproduce(names, max_epochs=None, out='report.md', seed=None, control=RunControl()):
     """Train the nets ``names``, each pickled to ``NAME.pickle``, then write
-    the report; return the files written, the pickles first. Each net is a unit of work kept in
-    ``work_dir`` (default ``OUT.checkpoints``) until the report is written,
-    so that running the same call again after a stop keeps the finished nets
-    and continues the one that was training (``restart`` starts over); with
-    ``cluster_spec`` (a :class:`.cluster.Spec`) they train side by side on a
-    cluster's workers."""
+    the report; return the files written, the pickles first. Each net is a
+    unit of work kept in ``control.work_dir`` (default ``OUT.checkpoints``)
+    until the report is written, so that running the same call again after
+    a stop keeps the finished nets and continues the one that was training
+    (``control.restart`` starts over); with ``control.cluster`` (a
+    :class:`.cluster.Spec`) they train side by side on a cluster's
+    workers."""
     from . import cluster
     from .checkpoints import WorkDir
-    from .runs import default_work_dir, new_settings, save_or_rescue
+    from .runs import default_work_dir, given_options, new_settings, save_or_rescue
     from .units import Unit
-    work = WorkDir(work_dir or default_work_dir(out), restart)
-    units = [Unit(name, new_settings(dict(net=name, max_epochs=max_epochs, seed=seed)))
-             for name in names]
-    with stops.pausable(), cluster.runner(cluster_spec) as runner:
-        trained = runner.run(units, work, checkpoint_every)
+    work = WorkDir(control.work_dir or default_work_dir(out), control.restart)
+    fields = given_options(max_epochs=max_epochs, seed=seed)
+    units = [Unit(name, new_settings(net=name, **fields)) for name in names]
+    with stops.pausable(), cluster.runner(control.cluster) as runner:
+        trained = runner.run(units, work, control.checkpoint_every)
         pickles = ['{}.pickle'.format(name) for name in names]
         for name, pickle in zip(names, pickles):
             save_or_rescue(trained[name], pickle)

@@ -17,11 +17,10 @@ from . import checkpoints, persist, record, state, stops
 from .errors import Paused, SaveFailed
 from .inputs import load_for
 from .kaggle import datadir
-from .masked import use_masked_loss
 from .registry import definition, net_for
 from .settings import RunSettings
 from .tutorial.nets import quiet
-from .tutorial.specialists import SPECIALIST_SETTINGS
+from .tutorial.specialists import specialist_index
 from .w207.dct import append_dct_copies
 
 
@@ -51,7 +50,7 @@ def save_or_rescue(models, out):
                      'directory; the trained net is lost'.format(out, reason))
 
 
-class TimeLimit(object):
+class TimeLimit:
     """Stop training once the net's epochs have taken ``seconds`` in all (an
     ``on_epoch_finished`` handler; compiling and loading do not count, the
     epochs of an earlier run of the same net do)."""
@@ -64,13 +63,25 @@ class TimeLimit(object):
             raise StopIteration()
 
 
-def new_settings(given):
-    """The settings of a new run with the options ``given`` (a dict; None:
-    the default), on the data in use."""
-    values = {k: v for k, v in given.items() if v is not None}
-    values.setdefault('net', 'net')
-    values.setdefault('preprocess', definition(values['net']).preprocess)
-    return RunSettings(data=datadir.source_in_use(), **values)
+def new_settings(**fields):
+    """The settings of a new run: ``fields`` of :class:`.settings.RunSettings`
+    (its defaults for the others), on the data in use, with the
+    definition's own preprocessing unless ``preprocess`` is given."""
+    fields.setdefault('preprocess', definition(fields.get('net', RunSettings.net)).preprocess)
+    return RunSettings(data=datadir.source_in_use(), **fields)
+
+
+def given_options(**options):
+    """The ``options`` that were given: those that are not None."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def asked_settings(**options):
+    """The settings a run is asked for by ``options`` (fields of
+    :class:`.settings.RunSettings`; None: not given), and the names of
+    those given, which a continued run compares with its stored settings."""
+    given = given_options(**options)
+    return new_settings(**given), tuple(given)
 
 
 def start_net(settings):
@@ -81,14 +92,14 @@ def start_net(settings):
     return net_for(settings)
 
 
-def training_data(model, excluded=None):
+def training_data(model, held_out=None):
     """The training set ``model`` takes, as its settings say: its input and
-    preprocessing, its columns, without the rows ``excluded`` (default: the
+    preprocessing, its columns, without the rows ``held_out`` (default: the
     settings' ``exclude`` file), with DCT copies appended for
     ``dct_window``, and with ``all_rows`` every row that has a target."""
     settings = record.settings_of(model)
     X, y = load_for(model, cols=settings.columns, all_rows=settings.all_rows,
-                    exclude=settings.exclude if excluded is None else excluded)
+                    exclude=settings.exclude if held_out is None else held_out)
     if settings.dct_window:
         X, y = append_dct_copies(X, y, settings.dct_window)
     return X, y
@@ -99,25 +110,23 @@ def _data_record(rows):
     return dict(data_dir=directory, train_rows=rows, **record.environment())
 
 
-def train_net(model, X, y, checkpoint=None, every=None):
+def train_net(model, X, y, checkpoint=None, checkpoint_every=None):
     """Train ``model`` on ``X``, ``y`` up to its ``max_epochs``, continuing
     its training state if it has one, and record the data.
 
-    Writes its checkpoint to ``checkpoint`` every ``every`` epochs (default:
+    Writes its checkpoint to ``checkpoint`` every ``checkpoint_every`` epochs (default:
     every :data:`.checkpoints.DEFAULT_SECONDS`), and when a pause is asked
     for, which ends training at the end of the epoch. Afterwards the net
     holds the state a pickle of it needs to continue exactly. Returns an
     :class:`Outcome`.
     """
     settings = record.settings_of(model)
-    if settings.all_rows:
-        use_masked_loss(model)  # before it is compiled, or compiled again
     model.initialize()
     data = state.TrainingData(model, X, y)
     handlers = list(model.on_epoch_finished)
     extra = [TimeLimit(settings.time_limit)] if settings.time_limit else []
     model.on_epoch_finished = handlers + extra + [
-        checkpoints.Checkpointer(checkpoint, data, every)]
+        checkpoints.Checkpointer(checkpoint, data, checkpoint_every)]
     done = len(getattr(model, 'train_history_', None) or [])
     try:
         if stops.requested() is None and model.max_epochs > done:
@@ -131,6 +140,11 @@ def train_net(model, X, y, checkpoint=None, every=None):
         setattr(model, state.ATTRIBUTE, state.capture(model, data, full=False))
     record.update_record(model, interrupted=stops.reason(), **_data_record(len(X)))
     return Outcome(data, paused, stops.stopped_at_once())
+
+
+def device_line():
+    """One line: the device and BLAS Theano trains with."""
+    return 'Theano device: {}; BLAS: {}'.format(record.theano_device(), record.theano_blas())
 
 
 def pause_message(model, outcome, checkpoint, saved=None):
@@ -155,13 +169,14 @@ def persist_epochs(checkpoint):
     return persist.describe_npz(checkpoint)['nets'][0]['record'].get('epochs')
 
 
-def continued(source, given):
+def continued(source, asked, compared=None):
     """The net in ``source`` (a checkpoint, pickle or ``.npz``), to continue
-    with the options ``given``: its stored settings hold; ``max_epochs``
-    may change (and is recorded); any other option given with another
-    value is refused."""
+    as a run asked for the settings ``asked``: its stored settings hold,
+    and must equal the asked ones in the fields ``compared`` (default:
+    every one; see :meth:`.settings.RunSettings.continued`); a change of
+    ``max_epochs`` is applied and recorded."""
     model = persist.load_single_net(source)
-    settings, changes = record.settings_of(model).continued(given, source)
+    settings, changes = record.settings_of(model).continued(asked, source, compared)
     done = len(model.train_history_)
     if changes:
         record.update_record(model, changes=record.get_record(model).get('changes', []) + [
@@ -181,39 +196,40 @@ def unit_key(settings, prefix=''):
     """The file name of a unit of work in a :class:`.checkpoints.WorkDir`."""
     if settings.columns is None:
         return prefix + settings.net
-    index = [s['columns'] for s in SPECIALIST_SETTINGS].index(tuple(settings.columns))
+    index = specialist_index(settings.columns)
     return '{}specialist-{}-{}'.format(prefix, index + 1, settings.columns[0][:-2])
 
 
-def run_unit(settings, work, key, start, excluded=None, every=None, quietly=False):
-    """One unit of work: the net of ``settings`` trained, continued from its
-    checkpoint in ``work`` (a :class:`.checkpoints.WorkDir`), or taken
-    from the result an earlier run left there.
+def run_unit(unit, work, start, checkpoint_every=None):
+    """One unit of work (a :class:`.units.Unit`): its net trained,
+    continued from its checkpoint in ``work`` (a
+    :class:`.checkpoints.WorkDir`), or taken from the result an earlier run
+    left there.
 
     ``start(settings, X, y)`` builds the fresh net (NumPy's generator is
     seeded from the settings first); it trains on the rows of its settings
-    without those ``excluded``. The finished net is written to
-    ``work.result(key)`` with its training state. ``quietly`` prints no
-    layer table or epoch log. Raises :class:`~.errors.Paused` when a signal
-    paused it.
+    without those ``unit.held_out``. The finished net is written to
+    ``work.result(unit.key)`` with its training state. A quiet unit prints
+    no layer table or epoch log. Raises :class:`~.errors.Paused` when a
+    signal paused it.
     """
+    settings, key = unit.settings, unit.key
     result, checkpoint = work.result(key), work.checkpoint(key)
-    given = settings.to_dict()
-    X, y = training_data(net_for(settings), excluded)
+    X, y = training_data(net_for(settings), unit.held_out)
     if work.finished(key):
-        model = continued(result, given)
+        model = continued(result, settings)
         state.check_data(getattr(model, state.ATTRIBUTE), state.TrainingData(model, X, y))
         print('Kept {}: it finished in an earlier run'.format(result))
         return model
     if os.path.exists(checkpoint):
-        model = continued(checkpoint, given)
+        model = continued(checkpoint, settings)
         print('Continuing {} after epoch {}'.format(checkpoint, len(model.train_history_)))
     else:
         np.random.seed(settings.unit_seed())
         model = record.set_settings(start(settings, X, y), settings)
-    if quietly:
+    if unit.quietly:
         quiet(model)
-    outcome = train_net(model, X, y, checkpoint, every)
+    outcome = train_net(model, X, y, checkpoint, checkpoint_every)
     if outcome.paused:
         raise Paused(pause_message(model, outcome, checkpoint), outcome.paused)
     os.makedirs(work.path, exist_ok=True)
@@ -233,4 +249,4 @@ def default_out(name, resume=None):
     ``.npz`` to the pickle of the same name), else ``NAME.pickle``."""
     if resume:
         return resume if resume.endswith('.pickle') else os.path.splitext(resume)[0] + '.pickle'
-    return '{}.pickle'.format(name or 'net')
+    return '{}.pickle'.format(name)

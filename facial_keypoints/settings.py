@@ -8,8 +8,11 @@ epochs, rows, versions, timings) is the run record beside it
 ``.npz`` and its checkpoints store both.
 
 A run continued from a checkpoint or a trained net keeps its stored
-settings: an option given again with another value is refused, except
-those in :data:`SAFE_TO_CHANGE`, which are applied and recorded.
+settings: the settings the command asks for are compared with them as
+values, and another value is refused, except for those in
+:data:`SAFE_TO_CHANGE`, which are applied and recorded. How a command runs
+its trainings (start over, checkpoint interval, work directory, cluster)
+is a value of its own, :class:`RunControl`.
 """
 import dataclasses
 import hashlib
@@ -23,11 +26,16 @@ from .errors import SettingsMismatch
 #: next epoch on.
 SAFE_TO_CHANGE = ('max_epochs',)
 
+#: NumPy's seed of every training run unless given.
 DEFAULT_SEED = 42
+#: Epochs of each net of ``sweep`` unless given.
+SWEEP_EPOCHS = 10
+#: Epochs of net6 in ``demo`` unless given.
+DEMO_EPOCHS = 3
 
 
 @dataclasses.dataclass(frozen=True)
-class RunSettings(object):
+class RunSettings:
     """The settings of one net's training run.
 
     Attributes
@@ -110,34 +118,56 @@ class RunSettings(object):
         key = zlib.crc32(' '.join(self.columns).encode('ascii'))
         return (self.seed * 1000003 + key) % (2 ** 32)
 
-    def continued(self, given, source):
-        """These stored settings continued with the options ``given`` (a
-        dict; None means not given). Return the settings and the changes
-        applied, {name: [old, new]}.
+    def continued(self, asked, source, compared=None):
+        """These stored settings, continued by a run that asks for the
+        settings ``asked``: the fields ``compared`` (default: every one)
+        must be equal, as values, but those of :data:`SAFE_TO_CHANGE`, which
+        are applied. Return the settings and the changes applied, {name:
+        [old, new]}.
 
         Raises :class:`SettingsMismatch` naming ``source``, the setting and
-        both values when an option other than :data:`SAFE_TO_CHANGE` differs.
+        both values when another field differs.
         """
         changes = {}
-        for name, value in given.items():
-            if value is None:
-                continue
-            stored = getattr(self, name)
-            if _same(stored, value):
+        for name in compared or FIELDS:
+            stored, wanted = getattr(self, name), getattr(asked, name)
+            if stored == wanted:
                 continue
             if name not in SAFE_TO_CHANGE:
-                raise SettingsMismatch(source, name, stored, value)
-            changes[name] = [stored, value]
+                raise SettingsMismatch(source, name, stored, wanted)
+            changes[name] = [stored, wanted]
         return self.replace(**{k: v[1] for k, v in changes.items()}), changes
+
+
+#: The names of the settings, in order.
+FIELDS = tuple(f.name for f in dataclasses.fields(RunSettings))
+
+
+@dataclasses.dataclass(frozen=True)
+class RunControl:
+    """How a command runs its trainings, apart from what they train.
+
+    Attributes
+    ----------
+    restart : bool
+        Start over, removing what a stopped run of the same command left.
+    checkpoint_every : int or None
+        Epochs between checkpoints; None: every
+        :data:`facial_keypoints.checkpoints.DEFAULT_SECONDS`.
+    work_dir : str or None
+        Where the units' checkpoints and results are kept until the
+        command's output is written; None: the command's own default.
+    cluster : :class:`facial_keypoints.cluster.Spec` or None
+        The Dask cluster the units train on; None: in this process.
+    """
+
+    restart: bool = False
+    checkpoint_every: int = None
+    work_dir: str = None
+    cluster: object = None
 
 
 def _tuples(value):
     if isinstance(value, (list, tuple)):
         return tuple(_tuples(v) for v in value)
     return value
-
-
-def _same(a, b):
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return list(a) == list(b)
-    return a == b

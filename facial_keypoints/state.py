@@ -31,16 +31,10 @@ from .tutorial.callbacks import EarlyStopping
 
 ATTRIBUTE = 'training_state_'
 
-#: The packages whose versions a state must be continued with: those that
-#: make the numbers (not Python's patch level, which differs between a
-#: Docker image and its host).
-NUMERIC_PACKAGES = ('Theano', 'Lasagne', 'nolearn', 'numpy', 'facial_keypoints')
-
-
 def numeric_versions():
-    """The versions of :data:`NUMERIC_PACKAGES` here."""
+    """The versions of :data:`.record.NUMERIC_PACKAGES` here."""
     found = record.versions()
-    return {name: found[name] for name in NUMERIC_PACKAGES}
+    return {name: found[name] for name in record.NUMERIC_PACKAGES}
 
 
 class TrainingState(object):
@@ -202,7 +196,7 @@ def check_data(state, data):
     """Raise CheckpointError unless ``state`` was captured on ``data`` and
     its split, with the versions of the packages here."""
     stored, here = state.meta.get('versions', {}), numeric_versions()
-    for name in NUMERIC_PACKAGES:
+    for name in record.NUMERIC_PACKAGES:
         if stored.get(name) != here[name]:
             raise CheckpointError(state.source, 'it was written with {} {}, and this is {} '
                                   '{}; continue it with the versions it was written '

@@ -4,9 +4,11 @@ command line runs them.
 Each net is built from its :class:`~.settings.RunSettings`, writes
 checkpoints as it trains (:mod:`.checkpoints`), pauses on Ctrl-C, SIGTERM
 or SIGHUP (:mod:`.stops`), and continues exactly when the same command runs
-again; a trained net is never lost (:mod:`.runs`). The specialists are
-units of work (:mod:`.units`), trained here one after another or on a
-cluster's workers (:mod:`.cluster`).
+again; a trained net is never lost (:mod:`.runs`). How a command runs
+(start over, checkpoint interval, work directory, cluster) is one
+:class:`~.settings.RunControl`. The specialists are units of work
+(:mod:`.units`), trained here one after another or on a cluster's workers
+(:mod:`.cluster`).
 """
 import os
 from collections import OrderedDict
@@ -14,11 +16,10 @@ from collections import OrderedDict
 from . import checkpoints, cluster, persist, record, stops
 from .checks import named, whole_number
 from .errors import Paused
-from .kaggle import datadir
-from .runs import (continued, default_out, default_work_dir, new_settings,
-                   pause_message, save_or_rescue, start_net, train_net, training_data,
-                   unit_key)
-from .settings import DEFAULT_SEED, RunSettings
+from .runs import (asked_settings, continued, default_out, default_work_dir, device_line,
+                   given_options, new_settings, pause_message, save_or_rescue, start_net,
+                   train_net, training_data, unit_key)
+from .settings import FIELDS, RunControl, RunSettings
 from .tutorial.specialists import SPECIALIST_SETTINGS
 from .units import Unit
 
@@ -27,7 +28,7 @@ def fit(name=None, max_epochs=None, out=None, resume=None, preprocess=None,
         exclude=None, dct_window=None, seed=None, all_rows=None, restart=False,
         checkpoint_every=None):
     """Train the net ``name`` (default ``net``) and pickle it to
-    ``NAME.pickle`` (``out``).
+    ``NAME.pickle`` (``out``); return the net.
 
     ``max_epochs`` shortens a run (the schedules follow it). While it
     trains, the run's checkpoint is ``NAME.checkpoint.npz`` beside ``out``
@@ -45,92 +46,107 @@ def fit(name=None, max_epochs=None, out=None, resume=None, preprocess=None,
     epoch in flight, save the checkpoint and the net so far, and raise
     :class:`~.errors.Paused` (a KeyboardInterrupt).
     """
-    given = dict(net=name, max_epochs=named('max_epochs', whole_number, max_epochs),
-                 preprocess=preprocess,
-                 exclude=exclude, dct_window=dct_window, seed=seed, all_rows=all_rows)
-    out = out or default_out(name, resume)
+    settings, given = asked_settings(
+        net=name, max_epochs=named('max_epochs', whole_number, max_epochs),
+        preprocess=preprocess, exclude=exclude, dct_window=dct_window, seed=seed,
+        all_rows=all_rows)
+    control = RunControl(restart=restart, checkpoint_every=checkpoint_every)
+    return fit_net(settings, control, out, resume, given)[0]
+
+
+def fit_net(settings, control=RunControl(), out=None, resume=None, given=FIELDS):
+    """Train the net of ``settings`` (a :class:`~.settings.RunSettings`) as
+    ``control`` says, and pickle it to ``out`` (default: ``NET.pickle``, or
+    the pickle of the resumed file); return the net and ``out``.
+
+    A run continued (from ``resume``, or from the checkpoint of an earlier
+    run of the same command) compares the fields ``given`` of ``settings``
+    with its stored settings; see :func:`fit`.
+    """
+    out = out or default_out(settings.net, resume)
     checkpoint = checkpoints.checkpoint_path(out)
-    if restart:
+    if control.restart:
         checkpoints.remove(checkpoint)
     source = resume or (checkpoint if os.path.exists(checkpoint) else None)
     with stops.pausable():
         if source:
-            model = continued(source, given)
+            model = continued(source, settings, given)
             done = len(model.train_history_)
             print('Continuing {} after epoch {}: epochs {}..{}{}'.format(
                 source, done, done + 1, model.max_epochs,
                 '' if resume else ' (remove it to start over)'))
         else:
-            model = start_net(new_settings(given))
+            model = start_net(settings)
             done = 0
         if model.max_epochs <= done:
             print('Nothing to do: it has already run {} epochs.'.format(done))
-            return model
+            return model, out
 
-        print('Theano device: {}; BLAS: {}'.format(record.theano_device(),
-                                                   record.theano_blas()))
+        print(device_line())
         X, y = training_data(model)
-        outcome = train_net(model, X, y, checkpoint, checkpoint_every)
+        outcome = train_net(model, X, y, checkpoint, control.checkpoint_every)
         save_or_rescue(model, out)
         if outcome.paused:
             raise Paused(pause_message(model, outcome, checkpoint, out), outcome.paused)
     checkpoints.remove(checkpoint)
-    return model
+    return model, out
 
 
-def specialist_units(settings, prefix='', excluded=None, after=None, quietly=False):
+def specialist_units(settings, prefix='', held_out=None, after=None, quietly=False):
     """The six specialists of ``settings`` as units of work, one per group of
     ``SPECIALIST_SETTINGS`` (keys start with ``prefix``): each a copy of the
     definition ``settings.net``, pretrained from the net of the unit
     ``after`` or from the file ``settings.pretrained`` when given, trained
     on the rows that have its columns (with ``all_rows``: any of them, with
-    the masked loss), without the rows ``excluded``."""
+    the masked loss), without the rows ``held_out``."""
     units = []
     for setting in SPECIALIST_SETTINGS:
         specialist = settings.replace(columns=setting['columns'])
-        units.append(Unit(unit_key(specialist, prefix), specialist,
-                          None if excluded is None else tuple(int(r) for r in excluded),
-                          after, quietly))
+        units.append(Unit(unit_key(specialist, prefix), specialist, held_out, after, quietly))
     return units
 
 
-def fit_specialists(fname_pretrain=None, out='net-specialists.pickle', epochs=None,
-                    seed=None, all_rows=None, restart=False, checkpoint_every=None,
-                    work_dir=None, cluster_spec=None):
+def specialists_settings(pretrained_net, **fields):
+    """The settings the specialists share: the definition, preprocessing and
+    exclusions of ``pretrained_net`` (the tutorial's ``net`` without one),
+    and ``fields``."""
+    source = (record.settings_of(pretrained_net) if pretrained_net is not None
+              else RunSettings())
+    return new_settings(net=source.net, preprocess=source.preprocess,
+                        exclude=source.exclude, **fields)
+
+
+def fit_specialists(pretrained=None, out='net-specialists.pickle', max_epochs=None,
+                    seed=None, all_rows=None, control=RunControl()):
     """Train one specialist per group of keypoints and pickle them to ``out``
     as an OrderedDict keyed by the tuple of columns.
 
-    With ``fname_pretrain`` (a trained net's pickle or ``.npz``), each
-    specialist is a copy of that net's definition, starts from its weights
-    and inherits its settings (its preprocessing among them); without it,
-    a copy of the tutorial's ``net``. ``epochs`` overrides each
-    specialist's ``max_epochs`` (for quick runs). ``all_rows`` trains each
-    on the rows with any of its columns, with the masked loss.
+    With ``pretrained`` (the file of a trained net: pickle or ``.npz``),
+    each specialist is a copy of that net's definition, starts from its
+    weights and inherits its settings (its preprocessing among them);
+    without it, a copy of the tutorial's ``net``. ``max_epochs`` overrides
+    each specialist's own (for quick runs). ``all_rows`` trains each on the
+    rows with any of its columns, with the masked loss.
 
     Each specialist is a unit of work: its checkpoint, and once finished its
-    ``.npz``, are kept in ``work_dir`` (default ``OUT.checkpoints``) until
-    ``out`` is written, so that running the same call again after a stop
-    keeps the finished specialists and continues the one that was training
-    (``restart`` starts over). With ``cluster_spec`` (a
-    :class:`.cluster.Spec`) they train side by side on a cluster's workers,
-    to the same nets.
+    ``.npz``, are kept in ``control.work_dir`` (default ``OUT.checkpoints``)
+    until ``out`` is written, so that running the same call again after a
+    stop keeps the finished specialists and continues the one that was
+    training (``control.restart`` starts over). With ``control.cluster``
+    (a :class:`.cluster.Spec`) they train side by side on a cluster's
+    workers, to the same nets.
     """
-    epochs = named('epochs', whole_number, epochs)
-    pretrained = persist.load_single_net(fname_pretrain) if fname_pretrain else None
-    source = record.settings_of(pretrained) if pretrained is not None else RunSettings()
-    settings = RunSettings(
-        net=source.net, data=datadir.source_in_use(), preprocess=source.preprocess,
-        exclude=source.exclude, all_rows=bool(all_rows), max_epochs=epochs,
-        seed=DEFAULT_SEED if seed is None else seed, pretrained=fname_pretrain)
-    work = checkpoints.WorkDir(work_dir or default_work_dir(out), restart)
+    pretrained_net = persist.load_single_net(pretrained) if pretrained else None
+    settings = specialists_settings(pretrained_net, **given_options(
+        all_rows=all_rows, seed=seed, pretrained=pretrained,
+        max_epochs=named('max_epochs', whole_number, max_epochs)))
+    work = checkpoints.WorkDir(control.work_dir or default_work_dir(out), control.restart)
     units = specialist_units(settings)
-    with stops.pausable(), cluster.runner(cluster_spec) as runner:
-        trained = runner.run(units, work, checkpoint_every,
-                             nets={fname_pretrain: pretrained} if fname_pretrain else None)
+    with stops.pausable(), cluster.runner(control.cluster) as runner:
+        trained = runner.run(units, work, control.checkpoint_every,
+                             nets={pretrained: pretrained_net} if pretrained else None)
         specialists = OrderedDict((u.settings.columns, trained[u.key]) for u in units)
         # this time we're persisting a dictionary with all models:
         save_or_rescue(specialists, out)
     work.remove()
     return specialists
-
-

@@ -29,11 +29,11 @@ from .checkpoints import WorkDir
 from .registry import net_for
 from .runs import run_unit
 from .settings import RunSettings
-from .tutorial.specialists import SPECIALIST_SETTINGS, make_specialist
+from .tutorial.specialists import SPECIALIST_SETTINGS, make_specialist, specialist_index
 
 
 @dataclasses.dataclass(frozen=True)
-class Unit(object):
+class Unit:
     """One net to train.
 
     Attributes
@@ -42,7 +42,7 @@ class Unit(object):
         Its name in the work directory (``fold-2-net6``).
     settings : RunSettings
         What to train; a specialist's settings have its ``columns``.
-    excluded : tuple of int or None
+    held_out : tuple of int or None
         Training rows (1-based) left out: ``evaluate``'s held-out fold.
     after : str or None
         The key of the unit whose net this one starts from (a fold's net to
@@ -54,67 +54,67 @@ class Unit(object):
 
     key: str
     settings: RunSettings
-    excluded: tuple = None
+    held_out: tuple = None
     after: str = None
     quietly: bool = False
 
     def to_json(self):
         return dict(key=self.key, settings=self.settings.to_dict(),
-                    excluded=list(self.excluded) if self.excluded is not None else None,
+                    held_out=list(self.held_out) if self.held_out is not None else None,
                     after=self.after, quietly=self.quietly)
 
     @classmethod
     def from_json(cls, values):
         values = dict(values)
         values['settings'] = RunSettings.from_dict(values['settings'])
-        if values['excluded'] is not None:
-            values['excluded'] = tuple(values['excluded'])
+        if values['held_out'] is not None:
+            values['held_out'] = tuple(values['held_out'])
         return cls(**values)
 
 
-def _start(unit, pretrained):
+def _start(unit, pretrained_net):
     """The function :func:`.runs.run_unit` builds the fresh net with."""
     if unit.settings.columns is None:
         return lambda settings, X, y: net_for(settings)
-    setting = next(s for s in SPECIALIST_SETTINGS if s['columns'] == unit.settings.columns)
+    setting = SPECIALIST_SETTINGS[specialist_index(unit.settings.columns)]
 
     def start(settings, X, y):
         base = net_for(settings.replace(columns=None))
-        model = make_specialist(setting, y.shape[0], base, pretrained, settings.max_epochs)
+        model = make_specialist(setting, y.shape[0], base, pretrained_net, settings.max_epochs)
         print("Training model for columns {} for {} epochs".format(
             settings.columns, model.max_epochs))
         return model
     return start
 
 
-def train(unit, work, pretrained=None, every=None):
+def train(unit, work, pretrained_net=None, checkpoint_every=None):
     """Train ``unit`` in this process (see :func:`.runs.run_unit`);
-    ``pretrained`` is the net it starts from, if any."""
-    return run_unit(unit.settings, work, unit.key, _start(unit, pretrained),
-                    unit.excluded, every, unit.quietly)
+    ``pretrained_net`` is the net it starts from, if any."""
+    return run_unit(unit, work, _start(unit, pretrained_net), checkpoint_every)
 
 
-class Serial(object):
+class Serial:
     """Units one after another, in this process."""
 
-    def run(self, units, work, every=None, nets=None):
+    def run(self, units, work, checkpoint_every=None, nets=None):
         """Train ``units`` in order; return {key: net}. ``nets`` holds nets
         already loaded, by file name (the pretrained net)."""
         nets, trained = dict(nets or {}), {}
         for unit in units:
-            trained[unit.key] = train(unit, work, _pretrained(unit, trained, nets), every)
+            trained[unit.key] = train(unit, work, _pretrained_net(unit, trained, nets),
+                                      checkpoint_every)
         return trained
 
 
-def _pretrained(unit, trained, nets):
+def _pretrained_net(unit, trained, nets):
     if unit.after is not None:
         return trained[unit.after]
-    name = unit.settings.pretrained
-    if name is None:
+    pretrained = unit.settings.pretrained
+    if pretrained is None:
         return None
-    if name not in nets:  # loaded once for all the units that start from it
-        nets[name] = persist.load_single_net(name)
-    return nets[name]
+    if pretrained not in nets:  # loaded once for all the units that start from it
+        nets[pretrained] = persist.load_single_net(pretrained)
+    return nets[pretrained]
 
 
 def sha256(path):
@@ -168,7 +168,8 @@ def _write(path, data):
 _loaded = {}  # on a worker: the nets units start from, by checksum
 
 
-def execute(unit_json, work_dir, data_dir, every=None, start_from=None, with_bytes=False):
+def execute(unit_json, work_dir, data_dir, checkpoint_every=None, start_from=None,
+            with_bytes=False):
     """Run one unit on a worker: train it (continuing its checkpoint in
     ``work_dir``, or taking the result an earlier run left there), its
     printout to ``KEY.log`` beside the results; return its manifest.
@@ -178,31 +179,31 @@ def execute(unit_json, work_dir, data_dir, every=None, start_from=None, with_byt
     unit = Unit.from_json(unit_json)
     work = WorkDir(work_dir)
     os.makedirs(work.path, exist_ok=True)
-    pretrained = None
+    pretrained_net = None
     if start_from is not None:
         path = place(start_from, work)
         if start_from['sha256'] not in _loaded:
             _loaded[start_from['sha256']] = persist.load_single_net(path)
-        pretrained = _loaded[start_from['sha256']]
+        pretrained_net = _loaded[start_from['sha256']]
     began = time.perf_counter()
     kept = work.finished(unit.key)
     os.makedirs(work.logs, exist_ok=True)
     # A unit that continues its checkpoint continues its log.
     mode = 'a' if kept or os.path.exists(work.checkpoint(unit.key)) else 'w'
     with open(work.log(unit.key), mode) as f, contextlib.redirect_stdout(f):
-        model = train(unit, work, pretrained, every)
+        model = train(unit, work, pretrained_net, checkpoint_every)
     return manifest(unit, work, model, time.perf_counter() - began, kept, with_bytes)
 
 
-def pretrained_manifest(name, work):
-    """A manifest for the pretrained file ``name``, as the units that start
-    from it take it: its net written to the work directory as ``.npz``
+def pretrained_manifest(pretrained, work):
+    """A manifest for the pretrained file ``pretrained``, as the units that
+    start from it take it: its net written to the work directory as ``.npz``
     (workers get arrays and JSON, never a pickle)."""
     path = os.path.join(work.path, 'pretrained-' + os.path.splitext(
-        os.path.basename(name))[0] + '.npz')
+        os.path.basename(pretrained))[0] + '.npz')
     if not os.path.exists(path):
         os.makedirs(work.path, exist_ok=True)
-        persist.export_npz(persist.load_single_net(name), path)
+        persist.export_npz(persist.load_single_net(pretrained), path)
     with open(path, 'rb') as f:
         data = f.read()
     return dict(key='pretrained', file=os.path.basename(path), npz=data,

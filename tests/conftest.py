@@ -16,12 +16,6 @@ SHARED = os.environ.get('FKP_SHARED') or os.path.join(
     os.path.dirname(__file__), '..', '..', 'shared')
 
 
-def pytest_configure(config):
-    config.addinivalue_line('markers', 'quick: trains nothing; `make test-quick`')
-    config.addinivalue_line('markers', 'opencl: Theano on an OpenCL device; `make test-opencl`')
-    config.addinivalue_line('markers', 'docker: the built images; `make docker-test`')
-
-
 def on_opencl():
     """True when Theano is configured for an OpenCL device (the tier of
     `make test-opencl`), read from THEANO_FLAGS without importing Theano."""
@@ -138,7 +132,7 @@ def trained(train_dir, tmp_path_factory):
     datadir.set_data_dir(train_dir)
     try:
         kfkd.fit('net1', max_epochs=2)
-        kfkd.fit_specialists('net1.pickle', epochs=1)
+        kfkd.fit_specialists('net1.pickle', max_epochs=1)
     finally:
         datadir.set_data_dir(None)
         os.chdir(cwd)

@@ -4,13 +4,15 @@ nets to the bit, a small net1, and mounts."""
 import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
 
-from facial_keypoints import cli, registry
+from facial_keypoints import cli, registry, runs
 
 
 def run_cli(capsys, argv):
@@ -43,15 +45,18 @@ def small_net1(max_epochs=3):
 EPOCH_LINE = re.compile(r'^\s+(\d+)\s+\d+\.\d+\s')
 
 
-class Run(object):
+class Run:
     """``kfkd ARGS`` in ``cwd``: ``on_line(line, process)`` sees each line
-    of its output as it comes (to send it signals)."""
+    of its output as it comes, and ``watch(process)`` runs beside it in a
+    thread (either can send it signals)."""
 
-    def __init__(self, args, cwd, data_dir, on_line=None, env=None):
+    def __init__(self, args, cwd, data_dir, on_line=None, env=None, watch=None):
         self.process = subprocess.Popen(
             [sys.executable, '-m', 'facial_keypoints.kfkd'] + args + ['--data-dir', data_dir],
             cwd=str(cwd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env=dict(os.environ, PYTHONUNBUFFERED='1', **(env or {})))
+        if watch:
+            threading.Thread(target=watch, args=(self.process,), daemon=True).start()
         lines = []
         for line in self.process.stdout:
             lines.append(line)
@@ -82,6 +87,33 @@ def assert_identical(a, b):
         for layer in ours:
             for x, y in zip(ours[layer], theirs[layer]):
                 assert np.array_equal(x, y), (key, layer)
+
+
+class SignalAt:
+    """An ``on_epoch_finished`` handler that sends this process ``signum``
+    after epoch ``epoch``, as ``kill`` does."""
+
+    def __init__(self, epoch, signum):
+        self.epoch, self.signum = epoch, signum
+
+    def __call__(self, nn, history):
+        if len(history) == self.epoch:
+            signal.raise_signal(self.signum)
+
+
+@contextlib.contextmanager
+def signalled_after(epoch, signum=signal.SIGTERM):
+    """Within the block, every net a run builds sends this process
+    ``signum`` after its epoch ``epoch``."""
+    build = runs.net_for
+
+    def net_for(settings):
+        net = build(settings)
+        net.on_epoch_finished.insert(0, SignalAt(epoch, signum))
+        return net
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runs, 'net_for', net_for)
+        yield
 
 
 @contextlib.contextmanager

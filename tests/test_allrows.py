@@ -216,7 +216,6 @@ def test_evaluate_specialists_pretrained_per_fold(in_data, capsys):
 
 @pytest.mark.parametrize('argv, message', [
     (['evaluate', 'net1', '--folds', '1'], 'must be at least 2'),
-    (['evaluate', 'net9'], 'unknown net'),
     (['evaluate', 'net1', '--pretrain', 'net1'], 'for specialists only'),
     (['evaluate', 'net1', '--time-limit', '-3'], 'positive number of seconds'),
     (['report'], 'give trained nets, --evaluations'),

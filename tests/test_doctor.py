@@ -154,13 +154,6 @@ def test_first_line_decodes_bytes_and_drops_the_rest():
     assert doctor.first_line(KeyError()) == 'KeyError'
 
 
-def test_doctor_is_a_command_of_kfkd(capsys):
-    from facial_keypoints import cli
-    assert cli.main(['doctor']) == 0
-    out = capsys.readouterr().out
-    assert 'device: cpu' in out and out.rstrip().endswith('Theano works on cpu.')
-
-
 @pytest.mark.quick
 def test_no_cudnn_is_one_line():
     message = ("cannot compile with cuDNN. We got this error:\nb'/tmp/try_flags_x.c:4:10: "

@@ -4,21 +4,20 @@ bit-identical to its twin that never stopped."""
 import glob
 import http.server
 import os
+import random
 import re
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 
 import numpy as np
 import pytest
 
-from facial_keypoints import cli, persist, record, registry, runs, state, training
+from facial_keypoints import cli, persist, record, registry, state, training
 from facial_keypoints.kaggle import datadir
 
-from helpers import EPOCH_LINE, Run, assert_identical
+from helpers import EPOCH_LINE, Run, SignalAt, assert_identical, signalled_after
 
 def after_epoch(epoch, signum, delay=0.0, net=1):
     """An ``on_line`` that sends ``signum`` once epoch ``epoch`` of the
@@ -174,58 +173,151 @@ def test_the_tutorials_specialists_with_early_stopping_continue_exactly(
                      persist.load_net(str(stopped / 'net-specialists.pickle')))
 
 
-def test_evaluate_keeps_the_finished_folds(train_dir, tmp_path):
-    twin, stopped = in_dirs(tmp_path)
-    args = ['evaluate', 'net1', '--folds', '3', '--max-epochs', '25', '--out', 't.csv',
-            '--checkpoint-every', '5']
-    assert Run(args, twin, train_dir).code == 0
+# -- every command that trains ------------------------------------------------------
 
-    # killed once fold 2's net has a checkpoint (the folds print at the end)
-    process = subprocess.Popen(
-        [sys.executable, '-m', 'facial_keypoints.kfkd'] + args + ['--data-dir', train_dir],
-        cwd=str(stopped), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    work = stopped / 't.checkpoints'
-    deadline = time.monotonic() + 120
-    while not (work / 'fold-2-net1.checkpoint.npz').exists() and process.poll() is None \
-            and time.monotonic() < deadline:
-        time.sleep(0.001)
-    process.kill()
-    assert process.wait() == -signal.SIGKILL
-    assert (work / 'fold-1-net1.npz').exists()  # fold 1 finished
+def specialists_of_net1(directory, data_dir):
+    """net1.pickle, 2 epochs, in ``directory``: what the specialists start
+    from."""
+    assert Run(['fit', 'net1', '--max-epochs', '2'], directory, data_dir).code == 0
+
+
+def same_nets(*names):
+    """A check that the trained nets in files ``names`` are identical in both
+    directories."""
+    def check(twin, stopped):
+        for name in names:
+            assert_identical(persist.load_net(str(twin / name)),
+                             persist.load_net(str(stopped / name)))
+    return check
+
+
+def same_table(name):
+    """A check that the table of ``evaluate --out name`` is the same in both
+    directories, but for the comment line's seconds of training."""
+    def check(twin, stopped):
+        tables = [(d / name).read_text().splitlines() for d in (twin, stopped)]
+        assert tables[0][1:] == tables[1][1:] and len(tables[0]) > 10
+    return check
+
+
+def same_sweep(twin_run, again_run):
+    """The sweep's table in both runs' output, but for its s/epoch column."""
+    def rows(run):
+        return [line.split()[:3] for line in run.out.splitlines()
+                if line.split() and line.split()[0] in ('20', '30')]
+    assert rows(twin_run) == rows(again_run) and len(rows(twin_run)) == 2
+
+
+#: Each command that trains, as the tests run it on the small data set: its
+#: arguments, what it needs first, the checkpoint of a later unit (a SIGTERM
+#: lands once it is written), and what must end identical.
+COMMANDS = {
+    'fit': (['fit', 'net1', '--max-epochs', '120', '--checkpoint-every', '10'], None,
+            'net1.checkpoint.npz', same_nets('net1.pickle')),
+    'fit_specialists': (
+        ['fit_specialists', 'net1.pickle', '--max-epochs', '40', '--checkpoint-every', '5'],
+        specialists_of_net1, 'net-specialists.checkpoints/specialist-2-*.checkpoint.npz',
+        same_nets('net-specialists.pickle')),
+    'evaluate': (['evaluate', 'net1', '--folds', '3', '--max-epochs', '80',
+                  '--checkpoint-every', '5', '--out', 't.csv'], None,
+                 't.checkpoints/fold-2-net1.checkpoint.npz', same_table('t.csv')),
+    'sweep': (['sweep', 'net1', 'hidden_num_units', '20', '30', '--max-epochs', '200',
+               '--checkpoint-every', '5', '--out', 's.png'], None,
+              's.checkpoints/hidden_num_units=30.checkpoint.npz', None),
+    'reproduce': (['reproduce', 'net1', 'net3', '--max-epochs', '4', '--checkpoint-every', '1'],
+                  None, 'report.checkpoints/net3.checkpoint.npz',
+                  same_nets('net1.pickle', 'net3.pickle')),
+    'demo': (['demo', '--max-epochs', '1', '--checkpoint-every', '1'], None,
+             'net-specialists.checkpoints/specialist-2-*.checkpoint.npz',
+             same_nets('net1.pickle', 'net6.pickle', 'net-specialists.pickle')),
+}
+
+
+def when_written(directory, pattern, signum):
+    """A ``watch`` that sends ``signum`` once a file matching ``pattern``
+    is in ``directory``."""
+    def watch(process):
+        while process.poll() is None:
+            if glob.glob(str(directory / pattern)):
+                process.send_signal(signum)
+                return
+            time.sleep(0.002)
+    return watch
+
+
+def uninterrupted(name, twin, data_dir):
+    args, prepare, _, _ = COMMANDS[name]
+    if prepare:
+        prepare(twin, data_dir)
+    run = Run(args, twin, data_dir)
+    assert run.code == 0, run.err
+    return run
+
+
+def check_ending(name, twin, stopped, twin_run, again):
+    check = COMMANDS[name][3]
+    assert again.code == 0, again.err
+    if check is None:
+        same_sweep(twin_run, again)
+    else:
+        check(twin, stopped)
+
+
+@pytest.mark.parametrize('name', [
+    'fit', 'fit_specialists', 'evaluate', 'sweep', 'reproduce',
+    pytest.param('demo', marks=pytest.mark.slow)])
+def test_each_command_paused_mid_run_continues_to_the_same_end(name, train_dir, tmp_path):
+    twin, stopped = in_dirs(tmp_path)
+    twin_run = uninterrupted(name, twin, train_dir)
+    args, prepare, checkpoint, _ = COMMANDS[name]
+    if prepare:
+        prepare(stopped, train_dir)
+    paused = Run(args, stopped, train_dir, watch=when_written(stopped, checkpoint,
+                                                              signal.SIGTERM))
+    assert paused.code == 143, paused.err
+    assert 'run the same command again to continue' in paused.err.strip().splitlines()[-1]
+    assert glob.glob(str(stopped / checkpoint))
     again = Run(args, stopped, train_dir)
-    assert again.code == 0 and 'fold 1 of 3: trained' in again.out
-    assert 'Continuing ' in again.out and 'fold-2-net1.checkpoint.npz' in again.out
-    assert (twin / 't.csv').read_text() == (stopped / 't.csv').read_text()
+    assert 'Continuing' in again.out
+    check_ending(name, twin, stopped, twin_run, again)
+
+
+def at_random(seconds, signum):
+    """A ``watch`` that sends ``signum`` after ``seconds``."""
+    def watch(process):
+        time.sleep(seconds)
+        if process.poll() is None:
+            process.send_signal(signum)
+    return watch
+
+
+def while_writing(directory, signum=signal.SIGKILL):
+    """A ``watch`` that sends ``signum`` while any file is being written in
+    ``directory`` (its temporary ``.NAME.PID.partial``, renamed when whole)."""
+    return when_written(directory, '.*.partial', signum)
 
 
 @pytest.mark.slow
-def test_reproduce_and_sweep_keep_their_finished_nets(train_dir, tmp_path):
+@pytest.mark.parametrize('name', list(COMMANDS))
+def test_each_command_stopped_at_random_moments_continues_to_the_same_end(
+        name, train_dir, tmp_path):
     twin, stopped = in_dirs(tmp_path)
-    args = ['sweep', 'net1', 'hidden_num_units', '20', '30', '--max-epochs', '4',
-            '--out', 's.png']
-    twin_run = Run(args, twin, train_dir)
-    assert twin_run.code == 0
-
-    def term_in_the_second(line, process):
-        if (stopped / 's.checkpoints' / 'hidden_num_units=20.npz').exists():
-            process.send_signal(signal.SIGTERM)
-    paused = Run(args, stopped, train_dir, term_in_the_second)
-    assert paused.code in (0, 143)
+    began = time.monotonic()
+    twin_run = uninterrupted(name, twin, train_dir)
+    seconds = time.monotonic() - began
+    args, prepare, checkpoint, _ = COMMANDS[name]
+    if prepare:
+        prepare(stopped, train_dir)
+    draw = random.Random(name)
+    stops = [at_random(draw.uniform(0.2, 0.6) * seconds, signal.SIGTERM),
+             at_random(draw.uniform(0.3, 0.9) * seconds, signal.SIGKILL),
+             when_written(stopped, checkpoint, draw.choice([signal.SIGTERM, signal.SIGKILL])),
+             while_writing(stopped)]
+    codes = [Run(args, stopped, train_dir, watch=stop).code for stop in stops]
+    assert set(codes) <= {0, 143, -signal.SIGTERM, -signal.SIGKILL}, codes
+    assert sum(code != 0 for code in codes) >= 2, codes  # stops that landed
     again = Run(args, stopped, train_dir)
-    table = [line for line in twin_run.out.splitlines() if line[:2] in ('20', '30')]
-    assert [line.split()[:3] for line in table] == [
-        line.split()[:3] for line in again.out.splitlines() if line[:2] in ('20', '30')]
-
-    args = ['reproduce', 'net1', 'net3', '--max-epochs', '3']
-    assert Run(args, twin, train_dir).code == 0
-    paused = Run(args, stopped, train_dir, after_epoch(1, signal.SIGTERM, net=2))
-    assert paused.code == 143
-    done = int(re.search(r'Paused after epoch (\d) of 3', paused.err).group(1))
-    again = Run(args, stopped, train_dir)
-    assert again.code == 0 and again.epochs == list(range(done + 1, 4))  # net1 kept
-    for name in ('net1', 'net3'):
-        assert_identical(persist.load_net(str(twin / (name + '.pickle'))),
-                         persist.load_net(str(stopped / (name + '.pickle'))))
+    check_ending(name, twin, stopped, twin_run, again)
 
 
 # -- in one process ------------------------------------------------------------------
@@ -260,18 +352,6 @@ def piece_of_state(name):
             'flipped rows': flipped_rows}[name]
 
 
-class SignalAt(object):
-    """An ``on_epoch_finished`` handler that sends this process ``signum``
-    after epoch ``epoch``, as ``kill`` does."""
-
-    def __init__(self, epoch, signum):
-        self.epoch, self.signum = epoch, signum
-
-    def __call__(self, nn, history):
-        if len(history) == self.epoch:
-            signal.raise_signal(self.signum)
-
-
 @pytest.fixture(scope='module')
 def net6_paused(train_dir, tmp_path_factory):
     """net6 trained for 4 epochs (the twin), and paused by SIGTERM after its
@@ -280,19 +360,12 @@ def net6_paused(train_dir, tmp_path_factory):
     cwd = os.getcwd()
     os.chdir(str(directory))
     datadir.set_data_dir(train_dir)
-    net_for = runs.net_for
-
-    def signalled(settings):
-        net = net_for(settings)
-        net.on_epoch_finished.insert(0, SignalAt(2, signal.SIGTERM))
-        return net
     try:
         twin = training.fit('net6', max_epochs=4, out='twin.pickle')
-        runs.net_for = signalled
-        with pytest.raises(KeyboardInterrupt, match='Paused after epoch 2 of 4'):
+        with signalled_after(2), pytest.raises(KeyboardInterrupt,
+                                               match='Paused after epoch 2 of 4'):
             training.fit('net6', max_epochs=4)
     finally:
-        runs.net_for = net_for
         datadir.set_data_dir(None)
         os.chdir(cwd)
     return twin, directory
@@ -321,18 +394,11 @@ def test_every_piece_of_the_state_is_needed(piece, net6_paused, in_data, monkeyp
 # -- what a continued run refuses ---------------------------------------------------
 
 @pytest.fixture
-def paused_net1(in_data, monkeypatch):
+def paused_net1(in_data):
     """net1 paused by SIGTERM after its second of 6 epochs, with seed 7:
     net1.checkpoint.npz."""
-    net_for = runs.net_for
-
-    def signalled(settings):
-        net = net_for(settings)
-        net.on_epoch_finished.insert(0, SignalAt(2, signal.SIGTERM))
-        return net
-    monkeypatch.setattr(runs, 'net_for', signalled)
-    assert cli.main(['fit', 'net1', '--max-epochs', '6', '--seed', '7']) == 143
-    monkeypatch.setattr(runs, 'net_for', net_for)
+    with signalled_after(2):
+        assert cli.main(['fit', 'net1', '--max-epochs', '6', '--seed', '7']) == 143
     return 'net1.checkpoint.npz'
 
 
@@ -346,9 +412,8 @@ def one_line_error(capsys, argv, code):
 def test_a_changed_setting_is_refused_and_max_epochs_is_applied(paused_net1, capsys):
     capsys.readouterr()
     err = one_line_error(capsys, ['fit', 'net1', '--max-epochs', '6', '--seed', '8'], 2)
-    assert err == ('error: net1.checkpoint.npz: holds a run with --seed 7, not 8; leave '
-                   'the option out (or give that value) to continue it, or start over '
-                   'with --restart')
+    assert err == ('error: net1.checkpoint.npz: holds a run with --seed 7, not 8; give '
+                   'that value to continue it, or start over with --restart')
     assert cli.main(['fit', 'net1', '--max-epochs', '4']) == 0
     net = persist.load_net('net1.pickle')
     assert len(net.train_history_) == 4 and net.max_epochs == 4

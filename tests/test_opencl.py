@@ -7,16 +7,17 @@ import contextlib
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from facial_keypoints import cli, persist, registry, runs, training
+from facial_keypoints import cli, persist, registry, training
 from facial_keypoints.inputs import load_for
 from facial_keypoints.kaggle import datadir
+
+from helpers import signalled_after
 
 pytestmark = pytest.mark.opencl
 
@@ -197,7 +198,7 @@ def test_an_export_on_the_device_predicts_on_the_cpu(in_device_data):
 
 def test_specialists_pretrained_and_resumed_on_the_device(in_device_data):
     training.fit('net1', max_epochs=2)
-    specialists = training.fit_specialists('net1.pickle', epochs=1)
+    specialists = training.fit_specialists('net1.pickle', max_epochs=1)
     assert len(specialists) == 6
     assert all(len(s.train_history_) == 1 for s in specialists.values())
     training.fit('net1', max_epochs=2, out='resumed.pickle')
@@ -206,31 +207,13 @@ def test_specialists_pretrained_and_resumed_on_the_device(in_device_data):
     assert resumed.train_history_[2]['train_loss'] < resumed.train_history_[0]['train_loss']
 
 
-class SignalAt(object):
-    """An on_epoch_finished handler that sends ``signum`` after ``epoch``."""
-
-    def __init__(self, epoch, signum):
-        self.epoch, self.signum = epoch, signum
-
-    def __call__(self, net, history):
-        if len(history) == self.epoch:
-            os.kill(os.getpid(), self.signum)
-
-
-def test_a_device_checkpoint_continues_on_the_cpu(in_device_data, monkeypatch):
+def test_a_device_checkpoint_continues_on_the_cpu(in_device_data):
     """net1 paused by SIGTERM after 2 of 4 epochs on the device; the same
     command on the CPU continues its checkpoint to epoch 4, as close to the
     device's uninterrupted run as float32 rounding allows."""
     twin = training.fit('net1', max_epochs=4, out='twin.pickle')
-    net_for = runs.net_for
-
-    def signalled(settings):
-        net = net_for(settings)
-        net.on_epoch_finished.insert(0, SignalAt(2, signal.SIGTERM))
-        return net
-    monkeypatch.setattr(runs, 'net_for', signalled)
-    assert cli.main(['fit', 'net1', '--max-epochs', '4']) == 143
-    monkeypatch.setattr(runs, 'net_for', net_for)
+    with signalled_after(2):
+        assert cli.main(['fit', 'net1', '--max-epochs', '4']) == 143
     assert os.path.exists('net1.checkpoint.npz')
     kfkd = [sys.executable, '-m', 'facial_keypoints.kfkd']
     cpu = subprocess.run(kfkd + ['fit', 'net1', '--max-epochs', '4', '--data-dir', in_device_data],

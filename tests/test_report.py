@@ -50,7 +50,7 @@ def test_reproduce_ends_with_a_report(in_data, capsys):
 
 def test_report_of_specialists_alone_is_marked_synthetic(in_data):
     kfkd.fit('net1', max_epochs=1)
-    kfkd.fit_specialists('net1.pickle', epochs=1)
+    kfkd.fit_specialists('net1.pickle', max_epochs=1)
     text = open(report.write_report(['net-specialists.pickle'], 'r.md')).read()
     assert text.startswith('# Reproduction report (SYNTHETIC DATA)')
     assert text.count('| SYNTHETIC |') == 6

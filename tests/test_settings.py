@@ -52,19 +52,39 @@ def test_a_specialists_seed_depends_on_its_columns_not_its_place():
 
 def test_a_continued_run_keeps_its_settings_and_may_change_max_epochs():
     stored = RunSettings(net='net3', seed=7, max_epochs=100, all_rows=True)
-    same, changes = stored.continued({'net': 'net3', 'seed': None, 'all_rows': None,
-                                      'max_epochs': 100}, 'net3.pickle')
+    same, changes = stored.continued(stored, 'net3.pickle')
     assert same == stored and changes == {}
-    longer, changes = stored.continued({'max_epochs': 300}, 'net3.pickle')
+    longer, changes = stored.continued(stored.replace(max_epochs=300), 'net3.pickle')
     assert longer.max_epochs == 300 and changes == {'max_epochs': [100, 300]}
     assert SAFE_TO_CHANGE == ('max_epochs',)
-    for name, value in (('seed', 8), ('all_rows', False), ('net', 'net2')):
+    for name, value in (('seed', 8), ('all_rows', False), ('net', 'net2'), ('seed', 42)):
         with pytest.raises(SettingsMismatch) as error:
-            stored.continued({name: value}, 'net3.pickle')
+            stored.continued(stored.replace(**{name: value}), 'net3.pickle')
         assert error.value.name == name and error.value.given == value
     message = error.value.describe(lambda name: '--' + name)
-    assert message.startswith('net3.pickle: holds a run with --net net3, not net2;')
-    assert message.endswith('start over with --restart')
+    assert message == ('net3.pickle: holds a run with --seed 7, not 42; give that value '
+                       'to continue it, or start over with --restart')
+
+
+def test_only_the_fields_asked_for_are_compared():
+    stored = RunSettings(net='net3', seed=7, max_epochs=100)
+    asked = RunSettings(net='net3', max_epochs=200)  # seed not given: the default
+    continued, changes = stored.continued(asked, 'net3.pickle', ('net', 'max_epochs'))
+    assert continued == stored.replace(max_epochs=200) and changes == {'max_epochs': [100, 200]}
+    with pytest.raises(SettingsMismatch):
+        stored.continued(asked, 'net3.pickle')
+
+
+def test_settings_compare_as_values_after_a_trip_through_json():
+    # a sweep's unit, as stored in its checkpoint and as asked for again
+    stored = RunSettings.from_dict(RunSettings(
+        net='net1', params=(('hidden_num_units', 20),), max_epochs=300).to_dict())
+    asked = RunSettings(net='net1', params=(('hidden_num_units', 20),), max_epochs=300)
+    assert stored.continued(asked, 'sw.checkpoints/x.npz') == (asked, {})
+    with pytest.raises(SettingsMismatch) as error:
+        stored.continued(asked.replace(params=(('hidden_num_units', 30),)), 'x.npz')
+    assert 'holds a run with `params` hidden_num_units=20, not hidden_num_units=30' in str(
+        error.value)
 
 
 def test_the_settings_of_a_net_trained_by_an_older_release():

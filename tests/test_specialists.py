@@ -110,7 +110,7 @@ def test_rebin_and_rmse():
 
 def test_specialists_follow_the_pretrained_nets_definition(in_data):
     kfkd.fit('net1', max_epochs=2)
-    specialists = fit_specialists('net1.pickle', epochs=1, out='net1-specialists.pickle')
+    specialists = fit_specialists('net1.pickle', max_epochs=1, out='net1-specialists.pickle')
     assert all(nets.input_is_2d(m) is False for m in specialists.values())
     assert [m.layers_['hidden'].num_units for m in specialists.values()] == [100] * 6
     assert len(pd.read_csv(kfkd.predict('net1-specialists.pickle', out='s.csv'))) == len(
@@ -129,7 +129,7 @@ def test_specialists_of_a_preprocessed_net_preprocess(in_data, monkeypatch):
         return X, y
 
     monkeypatch.setattr(runs, 'load_for', recording_load_for)
-    specialists = kfkd.fit_specialists('net1.pickle', epochs=1)
+    specialists = kfkd.fit_specialists('net1.pickle', max_epochs=1)
     assert [p for p, _ in seen] == ['equalize_hist'] * 6
     assert all(record.settings_of(m).preprocess == 'equalize_hist'
                for m in specialists.values())

@@ -5,8 +5,10 @@ import os
 
 import pytest
 
-from facial_keypoints import cli, kfkd, persist, record, runs
+from facial_keypoints import cli, kfkd, persist, record
 from facial_keypoints.kaggle import datadir
+
+from helpers import signalled_after
 
 
 def test_resume_keeps_the_runs_data_options(in_data, tmp_path):
@@ -51,37 +53,17 @@ def test_cli_fit_net6_two_epochs_writes_a_loadable_pickle(in_data, capsys):
     assert net.predict(kfkd.load2d(test=True)[0]).shape == (30, 30)
 
 
-class InterruptAt(object):
-    """A callback that sends SIGINT after the given epoch, as Ctrl-C does."""
-
-    def __init__(self, epoch):
-        self.epoch = epoch
-
-    def __call__(self, nn, history):
-        import signal
-        if len(history) == self.epoch:
-            signal.raise_signal(signal.SIGINT)
-
-
-def test_ctrl_c_stops_training_and_saves_the_net(in_data, capsys, monkeypatch):
+def test_ctrl_c_stops_training_and_saves_the_net(in_data, capsys):
     import signal
-    original = runs.net_for
-
-    def net_with_interrupt(settings):
-        net = original(settings)
-        net.on_epoch_finished.insert(0, InterruptAt(2))
-        return net
-
-    monkeypatch.setattr(runs, 'net_for', net_with_interrupt)
     before = signal.getsignal(signal.SIGINT)
-    with pytest.raises(KeyboardInterrupt, match='Paused after epoch 2 of 10 .Ctrl-C.: '
-                       'checkpoint net1.checkpoint.npz; the net so far is in net1.pickle'):
+    with signalled_after(2, signal.SIGINT), pytest.raises(
+            KeyboardInterrupt, match='Paused after epoch 2 of 10 .Ctrl-C.: checkpoint '
+            'net1.checkpoint.npz; the net so far is in net1.pickle'):
         kfkd.fit('net1', max_epochs=10)
     assert 'Ctrl-C: finishing this epoch' in capsys.readouterr().err
     assert len(persist.load_net('net1.pickle').train_history_) == 2
     assert len(persist.load_net('net1.checkpoint.npz').train_history_) == 2
     assert signal.getsignal(signal.SIGINT) is before
-    monkeypatch.setattr(runs, 'net_for', original)
     net = kfkd.fit('net1', max_epochs=10)  # the same call again continues
     assert 'Continuing net1.checkpoint.npz after epoch 2: epochs 3..10' in (
         capsys.readouterr().out)
@@ -100,14 +82,14 @@ def test_demo_names_the_synthetic_data_it_generates(tmp_path, monkeypatch, capsy
                         lambda directory: write_dataset(directory, 300, 20))
     calls = []
 
-    def stop_at_first_fit(*args, **kwargs):
-        calls.append(args)
+    def stop_at_first_unit(self, units, *args, **kwargs):
+        calls.append([unit.key for unit in units])
         raise SystemExit
 
-    monkeypatch.setattr(demo.training, 'fit', stop_at_first_fit)
+    monkeypatch.setattr(demo.Serial, 'run', stop_at_first_unit)
     with pytest.raises(SystemExit):
         demo.demo()
     out = capsys.readouterr()
     assert 'generating the embedded synthetic data set' in out.err
-    assert '(synthetic)' in out.err and calls == [('net1',)]
+    assert '(synthetic)' in out.err and calls == [['net1']]
     assert datadir.is_synthetic(datadir.default_synthetic_dir())

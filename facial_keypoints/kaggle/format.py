@@ -6,6 +6,9 @@ import numpy as np
 
 TRAIN_FILE, TEST_FILE, LOOKUP_FILE = 'training.csv', 'test.csv', 'IdLookupTable.csv'
 SAMPLE_SUBMISSION_FILE = 'SampleSubmission.csv'
+#: Images in Kaggle's training.csv and test.csv (the synthetic set's sizes
+#: unless given).
+TRAIN_ROWS, TEST_ROWS = 7049, 1783
 
 KEYPOINT_COLUMNS = (
     'left_eye_center_x', 'left_eye_center_y',

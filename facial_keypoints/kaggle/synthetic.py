@@ -29,10 +29,11 @@ from scipy.ndimage import gaussian_filter
 from ..atomic import atomic_directory, atomic_write
 from ..errors import UsageError
 from .format import (HALF, IMAGE_SIZE, KEYPOINT_COLUMNS, KEYPOINT_NAMES, LOOKUP_FILE,
-                     SAMPLE_SUBMISSION_FILE, TEST_FILE, TRAIN_FILE)
+                     SAMPLE_SUBMISSION_FILE, TEST_FILE, TEST_ROWS, TRAIN_FILE, TRAIN_ROWS)
 
 STATS_FILE = os.path.join(os.path.dirname(__file__), 'label_stats.json')
-N_TRAIN, N_TEST = 7049, 1783
+#: The generator's seed of the embedded data set.
+SEED = 42
 GENERATOR_VERSION = 3
 #: Written into the directories the generator fills.
 MARKER = 'SYNTHETIC.json'
@@ -361,12 +362,17 @@ def check_target(directory):
                          'an empty or new directory'.format(directory))
 
 
-def write_dataset(directory, n_train=N_TRAIN, n_test=N_TEST, seed=42):
-    """Write a complete synthetic Kaggle data set into ``directory``.
+def write_dataset(directory, n_train=None, n_test=None, seed=None):
+    """Write a complete synthetic Kaggle data set into ``directory``: by
+    default as many faces as Kaggle's files hold, from the embedded set's
+    seed.
 
     The files are written into a temporary directory that then replaces
     ``directory``, so an interrupted run leaves no partial data set.
     """
+    n_train = TRAIN_ROWS if n_train is None else n_train
+    n_test = TEST_ROWS if n_test is None else n_test
+    seed = SEED if seed is None else seed
     for name, n in (('n_train', n_train), ('n_test', n_test)):
         if int(n) != n or n < 1:
             raise UsageError('{} must be a positive whole number, not {}'.format(name, n))

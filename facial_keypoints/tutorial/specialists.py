@@ -63,6 +63,12 @@ SPECIALIST_SETTINGS = [
     ]
 
 
+def specialist_index(columns):
+    """The position in ``SPECIALIST_SETTINGS`` of the specialist for
+    ``columns``."""
+    return [tuple(s['columns']) for s in SPECIALIST_SETTINGS].index(tuple(columns))
+
+
 def check_pretrained(model, pretrained):
     """Raise PretrainedMismatch unless every layer of ``model`` but
     ``output`` has the shapes of ``pretrained``'s layer of the same name."""

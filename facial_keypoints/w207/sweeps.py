@@ -7,10 +7,9 @@ from tabulate import tabulate
 
 from .. import checkpoints, cluster, stops
 from ..errors import UsageError
-from ..kaggle import datadir
-from ..registry import definition, get_net
-from ..runs import default_work_dir
-from ..settings import DEFAULT_SEED, RunSettings
+from ..registry import get_net
+from ..runs import default_work_dir, given_options, new_settings
+from ..settings import SWEEP_EPOCHS, RunControl
 from ..units import Unit
 from ..tutorial.plots import save_figure
 from .preprocessing import PREPROCESSORS
@@ -73,36 +72,37 @@ def configure(net, param, value):
     return net
 
 
-def sweep_settings(name, param, value, max_epochs, seed):
+def sweep_settings(name, param, value, **fields):
     """The settings of the sweep's run of ``name`` with ``param`` at ``value``
-    (``param='preprocess'``: the image preprocessing, None for none)."""
-    settings = RunSettings(net=name, data=datadir.source_in_use(), seed=seed,
-                           max_epochs=max_epochs, preprocess=definition(name).preprocess)
+    (``param='preprocess'``: the image preprocessing, None for none), and
+    ``fields``."""
     if param == 'preprocess':
-        return settings.replace(preprocess=value)
-    return settings.replace(params=((param, parameter_value(param, value)),))
+        return new_settings(net=name, preprocess=value, **fields)
+    return new_settings(net=name, params=((param, parameter_value(param, value)),), **fields)
 
 
-def sweep(name, param, values, max_epochs=10, fname='sweep.png', seed=None,
-          restart=False, checkpoint_every=None, work_dir=None, cluster_spec=None):
+def sweep(name, param, values, max_epochs=SWEEP_EPOCHS, fname='sweep.png', seed=None,
+          control=RunControl()):
     """Train ``name`` once per value of ``param``; print a table of value,
     final train and valid loss and seconds per epoch, and plot the losses.
 
     ``param='preprocess'`` sweeps the loader's image preprocessing instead.
-    Each value's net is a unit of work kept in ``work_dir`` (default:
-    ``FNAME.checkpoints``) until the table is made, so that running the
-    same sweep again after a stop continues it (``restart`` starts over);
-    with ``cluster_spec`` (a :class:`~facial_keypoints.cluster.Spec`) the
-    values train side by side on a cluster's workers.
+    Each value's net is a unit of work kept in ``control.work_dir``
+    (default: ``FNAME.checkpoints``) until the table is made, so that
+    running the same sweep again after a stop continues it
+    (``control.restart`` starts over); with ``control.cluster`` (a
+    :class:`~facial_keypoints.cluster.Spec`) the values train side by side
+    on a cluster's workers.
     """
     check_param(get_net(name), param, values)
-    seed = DEFAULT_SEED if seed is None else seed
-    work = checkpoints.WorkDir(work_dir or default_work_dir(fname or 'sweep'), restart)
-    units = [Unit('{}={}'.format(param, value),
-                  sweep_settings(name, param, value, max_epochs, seed), quietly=True)
+    work = checkpoints.WorkDir(control.work_dir or default_work_dir(fname or 'sweep'),
+                               control.restart)
+    fields = given_options(max_epochs=max_epochs, seed=seed)
+    units = [Unit('{}={}'.format(param, value), sweep_settings(name, param, value, **fields),
+                  quietly=True)
              for value in values]
-    with stops.pausable(), cluster.runner(cluster_spec) as runner:
-        trained = runner.run(units, work, checkpoint_every)
+    with stops.pausable(), cluster.runner(control.cluster) as runner:
+        trained = runner.run(units, work, control.checkpoint_every)
     rows = []
     for value, unit in zip(values, units):
         history = trained[unit.key].train_history_
