@@ -19,7 +19,7 @@ import shutil
 import time
 
 from . import persist, record, state, stops
-from .atomic import remove_stale_partials
+from .base.atomic import remove_stale_partials
 
 #: Seconds between checkpoints by default. A checkpoint of net6 costs
 #: about a third of a second (64 MB written and synced), 0.1% of a minute

@@ -17,8 +17,8 @@ import argparse
 import os
 import sys
 
-from . import checks
-from .errors import Paused, UsageError, UserError
+from .base import checks
+from .base.errors import Paused, UsageError, UserError
 from .kaggle import datadir
 from .kaggle.format import TEST_ROWS, TRAIN_ROWS
 from .settings import DEFAULT_SEED, DEMO_EPOCHS, SWEEP_EPOCHS, RunControl
@@ -45,13 +45,20 @@ def checked(check, *args):
     return parse
 
 
+def net_name(name):
+    """``name``, when a net of that name is defined."""
+    from .registry import definition  # (Theano: not for `kfkd --help`)
+    definition(name)
+    return name
+
+
 POSITIVE = checked(checks.whole_number)
 FILE = checked(checks.existing_file)
-NET = checked(checks.net_name)
+NET = checked(net_name)
 
 
 def evaluated_name(text):
-    return text if text == 'specialists' else checks.net_name(text)
+    return text if text == 'specialists' else net_name(text)
 
 
 def arg(*flags, **options):

@@ -27,7 +27,7 @@ import uuid
 
 from . import persist, record, stops
 from .checkpoints import WorkDir
-from .errors import Paused, UsageError, UserError
+from .base.errors import Paused, UsageError, UserError
 from .kaggle import datadir
 from .units import Serial, describe, execute, place, pretrained_manifest
 

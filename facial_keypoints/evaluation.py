@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from . import checkpoints, cluster, persist, record, stops
-from .atomic import atomic_write
-from .checks import named, whole_number
-from .errors import UsageError
+from .base.atomic import atomic_write
+from .base.checks import named, whole_number
+from .base.errors import UsageError
 from .inputs import load_for
 from .kaggle import datadir
 from .kaggle.format import KEYPOINT_COLUMNS, KEYPOINT_NAMES, TRAIN_FILE, to_pixels

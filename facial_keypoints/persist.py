@@ -22,8 +22,8 @@ import numpy as np
 from nolearn.lasagne import NeuralNet
 
 from . import record, state
-from .atomic import atomic_write, save_npz
-from .errors import CheckpointError
+from .base.atomic import atomic_write, save_npz
+from .base.errors import CheckpointError
 from .kaggle.format import KEYPOINT_COLUMNS
 from .settings import RunSettings
 

@@ -7,7 +7,7 @@ trained with. :func:`get_net`, the loaders and every command ask here.
 import collections
 
 from . import record
-from .errors import UsageError
+from .base.errors import UsageError
 from .masked import use_masked_loss
 from .tutorial import nets as tutorial_nets
 from .w207 import variants

@@ -13,8 +13,8 @@ from lasagne.layers import count_params, get_output_shape
 
 from . import published as pub
 from . import record, stops
-from .atomic import atomic_write
-from .errors import UsageError
+from .base.atomic import atomic_write
+from .base.errors import UsageError
 from .kaggle.format import rmse_pixels
 from .persist import load_net
 from .settings import RunControl

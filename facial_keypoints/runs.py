@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from . import checkpoints, persist, record, state, stops
-from .errors import Paused, SaveFailed
+from .base.errors import Paused, SaveFailed
 from .inputs import load_for
 from .kaggle import datadir
 from .registry import definition, net_for

@@ -19,7 +19,7 @@ import hashlib
 import json
 import zlib
 
-from .errors import SettingsMismatch
+from .base.errors import SettingsMismatch
 
 #: Settings a continued run may change: more (or fewer) epochs. The
 #: learning-rate and momentum schedules follow ``max_epochs`` from the

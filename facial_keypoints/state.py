@@ -26,7 +26,7 @@ import hashlib
 import numpy as np
 
 from . import record
-from .errors import CheckpointError
+from .base.errors import CheckpointError
 from .tutorial.callbacks import EarlyStopping
 
 ATTRIBUTE = 'training_state_'

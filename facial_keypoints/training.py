@@ -14,8 +14,8 @@ import os
 from collections import OrderedDict
 
 from . import checkpoints, cluster, persist, record, stops
-from .checks import named, whole_number
-from .errors import Paused
+from .base.checks import named, whole_number
+from .base.errors import Paused
 from .runs import (asked_settings, continued, default_out, default_work_dir, device_line,
                    given_options, new_settings, pause_message, save_or_rescue, start_net,
                    train_net, training_data, unit_key)

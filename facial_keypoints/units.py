@@ -159,7 +159,7 @@ def place(found, work):
 
 
 def _write(path, data):
-    from .atomic import atomic_write
+    from .base.atomic import atomic_write
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with atomic_write(path) as f:
         f.write(data)

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 
-from facial_keypoints.atomic import atomic_write
+from facial_keypoints.base.atomic import atomic_write
 from facial_keypoints.kaggle.synthetic import STATS_FILE, derive_label_stats
 
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from facial_keypoints.atomic import atomic_write, is_mount_point, partial_name
-from facial_keypoints.errors import UsageError
+from facial_keypoints.base.atomic import atomic_write, is_mount_point, partial_name
+from facial_keypoints.base.errors import UsageError
 from facial_keypoints.kaggle import synthetic
 from helpers import mounted
 
@@ -52,7 +52,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_partial(tmp_path):
 
 KILLED_WRITER = '''
 import sys, time
-from facial_keypoints.atomic import atomic_write
+from facial_keypoints.base.atomic import atomic_write
 with atomic_write(sys.argv[1]) as f:
     f.write(b'x' * 1000000)
     f.flush()

@@ -180,7 +180,7 @@ def test_a_log_written_to_a_file_is_plain(in_data, tmp_path):
 @pytest.mark.quick
 def test_a_terminal_is_interactive_and_a_file_is_not():
     import pty
-    from facial_keypoints.console import is_interactive
+    from facial_keypoints.base.console import is_interactive
     master, slave = pty.openpty()
     with os.fdopen(slave, 'w') as terminal:
         assert is_interactive(terminal)
@@ -245,7 +245,7 @@ def test_every_command_has_its_options_beside_it():
 
 @pytest.mark.quick
 def test_library_parameters_become_options_in_errors():
-    from facial_keypoints.errors import UsageError
+    from facial_keypoints.base.errors import UsageError
     error = UsageError('`max_epochs` must be at least 1; or start over with `restart`; '
                        'see `kfkd export FILE`')
     assert error.describe(cli.option) == ('--max-epochs must be at least 1; or start '
@@ -261,7 +261,7 @@ def test_library_parameters_become_options_in_errors():
     ({'FORCE_COLOR': '0'}, False, False),
 ])
 def test_colour_follows_no_color_and_force_color(environ, terminal, colour, monkeypatch):
-    from facial_keypoints import console
+    from facial_keypoints.base import console
     monkeypatch.setattr(console, 'is_interactive', lambda stream=None: terminal)
     assert console.use_colour(environ=environ) is colour
 

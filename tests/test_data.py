@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy.ndimage import gaussian_filter
 
-from facial_keypoints.atomic import atomic_write
-from facial_keypoints.errors import DataError
+from facial_keypoints.base.atomic import atomic_write
+from facial_keypoints.base.errors import DataError
 from facial_keypoints.kaggle import datadir, reading, synthetic
 from facial_keypoints.kaggle.format import KEYPOINT_COLUMNS
 from facial_keypoints.tutorial import data as tdata

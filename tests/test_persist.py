@@ -55,7 +55,7 @@ def test_npz_serves_every_command(pickles, capsys):
 
 
 def test_npz_without_a_description_or_definition_is_a_clear_error(in_data, tmp_path):
-    from facial_keypoints.errors import CheckpointError
+    from facial_keypoints.base.errors import CheckpointError
     import numpy as np
     np.savez(str(tmp_path / 'params.npz'), a=np.zeros(3))
     with pytest.raises(CheckpointError, match='parameters only'):

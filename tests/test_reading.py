@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from facial_keypoints.errors import DataError
+from facial_keypoints.base.errors import DataError
 from facial_keypoints.kaggle import reading, synthetic
 
 pytestmark = pytest.mark.quick

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facial_keypoints import cli, errors, inputs, kfkd, record, registry
+from facial_keypoints import cli, inputs, kfkd, record, registry
+from facial_keypoints.base import errors
 from facial_keypoints.kaggle import synthetic
 from facial_keypoints.settings import RunSettings
 from facial_keypoints.tutorial import data as tdata

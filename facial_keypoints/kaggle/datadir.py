@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-from ..errors import DataError
+from ..base.errors import DataError
 from .format import LOOKUP_FILE, TEST_FILE, TRAIN_FILE
 
 KAGGLE_DATA_DIR = '~/data/kaggle-facial-keypoint-detection/'

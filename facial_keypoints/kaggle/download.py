@@ -2,7 +2,7 @@
 import os
 import zipfile
 
-from ..errors import DownloadError
+from ..base.errors import DownloadError
 
 COMPETITION = 'facial-keypoints-detection'
 

@@ -14,8 +14,8 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from ..atomic import save_npz
-from ..errors import DataError
+from ..base.atomic import save_npz
+from ..base.errors import DataError
 from .format import IMAGE_SIZE, KEYPOINT_COLUMNS, N_PIXELS, TEST_FILE, TRAIN_FILE
 
 CACHE_SUFFIX = '.parsed.npz'

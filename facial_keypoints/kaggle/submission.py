@@ -4,8 +4,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from ..atomic import atomic_write
-from ..errors import DataError
+from ..base.atomic import atomic_write
+from ..base.errors import DataError
 
 
 def submission_frame(predictions, lookup_table):

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import gaussian_filter
 
-from ..atomic import atomic_directory, atomic_write
-from ..errors import UsageError
+from ..base.atomic import atomic_directory, atomic_write
+from ..base.errors import UsageError
 from .format import (HALF, IMAGE_SIZE, KEYPOINT_COLUMNS, KEYPOINT_NAMES, LOOKUP_FILE,
                      SAMPLE_SUBMISSION_FILE, TEST_FILE, TEST_ROWS, TRAIN_FILE, TRAIN_ROWS)
 

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import shuffle
 
-from ..console import is_interactive
-from ..errors import DataError
+from ..base.console import is_interactive
+from ..base.errors import DataError
 from ..kaggle.datadir import data_file, data_files
 from ..kaggle.format import IMAGE_SIZE, TEST_FILE, TRAIN_FILE
 from ..kaggle.reading import read_csv_cached

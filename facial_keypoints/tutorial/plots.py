@@ -6,8 +6,8 @@ they work headless; in a notebook, a returned Figure shows inline.
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..atomic import atomic_write
-from ..errors import UsageError
+from ..base.atomic import atomic_write
+from ..base.errors import UsageError
 from ..kaggle.format import IMAGE_SIZE, rmse_pixels, to_pixels
 
 #: The tutorial's RMSE axis (pixels) for the specialists' learning curves.

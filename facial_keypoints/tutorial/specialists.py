@@ -6,7 +6,7 @@
 from nolearn.lasagne import NeuralNet
 from sklearn.base import clone
 
-from ..errors import PretrainedMismatch
+from ..base.errors import PretrainedMismatch
 
 SPECIALIST_SETTINGS = [
     dict(

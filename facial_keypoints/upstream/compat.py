@@ -607,13 +607,13 @@ class NeuralNetHtmlRepr(Patch):
 
 class TerminalColours(object):
     """nolearn's ``ansi`` colour codes, empty unless output gets colours
-    (:func:`facial_keypoints.console.use_colour`)."""
+    (:func:`facial_keypoints.base.console.use_colour`)."""
 
     def __init__(self, codes):
         self._codes = codes
 
     def __getattr__(self, name):
-        from ..console import use_colour
+        from ..base.console import use_colour
         code = vars(self._codes)[name] if name in vars(self._codes) else None
         if code is None:
             raise AttributeError(name)

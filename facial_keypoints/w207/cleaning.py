@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..atomic import atomic_write
+from ..base.atomic import atomic_write
 from ..kaggle.format import IMAGE_SIZE, KEYPOINT_COLUMNS, rmse_pixels, to_unit
 from ..tutorial.plots import save_figure
 from .preprocessing import preprocess

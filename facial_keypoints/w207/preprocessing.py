@@ -2,7 +2,7 @@
 import numpy as np
 from skimage import exposure
 
-from ..errors import UsageError
+from ..base.errors import UsageError
 
 
 def contrast_stretch(img):

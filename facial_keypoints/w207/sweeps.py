@@ -6,7 +6,7 @@ from matplotlib.figure import Figure
 from tabulate import tabulate
 
 from .. import checkpoints, cluster, stops
-from ..errors import UsageError
+from ..base.errors import UsageError
 from ..registry import get_net
 from ..runs import default_work_dir, given_options, new_settings
 from ..settings import SWEEP_EPOCHS, RunControl

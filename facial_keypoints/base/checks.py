@@ -45,13 +45,6 @@ def existing_file(path):
     return path
 
 
-def net_name(name):
-    """``name``, when a net of that name is defined."""
-    from .registry import definition
-    definition(name)
-    return name
-
-
 def named(name, check, value, *args):
     """``check(value, *args)``, or None for None, its error naming the
     parameter ``name``."""
