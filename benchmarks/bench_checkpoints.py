@@ -28,9 +28,10 @@ sys.path.insert(0, os.path.dirname(HERE))
 import numpy as np  # noqa: E402
 
 import facial_keypoints  # noqa: E402,F401
-from facial_keypoints import checkpoints, registry, runs, state  # noqa: E402
+from facial_keypoints import checkpoints, runs  # noqa: E402
+from facial_keypoints.model import registry, state  # noqa: E402
 from facial_keypoints.kaggle import datadir  # noqa: E402
-from facial_keypoints.settings import RunSettings  # noqa: E402
+from facial_keypoints.model.settings import RunSettings  # noqa: E402
 from facial_keypoints.tutorial.nets import quiet  # noqa: E402
 from facial_keypoints.tutorial.specialists import SPECIALIST_SETTINGS  # noqa: E402
 

@@ -41,7 +41,7 @@ USER_ENV = dict(os.environ)
 def load_data(net, data_dir):
     import contextlib
     import io
-    from facial_keypoints.inputs import load_for
+    from facial_keypoints.model.inputs import load_for
     from facial_keypoints.kaggle import datadir
     datadir.set_data_dir(data_dir)
     with contextlib.redirect_stdout(io.StringIO()):
@@ -71,7 +71,7 @@ def extra_epochs(durations, min_seconds):
 
 def theano_worker(name, epochs, min_seconds, data_dir):
     import facial_keypoints  # noqa: F401
-    from facial_keypoints.registry import get_net
+    from facial_keypoints.model.registry import get_net
     from facial_keypoints.tutorial.nets import quiet
     np.random.seed(42)
     net = quiet(get_net(name))
@@ -128,7 +128,7 @@ def torch_model(net):
 def torch_worker(name, epochs, min_seconds, data_dir):
     import torch  # first: its OpenMP runtime reads the user's environment, as it loads
     import facial_keypoints  # noqa: F401
-    from facial_keypoints.registry import get_net
+    from facial_keypoints.model.registry import get_net
     torch.set_num_threads(os.cpu_count())
     np.random.seed(42)
     net = get_net(name)

@@ -52,7 +52,7 @@ def kfkd(args, cwd, data_dir):
 
 
 def same_specialists(a, b):
-    from facial_keypoints import persist
+    from facial_keypoints.model import persist
     a, b = persist.load_net(a), persist.load_net(b)
     return list(a) == list(b) and all(
         np.array_equal(x, y) for key in a

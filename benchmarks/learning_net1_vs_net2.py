@@ -25,10 +25,10 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import facial_keypoints  # noqa: E402,F401
-from facial_keypoints.inputs import load_for  # noqa: E402
+from facial_keypoints.model.inputs import load_for  # noqa: E402
 from facial_keypoints.kaggle import datadir, synthetic  # noqa: E402
 from facial_keypoints.kaggle.format import rmse_pixels  # noqa: E402
-from facial_keypoints.registry import get_net  # noqa: E402
+from facial_keypoints.model.registry import get_net  # noqa: E402
 from facial_keypoints.tutorial.nets import quiet  # noqa: E402
 
 TUTORIAL = {'net1': (400, 0.003255), 'net2': (1000, 0.001566)}

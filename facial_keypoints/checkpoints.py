@@ -18,7 +18,8 @@ import os
 import shutil
 import time
 
-from . import persist, record, state, stops
+from .model import persist, record, state
+from . import stops
 from .base.atomic import remove_stale_partials
 
 #: Seconds between checkpoints by default. A checkpoint of net6 costs

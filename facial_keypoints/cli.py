@@ -21,7 +21,7 @@ from .base import checks
 from .base.errors import Paused, UsageError, UserError
 from .kaggle import datadir
 from .kaggle.format import TEST_ROWS, TRAIN_ROWS
-from .settings import DEFAULT_SEED, DEMO_EPOCHS, SWEEP_EPOCHS, RunControl
+from .model.settings import DEFAULT_SEED, DEMO_EPOCHS, SWEEP_EPOCHS, RunControl
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -47,7 +47,7 @@ def checked(check, *args):
 
 def net_name(name):
     """``name``, when a net of that name is defined."""
-    from .registry import definition  # (Theano: not for `kfkd --help`)
+    from .model.registry import definition  # (Theano: not for `kfkd --help`)
     definition(name)
     return name
 
@@ -312,7 +312,7 @@ def cmd_download(args):
          arg('--out', help='default: FILE with .npz'),
          data=False)
 def cmd_export(args):
-    from .persist import export_npz, load_net
+    from .model.persist import export_npz, load_net
     out = args.out or os.path.splitext(args.nets)[0] + '.npz'
     if os.path.abspath(out) == os.path.abspath(args.nets):
         raise UsageError('--out {}: would overwrite the file being exported'.format(out))
@@ -351,10 +351,10 @@ def cmd_reproduce(args):
          arg('--out-dir', default='.'),
          arg('--worst', type=POSITIVE, default=24, help='rows on the contact sheet'))
 def cmd_clean(args):
-    from .inputs import preprocessing_of, takes_images
+    from .model.inputs import preprocessing_of, takes_images
     from .kaggle.format import TRAIN_FILE
     from .kaggle.reading import read_csv_cached
-    from .persist import load_single_net
+    from .model.persist import load_single_net
     from .w207.cleaning import review
     net = load_single_net(args.net) if args.net else None
     review(read_csv_cached(datadir.data_file(TRAIN_FILE)), net, args.out_dir,

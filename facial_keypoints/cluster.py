@@ -25,7 +25,8 @@ import threading
 import time
 import uuid
 
-from . import persist, record, stops
+from .model import persist, record
+from . import stops
 from .checkpoints import WorkDir
 from .base.errors import Paused, UsageError, UserError
 from .kaggle import datadir
@@ -145,8 +146,8 @@ def runner(spec=None, say=print):
 def warm(settings_json, data_dir):
     """On a worker: compile each net of ``settings_json`` once, so that the
     units after it find Theano's compile cache warm; return the seconds."""
-    from .registry import net_for
-    from .settings import RunSettings
+    from .model.registry import net_for
+    from .model.settings import RunSettings
     datadir.set_data_dir(data_dir)
     began = time.perf_counter()
     for values in settings_json:

@@ -9,7 +9,7 @@ from .kaggle import datadir
 from .kaggle.format import TRAIN_FILE
 from .prediction import predict
 from .runs import device_line, given_options, new_settings, save_or_rescue
-from .settings import DEMO_EPOCHS, RunControl
+from .model.settings import DEMO_EPOCHS, RunControl
 from .training import fit_specialists
 from .units import Serial, Unit
 

@@ -307,7 +307,7 @@ def check_theano_function(report, on_gpu):
 
 def check_net2(report):
     """One forward pass of net2 on a random batch: shape and finiteness."""
-    from .registry import get_net
+    from .model.registry import get_net
     label = 'net2 forward pass (batch of 2 96x96 images)'
     batch = np.random.RandomState(0).rand(2, 1, 96, 96).astype(np.float32)
     try:

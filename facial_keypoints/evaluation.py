@@ -15,17 +15,18 @@ from collections import OrderedDict
 import numpy as np
 import pandas as pd
 
-from . import checkpoints, cluster, persist, record, stops
+from . import checkpoints, cluster, stops
+from .model import persist, record
 from .base.atomic import atomic_write
 from .base.checks import named, whole_number
 from .base.errors import UsageError
-from .inputs import load_for
+from .model.inputs import load_for
 from .kaggle import datadir
 from .kaggle.format import KEYPOINT_COLUMNS, KEYPOINT_NAMES, TRAIN_FILE, to_pixels
 from .kaggle.reading import read_csv_cached
 from .prediction import predict_columns
 from .runs import default_work_dir, given_options, new_settings, unit_key
-from .settings import DEFAULT_SEED, RunControl, RunSettings
+from .model.settings import DEFAULT_SEED, RunControl, RunSettings
 from .training import specialist_units, specialists_settings
 from .units import Unit
 

@@ -1,5 +1,5 @@
 """Figures of trained nets and of the data, from their files to PNG."""
-from . import persist
+from .model import persist
 from .kaggle.format import KEYPOINT_COLUMNS, to_unit
 from .prediction import predict_test_set
 from .tutorial import plots

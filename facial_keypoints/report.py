@@ -12,12 +12,13 @@ import numpy as np
 from lasagne.layers import count_params, get_output_shape
 
 from . import published as pub
-from . import record, stops
+from .model import record
+from . import stops
 from .base.atomic import atomic_write
 from .base.errors import UsageError
 from .kaggle.format import rmse_pixels
-from .persist import load_net
-from .settings import RunControl
+from .model.persist import load_net
+from .model.settings import RunControl
 from .tutorial.plots import plot_net_learning_curve
 
 SYNTHETIC_WARNING = ('SYNTHETIC DATA: trained on the synthetic faces, not the '

@@ -13,12 +13,13 @@ import time
 
 import numpy as np
 
-from . import checkpoints, persist, record, state, stops
+from . import checkpoints, stops
+from .model import persist, record, state
 from .base.errors import Paused, SaveFailed
-from .inputs import load_for
+from .model.inputs import load_for
 from .kaggle import datadir
-from .registry import definition, net_for
-from .settings import RunSettings
+from .model.registry import definition, net_for
+from .model.settings import RunSettings
 from .tutorial.nets import quiet
 from .tutorial.specialists import specialist_index
 from .w207.dct import append_dct_copies

@@ -13,13 +13,14 @@ again; a trained net is never lost (:mod:`.runs`). How a command runs
 import os
 from collections import OrderedDict
 
-from . import checkpoints, cluster, persist, record, stops
+from . import checkpoints, cluster, stops
+from .model import persist, record
 from .base.checks import named, whole_number
 from .base.errors import Paused
 from .runs import (asked_settings, continued, default_out, default_work_dir, device_line,
                    given_options, new_settings, pause_message, save_or_rescue, start_net,
                    train_net, training_data, unit_key)
-from .settings import FIELDS, RunControl, RunSettings
+from .model.settings import FIELDS, RunControl, RunSettings
 from .tutorial.specialists import SPECIALIST_SETTINGS
 from .units import Unit
 
@@ -42,7 +43,7 @@ def fit(name=None, max_epochs=None, out=None, resume=None, preprocess=None,
     rows to leave out) and ``dct_window`` (append DCT low/high-pass copies)
     are the W207 experiments' options. ``all_rows`` trains on every row with
     at least one keypoint, with a loss over the keypoints present
-    (:mod:`facial_keypoints.masked`). Ctrl-C, SIGTERM and SIGHUP end the
+    (:mod:`facial_keypoints.model.masked`). Ctrl-C, SIGTERM and SIGHUP end the
     epoch in flight, save the checkpoint and the net so far, and raise
     :class:`~.errors.Paused` (a KeyboardInterrupt).
     """

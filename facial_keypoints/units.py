@@ -24,11 +24,11 @@ import hashlib
 import os
 import time
 
-from . import persist
+from .model import persist
 from .checkpoints import WorkDir
-from .registry import net_for
+from .model.registry import net_for
 from .runs import run_unit
-from .settings import RunSettings
+from .model.settings import RunSettings
 from .tutorial.specialists import SPECIALIST_SETTINGS, make_specialist, specialist_index
 
 

@@ -90,7 +90,7 @@ def omp_threads():
 HISTORY = '''
 import facial_keypoints, contextlib, io, json, numpy as np
 from facial_keypoints import nets
-from facial_keypoints.inputs import load_for
+from facial_keypoints.model.inputs import load_for
 from facial_keypoints.kaggle import datadir
 datadir.set_data_dir({data_dir!r})
 net = nets.get_net({name!r})

@@ -12,7 +12,8 @@ import threading
 import numpy as np
 import pytest
 
-from facial_keypoints import cli, registry, runs
+from facial_keypoints import cli, runs
+from facial_keypoints.model import registry
 
 
 def run_cli(capsys, argv):

@@ -8,7 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from facial_keypoints import cli, persist
+from facial_keypoints import cli
+from facial_keypoints.model import persist
 from helpers import assert_one_line_error, mounted, run_cli
 
 

@@ -11,7 +11,7 @@ import uuid
 import numpy as np
 import pytest
 
-from facial_keypoints import persist
+from facial_keypoints.model import persist
 
 from helpers import EPOCH_LINE, assert_identical
 

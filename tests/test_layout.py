@@ -8,7 +8,7 @@ import os
 import pytest
 
 import facial_keypoints
-from facial_keypoints import registry
+from facial_keypoints.model import registry
 
 pytestmark = pytest.mark.quick
 

@@ -14,7 +14,8 @@ import time
 import numpy as np
 import pytest
 
-from facial_keypoints import cli, persist, record, registry, state, training
+from facial_keypoints import cli, training
+from facial_keypoints.model import persist, record, registry, state
 from facial_keypoints.kaggle import datadir
 
 from helpers import EPOCH_LINE, Run, SignalAt, assert_identical, signalled_after

@@ -13,8 +13,9 @@ import sys
 import numpy as np
 import pytest
 
-from facial_keypoints import cli, persist, registry, training
-from facial_keypoints.inputs import load_for
+from facial_keypoints import cli, training
+from facial_keypoints.model import persist, registry
+from facial_keypoints.model.inputs import load_for
 from facial_keypoints.kaggle import datadir
 
 from helpers import signalled_after
@@ -35,7 +36,7 @@ import contextlib, io, json, sys
 import numpy as np
 import facial_keypoints
 from facial_keypoints import registry
-from facial_keypoints.inputs import load_for
+from facial_keypoints.model.inputs import load_for
 from facial_keypoints.kaggle import datadir
 datadir.set_data_dir(sys.argv[1])
 name, epochs, out = sys.argv[2], int(sys.argv[3]), sys.argv[4]

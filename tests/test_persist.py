@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facial_keypoints import cli, kfkd, persist, record
+from facial_keypoints import cli, kfkd
+from facial_keypoints.model import persist, record
 from facial_keypoints.prediction import as_specialists
 from helpers import small_net1
 

@@ -4,7 +4,8 @@ import os
 import matplotlib.image
 import pytest
 
-from facial_keypoints import cli, kfkd, persist, report
+from facial_keypoints import cli, kfkd, report
+from facial_keypoints.model import persist
 
 
 def test_report_of_two_short_runs(in_data):

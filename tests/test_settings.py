@@ -3,9 +3,9 @@
 import pytest
 from sklearn.base import clone
 
-from facial_keypoints import record, registry
+from facial_keypoints.model import record, registry
 from facial_keypoints.base.errors import SettingsMismatch
-from facial_keypoints.settings import SAFE_TO_CHANGE, RunSettings
+from facial_keypoints.model.settings import SAFE_TO_CHANGE, RunSettings
 
 pytestmark = pytest.mark.quick
 

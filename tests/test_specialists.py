@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facial_keypoints import kfkd, nets, persist, record
+from facial_keypoints import kfkd, nets
+from facial_keypoints.model import persist, record
 from facial_keypoints.kaggle import datadir, reading, submission
 from facial_keypoints.kaggle import format as kformat
 from facial_keypoints.kfkd import fit_specialists
@@ -118,7 +119,8 @@ def test_specialists_follow_the_pretrained_nets_definition(in_data):
 
 
 def test_specialists_of_a_preprocessed_net_preprocess(in_data, monkeypatch):
-    from facial_keypoints import inputs, runs
+    from facial_keypoints.model import inputs
+    from facial_keypoints import runs
     kfkd.fit('net1', max_epochs=1, preprocess='equalize_hist')
     seen = []
     load_for = inputs.load_for

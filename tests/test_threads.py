@@ -12,7 +12,7 @@ import contextlib, io, sys
 import numpy as np
 import facial_keypoints
 from facial_keypoints import registry
-from facial_keypoints.inputs import load_for
+from facial_keypoints.model.inputs import load_for
 from facial_keypoints.kaggle import datadir
 from facial_keypoints.tutorial.nets import quiet
 datadir.set_data_dir(sys.argv[1])

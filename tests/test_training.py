@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from facial_keypoints import cli, kfkd, persist, record
+from facial_keypoints import cli, kfkd
+from facial_keypoints.model import persist, record
 from facial_keypoints.kaggle import datadir
 
 from helpers import signalled_after

@@ -5,10 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facial_keypoints import cli, inputs, kfkd, record, registry
+from facial_keypoints import cli, kfkd
+from facial_keypoints.model import inputs, record, registry
 from facial_keypoints.base import errors
 from facial_keypoints.kaggle import synthetic
-from facial_keypoints.settings import RunSettings
+from facial_keypoints.model.settings import RunSettings
 from facial_keypoints.tutorial import data as tdata
 from facial_keypoints.w207 import cleaning, dct
 from facial_keypoints.w207.preprocessing import PREPROCESSORS, preprocess

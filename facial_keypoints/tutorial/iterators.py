@@ -35,7 +35,7 @@ class FlipBatchIterator(BatchIterator):
         As in the tutorial, a batch is a view of nolearn's training split,
         so a flipped image stays flipped in the split into the next epoch:
         which rows are flipped is part of a run's state (see
-        :mod:`facial_keypoints.state`).
+        :mod:`facial_keypoints.model.state`).
         """
         Xb[indices] = Xb[indices, :, :, ::-1]
 

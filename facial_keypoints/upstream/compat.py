@@ -508,7 +508,7 @@ class NeuralNetParamAttributes(Patch):
 
 
 #: Attributes the package keeps on a net that a clone shares: the run
-#: settings and record (:mod:`facial_keypoints.record`) describe the
+#: settings and record (:mod:`facial_keypoints.model.record`) describe the
 #: definition and data, which a clone has too. (Its training state is the
 #: trained net's alone.)
 KEPT_ON_CLONE = ('run_settings_', 'run_record_')

@@ -7,9 +7,9 @@ from tabulate import tabulate
 
 from .. import checkpoints, cluster, stops
 from ..base.errors import UsageError
-from ..registry import get_net
+from ..model.registry import get_net
 from ..runs import default_work_dir, given_options, new_settings
-from ..settings import SWEEP_EPOCHS, RunControl
+from ..model.settings import SWEEP_EPOCHS, RunControl
 from ..units import Unit
 from ..tutorial.plots import save_figure
 from .preprocessing import PREPROCESSORS

@@ -26,8 +26,8 @@ import hashlib
 import numpy as np
 
 from . import record
-from .base.errors import CheckpointError
-from .tutorial.callbacks import EarlyStopping
+from ..base.errors import CheckpointError
+from ..tutorial.callbacks import EarlyStopping
 
 ATTRIBUTE = 'training_state_'
 

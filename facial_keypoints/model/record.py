@@ -2,7 +2,7 @@
 beside the settings it was asked to run with (:mod:`.settings`).
 
 Both are attributes of the net, ``run_settings_`` (a
-:class:`~facial_keypoints.settings.RunSettings`) and ``run_record_`` (a
+:class:`~facial_keypoints.model.settings.RunSettings`) and ``run_record_`` (a
 plain dict), so they travel in the net's pickle, its ``.npz`` and its
 checkpoints; ``clone`` keeps them. The record's keys (absent when unknown):
 
@@ -124,7 +124,7 @@ def theano_device():
 def theano_blas():
     """The BLAS Theano links, as one line for the user."""
     import theano
-    from .upstream import compat
+    from ..upstream import compat
     return compat.BLAS_INFO or theano.config.blas.ldflags or 'NumPy C-API fallback'
 
 

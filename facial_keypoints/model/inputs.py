@@ -6,9 +6,9 @@ equalised images is always given equalised images.
 """
 from . import record
 from .registry import DEFINITIONS
-from .tutorial.data import load, load2d
-from .tutorial.nets import input_is_2d
-from .w207.preprocessing import preprocess as apply_preprocessing
+from ..tutorial.data import load, load2d
+from ..tutorial.nets import input_is_2d
+from ..w207.preprocessing import preprocess as apply_preprocessing
 
 
 def takes_images(net):

@@ -7,10 +7,10 @@ trained with. :func:`get_net`, the loaders and every command ask here.
 import collections
 
 from . import record
-from .base.errors import UsageError
+from ..base.errors import UsageError
 from .masked import use_masked_loss
-from .tutorial import nets as tutorial_nets
-from .w207 import variants
+from ..tutorial import nets as tutorial_nets
+from ..w207 import variants
 
 NetDefinition = collections.namedtuple(
     'NetDefinition', 'name build family input_2d preprocess')
@@ -68,7 +68,7 @@ def get_net(name):
 
 def net_for(settings):
     """A fresh, untrained net as ``settings`` (a
-    :class:`~facial_keypoints.settings.RunSettings`) define it: the named
+    :class:`~facial_keypoints.model.settings.RunSettings`) define it: the named
     definition with the settings' parameters and epochs, and the masked
     loss for ``all_rows``; the settings are stored on it."""
     model = get_net(settings.net)

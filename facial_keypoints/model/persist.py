@@ -22,9 +22,9 @@ import numpy as np
 from nolearn.lasagne import NeuralNet
 
 from . import record, state
-from .base.atomic import atomic_write, save_npz
-from .base.errors import CheckpointError
-from .kaggle.format import KEYPOINT_COLUMNS
+from ..base.atomic import atomic_write, save_npz
+from ..base.errors import CheckpointError
+from ..kaggle.format import KEYPOINT_COLUMNS
 from .settings import RunSettings
 
 #: Deep Lasagne graphs need more recursion to pickle (the tutorial's value).
@@ -32,6 +32,11 @@ RECURSION_LIMIT = 10000
 NPZ_FORMAT = 'facial-keypoints checkpoint'
 NPZ_VERSION = 2
 _META = '__checkpoint__'
+
+#: The modules of earlier releases that pickles name, by their paths now.
+MOVED = {'facial_keypoints.' + name: 'facial_keypoints.model.' + name
+         for name in ('inputs', 'masked', 'persist', 'record', 'registry', 'settings',
+                      'state')}
 
 
 def save_net(net, fname):
@@ -76,7 +81,7 @@ def _unpickle(fname):
         raise CheckpointError(fname, 'the file is empty')
     try:
         with open(fname, 'rb') as f:
-            return pickle.load(f)
+            return _Unpickler(f).load()
     except (pickle.UnpicklingError, EOFError, ValueError, IndexError,
             ImportError, AttributeError) as e:
         if _needs_a_gpu(e):
@@ -89,6 +94,14 @@ def _unpickle(fname):
         raise CheckpointError(fname, 'not a readable pickle ({}: {}); it may be '
                               'truncated or another kind of file'.format(
                                   type(e).__name__, e)) from None
+
+
+class _Unpickler(pickle.Unpickler):
+    """Finds what a pickle of an earlier release names by its module's old
+    path (:data:`MOVED`)."""
+
+    def find_class(self, module, name):
+        return super().find_class(MOVED.get(module, module), name)
 
 
 def _needs_a_gpu(error):
@@ -131,7 +144,7 @@ def _describe(net, columns, training_state=None):
 
 def export_npz(models, fname, training_states=None):
     """Write a trained net or a specialists dict to a pickle-free ``.npz``;
-    with ``training_states`` (one :class:`~facial_keypoints.state.TrainingState`
+    with ``training_states`` (one :class:`~facial_keypoints.model.state.TrainingState`
     per net), a checkpoint that continues exactly."""
     specialists = isinstance(models, dict)
     items = list(models.items() if specialists else [

@@ -4,7 +4,7 @@ Every command that trains (``fit``, ``fit_specialists``, ``evaluate``,
 ``sweep``, ``reproduce``, ``demo``) builds a :class:`RunSettings` for each
 net it trains, and the training code takes it. What the run then did (its
 epochs, rows, versions, timings) is the run record beside it
-(:mod:`facial_keypoints.record`). A net carries both; its pickle, its
+(:mod:`facial_keypoints.model.record`). A net carries both; its pickle, its
 ``.npz`` and its checkpoints store both.
 
 A run continued from a checkpoint or a trained net keeps its stored
@@ -19,7 +19,7 @@ import hashlib
 import json
 import zlib
 
-from .base.errors import SettingsMismatch
+from ..base.errors import SettingsMismatch
 
 #: Settings a continued run may change: more (or fewer) epochs. The
 #: learning-rate and momentum schedules follow ``max_epochs`` from the
@@ -41,7 +41,7 @@ class RunSettings:
     Attributes
     ----------
     net : str
-        The definition's name in :mod:`facial_keypoints.registry`.
+        The definition's name in :mod:`facial_keypoints.model.registry`.
     data : str or None
         'kaggle' or 'synthetic': the data the run trains on.
     preprocess : str or None
