@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 import numpy as np  # noqa: E402
 
 import facial_keypoints  # noqa: E402,F401
-from facial_keypoints import checkpoints, runs  # noqa: E402
+from facial_keypoints.longrun import checkpoints, train  # noqa: E402
 from facial_keypoints.model import registry, state  # noqa: E402
 from facial_keypoints.kaggle import datadir  # noqa: E402
 from facial_keypoints.model.settings import RunSettings  # noqa: E402
@@ -42,17 +42,17 @@ def settings_for(name, epochs):
     if name == SPECIALIST:
         return RunSettings(net='net', data=datadir.source_in_use(), max_epochs=epochs,
                            columns=SPECIALIST_SETTINGS[0]['columns'])
-    return runs.new_settings(net=name, max_epochs=epochs)
+    return train.new_settings(net=name, max_epochs=epochs)
 
 
 def measure(name, epochs, writes, directory):
     settings = settings_for(name, epochs)
-    net = quiet(runs.start_net(settings))
+    net = quiet(train.start_net(settings))
     if settings.columns:
         net.output_num_units = len(settings.columns)
         net.batch_iterator_train.flip_indices = SPECIALIST_SETTINGS[0]['flip_indices']
     with contextlib.redirect_stdout(io.StringIO()):
-        X, y = runs.training_data(net)
+        X, y = train.training_data(net)
     net.fit(X, y)
     epoch = statistics.median(h['dur'] for h in net.train_history_[1:])
     data = state.TrainingData(net, X, y)

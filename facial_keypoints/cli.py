@@ -100,7 +100,7 @@ CLUSTER = (arg('--workers', type=POSITIVE, metavar='N',
 
 def tls(args, **where):
     """The cluster of the options ``--tls-*`` and ``where``."""
-    from .cluster import Spec
+    from .longrun.cluster import Spec
     return Spec(tls_ca=args.tls_ca, tls_cert=args.tls_cert, tls_key=args.tls_key, **where)
 
 
@@ -172,7 +172,7 @@ def command(name, help, *arguments, aliases=(), data=True, epilog=None, names=No
              help='append DCT low/high-pass copies of the training set'),
          ALL_ROWS, SEED, *LONG_RUN)
 def cmd_fit(args):
-    from .runs import asked_settings
+    from .longrun.train import asked_settings
     from .training import fit_net
     settings, given = asked_settings(
         net=args.name, max_epochs=args.max_epochs, preprocess=args.preprocess,
@@ -395,7 +395,7 @@ def gpu_numbers(text):
              help='CPU workers, sharing the cores (default 1)'),
          *TLS, data=False)
 def cmd_worker(args):
-    from .cluster import run_workers
+    from .longrun.cluster import run_workers
     run_workers(tls(args, scheduler=args.scheduler), gpus=args.gpus, nworkers=args.nworkers)
 
 

@@ -3,15 +3,16 @@ import contextlib
 import sys
 import time
 
-from . import figures, stops
-from .checkpoints import WorkDir
+from . import figures
+from .longrun import pauses
+from .longrun.checkpoints import WorkDir
 from .kaggle import datadir
 from .kaggle.format import TRAIN_FILE
 from .prediction import predict
-from .runs import device_line, given_options, new_settings, save_or_rescue
+from .longrun.train import device_line, given_options, new_settings, save_or_rescue
 from .model.settings import DEMO_EPOCHS, RunControl
 from .training import fit_specialists
-from .units import Serial, Unit
+from .longrun.units import Serial, Unit
 
 #: Two epochs, so that each specialist's curve has a slope to show.
 SPECIALIST_EPOCHS = 2
@@ -52,7 +53,7 @@ def demo(max_epochs=DEMO_EPOCHS, seed=None, control=RunControl()):
     work = WorkDir(control.work_dir or WORK_DIR, control.restart)
     written = []
     print(device_line())
-    with stops.pausable():
+    with pauses.pausable():
         for unit, what in ((Unit('net1', new_settings(net='net1', **fields)), '400 epochs'),
                            (Unit('net6', new_settings(net='net6', max_epochs=max_epochs,
                                                       **fields)),

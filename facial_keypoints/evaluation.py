@@ -15,7 +15,7 @@ from collections import OrderedDict
 import numpy as np
 import pandas as pd
 
-from . import checkpoints, cluster, stops
+from .longrun import checkpoints, cluster, pauses
 from .model import persist, record
 from .base.atomic import atomic_write
 from .base.checks import named, whole_number
@@ -25,10 +25,10 @@ from .kaggle import datadir
 from .kaggle.format import KEYPOINT_COLUMNS, KEYPOINT_NAMES, TRAIN_FILE, to_pixels
 from .kaggle.reading import read_csv_cached
 from .prediction import predict_columns
-from .runs import default_work_dir, given_options, new_settings, unit_key
+from .longrun.train import default_work_dir, given_options, new_settings, unit_key
 from .model.settings import DEFAULT_SEED, RunControl, RunSettings
 from .training import specialist_units, specialists_settings
-from .units import Unit
+from .longrun.units import Unit
 
 SPECIALISTS = 'specialists'
 MEAN_FACE = 'mean face'
@@ -193,7 +193,7 @@ def evaluate(name, folds=5, all_rows=None, max_epochs=None, seed=None,
     work = checkpoints.WorkDir(control.work_dir or default_work_dir(out or 'evaluate-' + name),
                                control.restart)
     units = [fold_units(chosen, k, folds, held_out) for k, held_out in enumerate(groups, 1)]
-    with stops.pausable(), cluster.runner(control.cluster) as runner:
+    with pauses.pausable(), cluster.runner(control.cluster) as runner:
         trained = runner.run([u for fold in units for u in fold], work,
                              control.checkpoint_every,
                              nets={pretrained: pretrained_net} if pretrained else None)

@@ -13,7 +13,7 @@ from lasagne.layers import count_params, get_output_shape
 
 from . import published as pub
 from .model import record
-from . import stops
+from .longrun import pauses
 from .base.atomic import atomic_write
 from .base.errors import UsageError
 from .kaggle.format import rmse_pixels
@@ -257,14 +257,14 @@ def reproduce(names, max_epochs=None, out='report.md', seed=None, control=RunCon
     (``control.restart`` starts over); with ``control.cluster`` (a
     :class:`.cluster.Spec`) they train side by side on a cluster's
     workers."""
-    from . import cluster
-    from .checkpoints import WorkDir
-    from .runs import default_work_dir, given_options, new_settings, save_or_rescue
-    from .units import Unit
+    from .longrun import cluster
+    from .longrun.checkpoints import WorkDir
+    from .longrun.train import default_work_dir, given_options, new_settings, save_or_rescue
+    from .longrun.units import Unit
     work = WorkDir(control.work_dir or default_work_dir(out), control.restart)
     fields = given_options(max_epochs=max_epochs, seed=seed)
     units = [Unit(name, new_settings(net=name, **fields)) for name in names]
-    with stops.pausable(), cluster.runner(control.cluster) as runner:
+    with pauses.pausable(), cluster.runner(control.cluster) as runner:
         trained = runner.run(units, work, control.checkpoint_every)
         pickles = ['{}.pickle'.format(name) for name in names]
         for name, pickle in zip(names, pickles):

@@ -1,28 +1,27 @@
 """The tutorial's training runs, ``fit`` and ``fit_specialists``, as the
 command line runs them.
 
-Each net is built from its :class:`~.settings.RunSettings`, writes
-checkpoints as it trains (:mod:`.checkpoints`), pauses on Ctrl-C, SIGTERM
-or SIGHUP (:mod:`.stops`), and continues exactly when the same command runs
-again; a trained net is never lost (:mod:`.runs`). How a command runs
-(start over, checkpoint interval, work directory, cluster) is one
-:class:`~.settings.RunControl`. The specialists are units of work
-(:mod:`.units`), trained here one after another or on a cluster's workers
-(:mod:`.cluster`).
+Each net is built from its :class:`~facial_keypoints.model.settings.RunSettings`,
+writes checkpoints as it trains, pauses on Ctrl-C, SIGTERM or SIGHUP, and
+continues exactly when the same command runs again; a trained net is never
+lost (:mod:`facial_keypoints.longrun`). How a command runs (start over,
+checkpoint interval, work directory, cluster) is one
+:class:`~facial_keypoints.model.settings.RunControl`. The specialists are
+units of work, trained here one after another or on a cluster's workers.
 """
 import os
 from collections import OrderedDict
 
-from . import checkpoints, cluster, stops
+from .longrun import checkpoints, cluster, pauses
 from .model import persist, record
 from .base.checks import named, whole_number
 from .base.errors import Paused
-from .runs import (asked_settings, continued, default_out, default_work_dir, device_line,
-                   given_options, new_settings, pause_message, save_or_rescue, start_net,
-                   train_net, training_data, unit_key)
+from .longrun.train import (asked_settings, continued, default_out, default_work_dir, device_line,
+                            given_options, new_settings, pause_message, save_or_rescue, start_net,
+                            train_net, training_data, unit_key)
 from .model.settings import FIELDS, RunControl, RunSettings
 from .tutorial.specialists import SPECIALIST_SETTINGS
-from .units import Unit
+from .longrun.units import Unit
 
 
 def fit(name=None, max_epochs=None, out=None, resume=None, preprocess=None,
@@ -69,7 +68,7 @@ def fit_net(settings, control=RunControl(), out=None, resume=None, given=FIELDS)
     if control.restart:
         checkpoints.remove(checkpoint)
     source = resume or (checkpoint if os.path.exists(checkpoint) else None)
-    with stops.pausable():
+    with pauses.pausable():
         if source:
             model = continued(source, settings, given)
             done = len(model.train_history_)
@@ -143,7 +142,7 @@ def fit_specialists(pretrained=None, out='net-specialists.pickle', max_epochs=No
         max_epochs=named('max_epochs', whole_number, max_epochs)))
     work = checkpoints.WorkDir(control.work_dir or default_work_dir(out), control.restart)
     units = specialist_units(settings)
-    with stops.pausable(), cluster.runner(control.cluster) as runner:
+    with pauses.pausable(), cluster.runner(control.cluster) as runner:
         trained = runner.run(units, work, control.checkpoint_every,
                              nets={pretrained: pretrained_net} if pretrained else None)
         specialists = OrderedDict((u.settings.columns, trained[u.key]) for u in units)

@@ -12,7 +12,8 @@ import threading
 import numpy as np
 import pytest
 
-from facial_keypoints import cli, runs
+from facial_keypoints import cli
+from facial_keypoints.longrun import train
 from facial_keypoints.model import registry
 
 
@@ -106,14 +107,14 @@ class SignalAt:
 def signalled_after(epoch, signum=signal.SIGTERM):
     """Within the block, every net a run builds sends this process
     ``signum`` after its epoch ``epoch``."""
-    build = runs.net_for
+    build = train.net_for
 
     def net_for(settings):
         net = build(settings)
         net.on_epoch_finished.insert(0, SignalAt(epoch, signum))
         return net
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runs, 'net_for', net_for)
+        patch.setattr(train, 'net_for', net_for)
         yield
 
 

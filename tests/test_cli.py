@@ -133,11 +133,11 @@ def test_fit_never_loses_the_trained_net(in_data, tmp_path, monkeypatch, capsys)
 
 
 def test_ctrl_c_exits_130_in_one_line(in_data, monkeypatch, capsys):
-    from facial_keypoints import runs
+    from facial_keypoints.longrun import train
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(runs, 'load_for', interrupted)
+    monkeypatch.setattr(train, 'load_for', interrupted)
     code, _, err = run_cli(capsys, ['fit', 'net1'])
     assert code == 130 and err.strip() == 'error: interrupted'
 

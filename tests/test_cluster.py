@@ -15,9 +15,10 @@ import urllib.request
 
 import pytest
 
-from facial_keypoints import cli, cluster
+from facial_keypoints import cli
+from facial_keypoints.longrun import cluster
 from facial_keypoints.model import persist
-from facial_keypoints.cluster import Spec
+from facial_keypoints.longrun.cluster import Spec
 
 from helpers import Run, assert_identical, assert_one_line_error, run_cli
 

@@ -120,7 +120,7 @@ def test_specialists_follow_the_pretrained_nets_definition(in_data):
 
 def test_specialists_of_a_preprocessed_net_preprocess(in_data, monkeypatch):
     from facial_keypoints.model import inputs
-    from facial_keypoints import runs
+    from facial_keypoints.longrun import train
     kfkd.fit('net1', max_epochs=1, preprocess='equalize_hist')
     seen = []
     load_for = inputs.load_for
@@ -130,7 +130,7 @@ def test_specialists_of_a_preprocessed_net_preprocess(in_data, monkeypatch):
         seen.append((record.settings_of(net).preprocess, float(X.mean())))
         return X, y
 
-    monkeypatch.setattr(runs, 'load_for', recording_load_for)
+    monkeypatch.setattr(train, 'load_for', recording_load_for)
     specialists = kfkd.fit_specialists('net1.pickle', max_epochs=1)
     assert [p for p, _ in seen] == ['equalize_hist'] * 6
     assert all(record.settings_of(m).preprocess == 'equalize_hist'

@@ -34,9 +34,13 @@ NPZ_VERSION = 2
 _META = '__checkpoint__'
 
 #: The modules of earlier releases that pickles name, by their paths now.
-MOVED = {'facial_keypoints.' + name: 'facial_keypoints.model.' + name
-         for name in ('inputs', 'masked', 'persist', 'record', 'registry', 'settings',
-                      'state')}
+MOVED = {'facial_keypoints.' + old: 'facial_keypoints.' + new for old, new in [
+    ('inputs', 'model.inputs'), ('masked', 'model.masked'), ('persist', 'model.persist'),
+    ('record', 'model.record'), ('registry', 'model.registry'),
+    ('settings', 'model.settings'), ('state', 'model.state'),
+    ('checkpoints', 'longrun.checkpoints'), ('cluster', 'longrun.cluster'),
+    ('runs', 'longrun.train'), ('spot', 'longrun.spot'), ('stops', 'longrun.pauses'),
+    ('units', 'longrun.units')]}
 
 
 def save_net(net, fname):

@@ -153,11 +153,11 @@ class RunControl:
         Start over, removing what a stopped run of the same command left.
     checkpoint_every : int or None
         Epochs between checkpoints; None: every
-        :data:`facial_keypoints.checkpoints.DEFAULT_SECONDS`.
+        :data:`facial_keypoints.longrun.checkpoints.DEFAULT_SECONDS`.
     work_dir : str or None
         Where the units' checkpoints and results are kept until the
         command's output is written; None: the command's own default.
-    cluster : :class:`facial_keypoints.cluster.Spec` or None
+    cluster : :class:`facial_keypoints.longrun.cluster.Spec` or None
         The Dask cluster the units train on; None: in this process.
     """
 

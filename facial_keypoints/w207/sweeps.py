@@ -5,12 +5,12 @@ import numpy as np
 from matplotlib.figure import Figure
 from tabulate import tabulate
 
-from .. import checkpoints, cluster, stops
+from ..longrun import checkpoints, cluster, pauses
 from ..base.errors import UsageError
 from ..model.registry import get_net
-from ..runs import default_work_dir, given_options, new_settings
+from ..longrun.train import default_work_dir, given_options, new_settings
 from ..model.settings import SWEEP_EPOCHS, RunControl
-from ..units import Unit
+from ..longrun.units import Unit
 from ..tutorial.plots import save_figure
 from .preprocessing import PREPROCESSORS
 
@@ -91,7 +91,7 @@ def sweep(name, param, values, max_epochs=SWEEP_EPOCHS, fname='sweep.png', seed=
     (default: ``FNAME.checkpoints``) until the table is made, so that
     running the same sweep again after a stop continues it
     (``control.restart`` starts over); with ``control.cluster`` (a
-    :class:`~facial_keypoints.cluster.Spec`) the values train side by side
+    :class:`~facial_keypoints.longrun.cluster.Spec`) the values train side by side
     on a cluster's workers.
     """
     check_param(get_net(name), param, values)
@@ -101,7 +101,7 @@ def sweep(name, param, values, max_epochs=SWEEP_EPOCHS, fname='sweep.png', seed=
     units = [Unit('{}={}'.format(param, value), sweep_settings(name, param, value, **fields),
                   quietly=True)
              for value in values]
-    with stops.pausable(), cluster.runner(control.cluster) as runner:
+    with pauses.pausable(), cluster.runner(control.cluster) as runner:
         trained = runner.run(units, work, control.checkpoint_every)
     rows = []
     for value, unit in zip(values, units):

@@ -6,7 +6,7 @@ or on the workers of a Dask cluster.
 trainings as :class:`Unit` s and give them to a runner:
 
 - :class:`Serial` (the default) trains them one after another in this
-  process, as :func:`.runs.run_unit` does;
+  process, as :func:`.train.run_unit` does;
 - :class:`.cluster.OnCluster` submits them to Dask distributed: each unit
   runs :func:`execute` on a worker, which
   trains the net with its checkpoints in the command's work directory,
@@ -24,12 +24,12 @@ import hashlib
 import os
 import time
 
-from .model import persist
+from ..model import persist
 from .checkpoints import WorkDir
-from .model.registry import net_for
-from .runs import run_unit
-from .model.settings import RunSettings
-from .tutorial.specialists import SPECIALIST_SETTINGS, make_specialist, specialist_index
+from ..model.registry import net_for
+from .train import run_unit
+from ..model.settings import RunSettings
+from ..tutorial.specialists import SPECIALIST_SETTINGS, make_specialist, specialist_index
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,7 +73,7 @@ class Unit:
 
 
 def _start(unit, pretrained_net):
-    """The function :func:`.runs.run_unit` builds the fresh net with."""
+    """The function :func:`.train.run_unit` builds the fresh net with."""
     if unit.settings.columns is None:
         return lambda settings, X, y: net_for(settings)
     setting = SPECIALIST_SETTINGS[specialist_index(unit.settings.columns)]
@@ -88,7 +88,7 @@ def _start(unit, pretrained_net):
 
 
 def train(unit, work, pretrained_net=None, checkpoint_every=None):
-    """Train ``unit`` in this process (see :func:`.runs.run_unit`);
+    """Train ``unit`` in this process (see :func:`.train.run_unit`);
     ``pretrained_net`` is the net it starts from, if any."""
     return run_unit(unit, work, _start(unit, pretrained_net), checkpoint_every)
 
@@ -159,7 +159,7 @@ def place(found, work):
 
 
 def _write(path, data):
-    from .base.atomic import atomic_write
+    from ..base.atomic import atomic_write
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with atomic_write(path) as f:
         f.write(data)
@@ -174,7 +174,7 @@ def execute(unit_json, work_dir, data_dir, checkpoint_every=None, start_from=Non
     ``work_dir``, or taking the result an earlier run left there), its
     printout to ``KEY.log`` beside the results; return its manifest.
     ``start_from`` is the manifest of the net it starts from, if any."""
-    from .kaggle import datadir
+    from ..kaggle import datadir
     datadir.set_data_dir(data_dir)
     unit = Unit.from_json(unit_json)
     work = WorkDir(work_dir)

@@ -25,11 +25,11 @@ import threading
 import time
 import uuid
 
-from .model import persist, record
-from . import stops
+from ..model import persist, record
+from . import pauses
 from .checkpoints import WorkDir
-from .base.errors import Paused, UsageError, UserError
-from .kaggle import datadir
+from ..base.errors import Paused, UsageError, UserError
+from ..kaggle import datadir
 from .units import Serial, describe, execute, place, pretrained_manifest
 
 @dataclasses.dataclass(frozen=True)
@@ -146,8 +146,8 @@ def runner(spec=None, say=print):
 def warm(settings_json, data_dir):
     """On a worker: compile each net of ``settings_json`` once, so that the
     units after it find Theano's compile cache warm; return the seconds."""
-    from .model.registry import net_for
-    from .model.settings import RunSettings
+    from ..model.registry import net_for
+    from ..model.settings import RunSettings
     datadir.set_data_dir(data_dir)
     began = time.perf_counter()
     for values in settings_json:
@@ -243,12 +243,12 @@ class OnCluster:
                 break
             except TimeoutError:  # still training: a pause asked for?
                 pass
-            if stops.requested() is not None:
+            if pauses.requested() is not None:
                 Event(self.pause, client=self.client).set()
                 wait(futures)  # each unit ends its epoch; those not started, at once
                 raise Paused('Paused ({}): the units in flight wrote their checkpoints; run '
-                             'the same command again to continue'.format(stops.reason()),
-                             stops.requested())
+                             'the same command again to continue'.format(pauses.reason()),
+                             pauses.requested())
         try:
             return self.client.gather(futures)
         except KilledWorker as e:
@@ -285,7 +285,7 @@ def execute_reporting(unit_json, work_dir, data_dir, checkpoint_every, start_fro
     key = unit_json['key']
     if not WorkDir(work_dir).finished(key):
         worker.log_event('fkp-unit', dict(what='started', key=key, worker=worker.address))
-    with stops.pausable(), _watching(pause):
+    with pauses.pausable(), _watching(pause):
         try:
             found = execute(unit_json, work_dir, data_dir, checkpoint_every, start_from,
                             with_bytes)
@@ -305,13 +305,13 @@ def _watching(pause):
     done, event = threading.Event(), Event(pause, client=get_client())
 
     if event.is_set():  # paused before this unit started
-        stops.ask_for_pause(signal.SIGTERM, 'the submitting process paused')
+        pauses.ask_for_pause(signal.SIGTERM, 'the submitting process paused')
 
     def watch():
         while not done.is_set():
             try:
                 if event.wait(timeout=1):
-                    stops.ask_for_pause(signal.SIGTERM, 'the submitting process paused')
+                    pauses.ask_for_pause(signal.SIGTERM, 'the submitting process paused')
                     return
             except (OSError, TimeoutError):  # the scheduler is going away
                 return

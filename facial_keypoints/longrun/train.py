@@ -13,16 +13,16 @@ import time
 
 import numpy as np
 
-from . import checkpoints, stops
-from .model import persist, record, state
-from .base.errors import Paused, SaveFailed
-from .model.inputs import load_for
-from .kaggle import datadir
-from .model.registry import definition, net_for
-from .model.settings import RunSettings
-from .tutorial.nets import quiet
-from .tutorial.specialists import specialist_index
-from .w207.dct import append_dct_copies
+from . import checkpoints, pauses
+from ..model import persist, record, state
+from ..base.errors import Paused, SaveFailed
+from ..model.inputs import load_for
+from ..kaggle import datadir
+from ..model.registry import definition, net_for
+from ..model.settings import RunSettings
+from ..tutorial.nets import quiet
+from ..tutorial.specialists import specialist_index
+from ..w207.dct import append_dct_copies
 
 
 #: How a call of :func:`train_net` ended: the data it trained on (a
@@ -130,17 +130,17 @@ def train_net(model, X, y, checkpoint=None, checkpoint_every=None):
         checkpoints.Checkpointer(checkpoint, data, checkpoint_every)]
     done = len(getattr(model, 'train_history_', None) or [])
     try:
-        if stops.requested() is None and model.max_epochs > done:
+        if pauses.requested() is None and model.max_epochs > done:
             with state.continuing(model, data):
                 # (nolearn stops quietly on a second Ctrl-C)
                 model.fit(X, y, epochs=model.max_epochs - done)
     finally:
         model.on_epoch_finished = handlers  # this run's only
-    paused = stops.requested()
-    if not stops.stopped_at_once():
+    paused = pauses.requested()
+    if not pauses.stopped_at_once():
         setattr(model, state.ATTRIBUTE, state.capture(model, data, full=False))
-    record.update_record(model, interrupted=stops.reason(), **_data_record(len(X)))
-    return Outcome(data, paused, stops.stopped_at_once())
+    record.update_record(model, interrupted=pauses.reason(), **_data_record(len(X)))
+    return Outcome(data, paused, pauses.stopped_at_once())
 
 
 def device_line():
@@ -157,9 +157,9 @@ def pause_message(model, outcome, checkpoint, saved=None):
         where = ('its checkpoint {} of epoch {} continues exactly'.format(checkpoint, last)
                  if last else 'no checkpoint was written yet')
         return ('Stopped in epoch {} ({} twice){}; {}: run the same command again to '
-                'continue'.format(epochs + 1, stops.reason(), kept, where))
+                'continue'.format(epochs + 1, pauses.reason(), kept, where))
     return ('Paused after epoch {} of {} ({}): checkpoint {}{}; run the same command '
-            'again to continue'.format(epochs, model.max_epochs, stops.reason(),
+            'again to continue'.format(epochs, model.max_epochs, pauses.reason(),
                                        checkpoint, kept))
 
 

@@ -1,5 +1,5 @@
 """A watcher of EC2's spot interruption notice, which pauses training as
-SIGTERM does (:mod:`.stops`).
+SIGTERM does (:mod:`.pauses`).
 
 EC2 announces a spot interruption two minutes ahead in the instance
 metadata: ``/latest/meta-data/spot/instance-action`` answers 404 until

@@ -9,7 +9,7 @@ stays in place until the new one is complete.
 
 :class:`Checkpointer` writes one every ``every`` epochs or, by default,
 at the end of the first epoch after :data:`DEFAULT_SECONDS` since the last,
-and whenever a pause is asked for (:mod:`.stops`). ``fit`` keeps its
+and whenever a pause is asked for (:mod:`.pauses`). ``fit`` keeps its
 checkpoint beside the pickle it writes; commands that train several nets
 keep each net's checkpoint, and each finished net, in a :class:`WorkDir`.
 Both are removed once the command's own output is written.
@@ -18,9 +18,9 @@ import os
 import shutil
 import time
 
-from .model import persist, record, state
-from . import stops
-from .base.atomic import remove_stale_partials
+from ..model import persist, record, state
+from . import pauses
+from ..base.atomic import remove_stale_partials
 
 #: Seconds between checkpoints by default. A checkpoint of net6 costs
 #: about a third of a second (64 MB written and synced), 0.1% of a minute
@@ -76,7 +76,7 @@ class Checkpointer(object):
         self.written = None
 
     def __call__(self, nn, train_history):
-        pause = stops.requested() is not None
+        pause = pauses.requested() is not None
         if self.path and (pause or self._due(len(train_history))):
             write(nn, self.path, self.data)
             self.written = len(train_history)

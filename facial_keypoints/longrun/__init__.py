@@ -1,0 +1,1 @@
+"""Training that outlasts any stop: pauses, checkpoints, units of work, clusters."""
