@@ -22,7 +22,7 @@ import time
 
 from tabulate import tabulate
 
-from facial_keypoints import report
+from facial_keypoints.outputs import report
 from facial_keypoints.evaluation import evaluate, write_table
 from facial_keypoints.kaggle import datadir
 

@@ -237,7 +237,7 @@ def cmd_evaluate(args):
          net_file('nets', 'net-specialists.pickle'),
          arg('--out', help='CSV to write (default submission-<time>.csv)'))
 def cmd_predict(args):
-    from .prediction import predict
+    from .outputs.prediction import predict
     wrote(predict(args.nets, out=args.out))
 
 
@@ -246,7 +246,7 @@ def cmd_predict(args):
          arg('--out', default='learning_curves.png'),
          data=False, aliases=['plot-learning-curves'])
 def cmd_plot_learning_curves(args):
-    from .figures import plot_learning_curves
+    from .outputs.figures import plot_learning_curves
     wrote(plot_learning_curves(args.nets, args.out))
 
 
@@ -255,7 +255,7 @@ def cmd_plot_learning_curves(args):
          arg('--test', action='store_true', help='test images'),
          aliases=['plot-samples'])
 def cmd_plot_samples(args):
-    from .figures import plot_samples
+    from .outputs.figures import plot_samples
     wrote(plot_samples(args.out, test=args.test))
 
 
@@ -263,7 +263,7 @@ def cmd_plot_samples(args):
          net_file('net', 'net.pickle'), arg('--out', default='predictions.png'),
          aliases=['plot-predictions'])
 def cmd_plot_predictions(args):
-    from .figures import plot_predictions
+    from .outputs.figures import plot_predictions
     wrote(plot_predictions(args.net, args.out))
 
 
@@ -271,7 +271,7 @@ def cmd_plot_predictions(args):
          net_file('net', 'net.pickle'), arg('--out', default='conv1.png'),
          data=False, aliases=['plot-conv1'])
 def cmd_plot_conv1(args):
-    from .figures import plot_conv1
+    from .outputs.figures import plot_conv1
     wrote(plot_conv1(args.net, args.out))
 
 
@@ -326,7 +326,7 @@ def cmd_export(args):
          arg('--out', default='report.md', help='report.md or report.html'),
          data=False)
 def cmd_report(args):
-    from .report import write_report
+    from .outputs.report import write_report
     if not args.nets and not args.evaluations:
         raise UsageError('give trained nets, --evaluations tables, or both')
     wrote(write_report(args.nets, args.out, evaluations=args.evaluations))
@@ -340,7 +340,7 @@ def cmd_report(args):
          arg('--out', default='report.md', help='report.md or report.html'),
          SEED, *LONG_RUN, WORK_DIR, *CLUSTER)
 def cmd_reproduce(args):
-    from .report import reproduce
+    from .outputs.report import reproduce
     wrote(*reproduce(args.names, max_epochs=args.max_epochs, out=args.out,
                      seed=args.seed, control=control(args)))
 

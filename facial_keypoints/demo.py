@@ -3,12 +3,12 @@ import contextlib
 import sys
 import time
 
-from . import figures
+from .outputs import figures
 from .longrun import pauses
 from .longrun.checkpoints import WorkDir
 from .kaggle import datadir
 from .kaggle.format import TRAIN_FILE
-from .prediction import predict
+from .outputs.prediction import predict
 from .longrun.train import device_line, given_options, new_settings, save_or_rescue
 from .model.settings import DEMO_EPOCHS, RunControl
 from .training import fit_specialists

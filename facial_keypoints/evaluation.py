@@ -24,7 +24,7 @@ from .model.inputs import load_for
 from .kaggle import datadir
 from .kaggle.format import KEYPOINT_COLUMNS, KEYPOINT_NAMES, TRAIN_FILE, to_pixels
 from .kaggle.reading import read_csv_cached
-from .prediction import predict_columns
+from .outputs.prediction import predict_columns
 from .longrun.train import default_work_dir, given_options, new_settings, unit_key
 from .model.settings import DEFAULT_SEED, RunControl, RunSettings
 from .training import specialist_units, specialists_settings

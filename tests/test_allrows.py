@@ -9,7 +9,8 @@ from lasagne import layers
 from lasagne.objectives import aggregate, squared_error
 from nolearn.lasagne.base import Layers, objective
 
-from facial_keypoints import cli, kfkd, report
+from facial_keypoints import cli, kfkd
+from facial_keypoints.outputs import report
 from facial_keypoints.model import masked, persist, record
 from facial_keypoints.evaluation import (MEAN_FACE, OVERALL, labelled_rows, mean_face,
                                          read_table, split_folds)

@@ -288,7 +288,7 @@ def test_allocation_gives_exact_real_counts():
 
 
 def test_sample_grid_png(small_dir, use_dir, tmp_path):
-    from facial_keypoints import figures
+    from facial_keypoints.outputs import figures
     use_dir(small_dir)
     out = figures.plot_samples(str(tmp_path / 'samples.png'))
     import matplotlib.image

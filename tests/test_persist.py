@@ -10,7 +10,7 @@ import pytest
 
 from facial_keypoints import cli, kfkd
 from facial_keypoints.model import persist, record
-from facial_keypoints.prediction import as_specialists
+from facial_keypoints.outputs.prediction import as_specialists
 from helpers import small_net1
 
 

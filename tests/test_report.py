@@ -4,7 +4,8 @@ import os
 import matplotlib.image
 import pytest
 
-from facial_keypoints import cli, kfkd, report
+from facial_keypoints import cli, kfkd
+from facial_keypoints.outputs import report
 from facial_keypoints.model import persist
 
 

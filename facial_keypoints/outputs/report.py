@@ -12,14 +12,14 @@ import numpy as np
 from lasagne.layers import count_params, get_output_shape
 
 from . import published as pub
-from .model import record
-from .longrun import pauses
-from .base.atomic import atomic_write
-from .base.errors import UsageError
-from .kaggle.format import rmse_pixels
-from .model.persist import load_net
-from .model.settings import RunControl
-from .tutorial.plots import plot_net_learning_curve
+from ..model import record
+from ..longrun import pauses
+from ..base.atomic import atomic_write
+from ..base.errors import UsageError
+from ..kaggle.format import rmse_pixels
+from ..model.persist import load_net
+from ..model.settings import RunControl
+from ..tutorial.plots import plot_net_learning_curve
 
 SYNTHETIC_WARNING = ('SYNTHETIC DATA: trained on the synthetic faces, not the '
                      'Kaggle images; not comparable with the published numbers.')
@@ -120,7 +120,7 @@ def results_table(rows):
 def comparison(evaluations):
     """The tables of ``kfkd evaluate --out`` side by side: (header, rows,
     their comment lines). They must share the held-out labels and folds."""
-    from .evaluation import LABELLED, MEAN_FACE, read_table
+    from ..evaluation import LABELLED, MEAN_FACE, read_table
     merged, notes = None, []
     for fname in evaluations:
         table, note = read_table(fname)
@@ -257,10 +257,10 @@ def reproduce(names, max_epochs=None, out='report.md', seed=None, control=RunCon
     (``control.restart`` starts over); with ``control.cluster`` (a
     :class:`.cluster.Spec`) they train side by side on a cluster's
     workers."""
-    from .longrun import cluster
-    from .longrun.checkpoints import WorkDir
-    from .longrun.train import default_work_dir, given_options, new_settings, save_or_rescue
-    from .longrun.units import Unit
+    from ..longrun import cluster
+    from ..longrun.checkpoints import WorkDir
+    from ..longrun.train import default_work_dir, given_options, new_settings, save_or_rescue
+    from ..longrun.units import Unit
     work = WorkDir(control.work_dir or default_work_dir(out), control.restart)
     fields = given_options(max_epochs=max_epochs, seed=seed)
     units = [Unit(name, new_settings(net=name, **fields)) for name in names]

@@ -1,0 +1,1 @@
+"""What trained nets produce: predictions, submissions, figures, the reproduction report."""
