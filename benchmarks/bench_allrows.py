@@ -23,7 +23,8 @@ import time
 from tabulate import tabulate
 
 from facial_keypoints.outputs import report
-from facial_keypoints.evaluation import evaluate, write_table
+from facial_keypoints.commands.evaluate import evaluate
+from facial_keypoints.outputs.tables import write_table
 from facial_keypoints.kaggle import datadir
 
 #: Large enough that the time limit, not the epochs, ends every run.

@@ -173,7 +173,7 @@ def command(name, help, *arguments, aliases=(), data=True, epilog=None, names=No
          ALL_ROWS, SEED, *LONG_RUN)
 def cmd_fit(args):
     from .longrun.train import asked_settings
-    from .training import fit_net
+    from .commands.fit import fit_net
     settings, given = asked_settings(
         net=args.name, max_epochs=args.max_epochs, preprocess=args.preprocess,
         exclude=args.exclude, dct_window=args.dct_window, seed=args.seed,
@@ -191,7 +191,7 @@ def cmd_fit(args):
          ALL_ROWS, SEED, *LONG_RUN, WORK_DIR, *CLUSTER, aliases=['fit-specialists'],
          names={'pretrained': 'PRETRAINED'})
 def cmd_fit_specialists(args):
-    from .training import fit_specialists
+    from .commands.fit import fit_specialists
     fit_specialists(args.pretrained, out=args.out, max_epochs=args.max_epochs,
                     seed=args.seed, all_rows=args.all_rows, control=control(args))
     wrote(args.out)
@@ -220,7 +220,8 @@ def cmd_fit_specialists(args):
 def cmd_evaluate(args):
     from tabulate import tabulate
 
-    from .evaluation import describe, evaluate
+    from .commands.evaluate import evaluate
+    from .outputs.tables import describe
     if args.out and os.path.isdir(args.out):
         raise UsageError('--out {}: is a directory, not a file'.format(args.out))
     table = evaluate(args.name, folds=args.folds, all_rows=args.all_rows,
@@ -340,7 +341,7 @@ def cmd_report(args):
          arg('--out', default='report.md', help='report.md or report.html'),
          SEED, *LONG_RUN, WORK_DIR, *CLUSTER)
 def cmd_reproduce(args):
-    from .outputs.report import reproduce
+    from .commands.reproduce import reproduce
     wrote(*reproduce(args.names, max_epochs=args.max_epochs, out=args.out,
                      seed=args.seed, control=control(args)))
 
@@ -372,7 +373,7 @@ def cmd_clean(args):
          arg('--out', default='sweep.png'),
          SEED, *LONG_RUN, WORK_DIR, *CLUSTER, names={'params': 'PARAM and VALUES'})
 def cmd_sweep(args):
-    from .w207.sweeps import parse_value, sweep
+    from .commands.sweep import parse_value, sweep
     sweep(args.name, args.param, [parse_value(v) for v in args.values],
           args.max_epochs, args.out, seed=args.seed, control=control(args))
     wrote(args.out)
@@ -402,7 +403,7 @@ def cmd_worker(args):
 @command('doctor', 'say what is installed and whether Theano works on the configured '
          'device (exit 0 when it does)', data=False)
 def cmd_doctor(args):
-    from .doctor import run_doctor
+    from .commands.doctor import run_doctor
     return run_doctor()
 
 
@@ -411,7 +412,7 @@ def cmd_doctor(args):
              help='epochs of net6 (default {})'.format(DEMO_EPOCHS)),
          SEED, *LONG_RUN)
 def cmd_demo(args):
-    from .demo import demo
+    from .commands.demo import demo
     wrote(*demo(max_epochs=args.max_epochs, seed=args.seed, control=control(args)))
 
 

@@ -12,8 +12,8 @@ from nolearn.lasagne.base import Layers, objective
 from facial_keypoints import cli, kfkd
 from facial_keypoints.outputs import report
 from facial_keypoints.model import masked, persist, record
-from facial_keypoints.evaluation import (MEAN_FACE, OVERALL, labelled_rows, mean_face,
-                                         read_table, split_folds)
+from facial_keypoints.commands.evaluate import labelled_rows, mean_face, split_folds
+from facial_keypoints.outputs.tables import MEAN_FACE, OVERALL, read_table
 from facial_keypoints.kaggle import datadir, reading
 from facial_keypoints.kaggle.format import KEYPOINT_NAMES, TRAIN_FILE, to_pixels
 from facial_keypoints.tutorial.iterators import FlipBatchIterator
@@ -208,7 +208,7 @@ def test_evaluate_prints_and_writes_the_table(in_data, capsys):
 
 
 def test_evaluate_specialists_pretrained_per_fold(in_data, capsys):
-    from facial_keypoints.evaluation import evaluate
+    from facial_keypoints.commands.evaluate import evaluate
     table = evaluate('specialists', folds=2, max_epochs=1, pretrain='net1')
     assert list(table.columns) == ['labelled', 'specialists of net1', MEAN_FACE]
     assert table.notna().all().all()

@@ -16,7 +16,7 @@ import types
 import numpy as np
 import pytest
 
-from facial_keypoints import doctor
+from facial_keypoints.commands import doctor
 
 ROOT = os.path.join(os.path.dirname(__file__), '..')
 

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-from facial_keypoints import cli, training
+from facial_keypoints import cli, kfkd
 from facial_keypoints.model import persist, record, registry, state
 from facial_keypoints.kaggle import datadir
 
@@ -324,9 +324,9 @@ def test_each_command_stopped_at_random_moments_continues_to_the_same_end(
 # -- in one process ------------------------------------------------------------------
 
 def test_resume_of_a_finished_net_is_as_if_it_had_asked_for_more(in_data):
-    longer = training.fit('net3', max_epochs=4, out='longer.pickle')
-    training.fit('net3', max_epochs=2, out='net3.pickle')
-    resumed = training.fit(max_epochs=4, resume='net3.pickle')
+    longer = kfkd.fit('net3', max_epochs=4, out='longer.pickle')
+    kfkd.fit('net3', max_epochs=2, out='net3.pickle')
+    resumed = kfkd.fit(max_epochs=4, resume='net3.pickle')
     assert_identical(longer, resumed)
 
 
@@ -362,10 +362,10 @@ def net6_paused(train_dir, tmp_path_factory):
     os.chdir(str(directory))
     datadir.set_data_dir(train_dir)
     try:
-        twin = training.fit('net6', max_epochs=4, out='twin.pickle')
+        twin = kfkd.fit('net6', max_epochs=4, out='twin.pickle')
         with signalled_after(2), pytest.raises(KeyboardInterrupt,
                                                match='Paused after epoch 2 of 4'):
-            training.fit('net6', max_epochs=4)
+            kfkd.fit('net6', max_epochs=4)
     finally:
         datadir.set_data_dir(None)
         os.chdir(cwd)
@@ -384,7 +384,7 @@ def test_every_piece_of_the_state_is_needed(piece, net6_paused, in_data, monkeyp
         piece_of_state(piece)(getattr(net, state.ATTRIBUTE))
         return net
     monkeypatch.setattr(persist, 'load_single_net', broken)
-    continued = training.fit('net6', max_epochs=4)
+    continued = kfkd.fit('net6', max_epochs=4)
     if piece == 'nothing':
         assert_identical(twin, continued)
     else:
@@ -552,12 +552,12 @@ def net1_stopping_early(signal_at=None):
 def test_early_stopping_continues_exactly(piece, in_data, monkeypatch):
     definitions = registry.DEFINITIONS
     monkeypatch.setitem(definitions, 'net1', net1_stopping_early())
-    twin = training.fit('net1', max_epochs=40, out='twin.pickle')
+    twin = kfkd.fit('net1', max_epochs=40, out='twin.pickle')
     assert len(twin.train_history_) < 40  # it stopped early
     # paused after its best epoch (11): what EarlyStopping keeps matters
     monkeypatch.setitem(definitions, 'net1', net1_stopping_early(signal_at=13))
     with pytest.raises(KeyboardInterrupt, match='Paused after epoch 13 of 40'):
-        training.fit('net1', max_epochs=40)
+        kfkd.fit('net1', max_epochs=40)
     monkeypatch.setitem(definitions, 'net1', net1_stopping_early())
     if piece == 'early stopping':
         load = persist.load_single_net
@@ -567,7 +567,7 @@ def test_early_stopping_continues_exactly(piece, in_data, monkeypatch):
             getattr(net, state.ATTRIBUTE).meta['early_stopping'][0]['best_valid'] = np.inf
             return net
         monkeypatch.setattr(persist, 'load_single_net', forgetting)
-    continued = training.fit('net1', max_epochs=40)
+    continued = kfkd.fit('net1', max_epochs=40)
     if piece == 'nothing':
         assert_identical(twin, continued)
     else:

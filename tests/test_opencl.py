@@ -13,7 +13,8 @@ import sys
 import numpy as np
 import pytest
 
-from facial_keypoints import cli, training
+from facial_keypoints import cli
+from facial_keypoints.commands import fit
 from facial_keypoints.model import persist, registry
 from facial_keypoints.model.inputs import load_for
 from facial_keypoints.kaggle import datadir
@@ -107,7 +108,7 @@ def test_theano_runs_on_the_opencl_device():
 
 
 def test_doctor_passes_on_the_device():
-    from facial_keypoints import doctor
+    from facial_keypoints.commands import doctor
     out = io.StringIO()
     assert doctor.run_doctor(out) == 0, out.getvalue()
     report = out.getvalue()
@@ -179,7 +180,7 @@ def test_an_export_on_the_device_predicts_on_the_cpu(in_device_data):
     predicting on the device, within rounding; the device's own pickle
     there is the one-line export hint."""
     import pandas as pd
-    training.fit('net1', max_epochs=2)
+    fit.fit('net1', max_epochs=2)
     assert cli.main(['export', 'net1.pickle']) == 0
     assert cli.main(['predict', 'net1.npz', '--out', 'device.csv']) == 0
     kfkd = [sys.executable, '-m', 'facial_keypoints.kfkd']
@@ -198,12 +199,12 @@ def test_an_export_on_the_device_predicts_on_the_cpu(in_device_data):
 
 
 def test_specialists_pretrained_and_resumed_on_the_device(in_device_data):
-    training.fit('net1', max_epochs=2)
-    specialists = training.fit_specialists('net1.pickle', max_epochs=1)
+    fit.fit('net1', max_epochs=2)
+    specialists = fit.fit_specialists('net1.pickle', max_epochs=1)
     assert len(specialists) == 6
     assert all(len(s.train_history_) == 1 for s in specialists.values())
-    training.fit('net1', max_epochs=2, out='resumed.pickle')
-    resumed = training.fit(max_epochs=3, resume='resumed.pickle')
+    fit.fit('net1', max_epochs=2, out='resumed.pickle')
+    resumed = fit.fit(max_epochs=3, resume='resumed.pickle')
     assert len(resumed.train_history_) == 3
     assert resumed.train_history_[2]['train_loss'] < resumed.train_history_[0]['train_loss']
 
@@ -212,7 +213,7 @@ def test_a_device_checkpoint_continues_on_the_cpu(in_device_data):
     """net1 paused by SIGTERM after 2 of 4 epochs on the device; the same
     command on the CPU continues its checkpoint to epoch 4, as close to the
     device's uninterrupted run as float32 rounding allows."""
-    twin = training.fit('net1', max_epochs=4, out='twin.pickle')
+    twin = fit.fit('net1', max_epochs=4, out='twin.pickle')
     with signalled_after(2):
         assert cli.main(['fit', 'net1', '--max-epochs', '4']) == 143
     assert os.path.exists('net1.checkpoint.npz')

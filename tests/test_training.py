@@ -73,7 +73,7 @@ def test_ctrl_c_stops_training_and_saves_the_net(in_data, capsys):
 
 
 def test_demo_names_the_synthetic_data_it_generates(tmp_path, monkeypatch, capsys):
-    from facial_keypoints import demo
+    from facial_keypoints.commands import demo
     from facial_keypoints.kaggle import synthetic
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'cache'))
     monkeypatch.setenv('HOME', str(tmp_path))

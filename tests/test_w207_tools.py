@@ -13,7 +13,7 @@ from facial_keypoints.model.settings import RunSettings
 from facial_keypoints.tutorial import data as tdata
 from facial_keypoints.w207 import cleaning, dct
 from facial_keypoints.w207.preprocessing import PREPROCESSORS, preprocess
-from facial_keypoints.w207.sweeps import sweep
+from facial_keypoints.commands.sweep import sweep
 
 
 def test_preprocessing_on_known_arrays():

@@ -13,13 +13,12 @@ from lasagne.layers import count_params, get_output_shape
 
 from . import published as pub
 from ..model import record
-from ..longrun import pauses
 from ..base.atomic import atomic_write
 from ..base.errors import UsageError
 from ..kaggle.format import rmse_pixels
 from ..model.persist import load_net
-from ..model.settings import RunControl
 from ..tutorial.plots import plot_net_learning_curve
+from .tables import LABELLED, MEAN_FACE, read_table
 
 SYNTHETIC_WARNING = ('SYNTHETIC DATA: trained on the synthetic faces, not the '
                      'Kaggle images; not comparable with the published numbers.')
@@ -120,7 +119,6 @@ def results_table(rows):
 def comparison(evaluations):
     """The tables of ``kfkd evaluate --out`` side by side: (header, rows,
     their comment lines). They must share the held-out labels and folds."""
-    from ..evaluation import LABELLED, MEAN_FACE, read_table
     merged, notes = None, []
     for fname in evaluations:
         table, note = read_table(fname)
@@ -246,29 +244,3 @@ def write_report(pickles, out='report.md', evaluations=()):
     with atomic_write(out, 'w') as f:
         f.write(text)
     return out
-
-
-def reproduce(names, max_epochs=None, out='report.md', seed=None, control=RunControl()):
-    """Train the nets ``names``, each pickled to ``NAME.pickle``, then write
-    the report; return the files written, the pickles first. Each net is a
-    unit of work kept in ``control.work_dir`` (default ``OUT.checkpoints``)
-    until the report is written, so that running the same call again after
-    a stop keeps the finished nets and continues the one that was training
-    (``control.restart`` starts over); with ``control.cluster`` (a
-    :class:`.cluster.Spec`) they train side by side on a cluster's
-    workers."""
-    from ..longrun import cluster
-    from ..longrun.checkpoints import WorkDir
-    from ..longrun.train import default_work_dir, given_options, new_settings, save_or_rescue
-    from ..longrun.units import Unit
-    work = WorkDir(control.work_dir or default_work_dir(out), control.restart)
-    fields = given_options(max_epochs=max_epochs, seed=seed)
-    units = [Unit(name, new_settings(net=name, **fields)) for name in names]
-    with pauses.pausable(), cluster.runner(control.cluster) as runner:
-        trained = runner.run(units, work, control.checkpoint_every)
-        pickles = ['{}.pickle'.format(name) for name in names]
-        for name, pickle in zip(names, pickles):
-            save_or_rescue(trained[name], pickle)
-    report = write_report(pickles, out)
-    work.remove()
-    return pickles + [report]

@@ -1,7 +1,7 @@
 """Specialist nets: one net per group of keypoints, as in the tutorial.
 
 ``fit_specialists``, which trains them all, is in
-:mod:`facial_keypoints.training` (and in :mod:`facial_keypoints.kfkd`).
+:mod:`facial_keypoints.commands.fit` (and in :mod:`facial_keypoints.kfkd`).
 """
 from nolearn.lasagne import NeuralNet
 from sklearn.base import clone

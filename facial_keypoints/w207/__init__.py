@@ -2,9 +2,10 @@
 tutorial (2016).
 
 Their variants of net6 (:mod:`.variants`), image preprocessing
-(:mod:`.preprocessing`), DCT copies of the training set (:mod:`.dct`),
-label cleaning (:mod:`.cleaning`) and parameter sweeps (:mod:`.sweeps`).
-Builds on the tutorial; the tutorial imports nothing from here.
+(:mod:`.preprocessing`), DCT copies of the training set (:mod:`.dct`)
+and label cleaning (:mod:`.cleaning`); their parameter sweeps are the
+command :mod:`facial_keypoints.commands.sweep`. Builds on the tutorial; the
+tutorial imports nothing from here.
 """
 from .variants import MAKERS
 

@@ -5,7 +5,7 @@ why and what to do.
 the state of the GPU back-end (pygpu and libgpuarray, the NVIDIA driver, the
 CUDA libraries libgpuarray loads, cuDNN), then runs two checks on the
 configured device: a small compiled Theano function, and one forward pass of
-the tutorial's net2. Run it with ``python -m facial_keypoints.doctor``.
+the tutorial's net2. Run it with ``python -m facial_keypoints.commands.doctor``.
 """
 import contextlib
 import ctypes
@@ -307,7 +307,7 @@ def check_theano_function(report, on_gpu):
 
 def check_net2(report):
     """One forward pass of net2 on a random batch: shape and finiteness."""
-    from .model.registry import get_net
+    from ..model.registry import get_net
     label = 'net2 forward pass (batch of 2 96x96 images)'
     batch = np.random.RandomState(0).rand(2, 1, 96, 96).astype(np.float32)
     try:

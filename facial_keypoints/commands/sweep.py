@@ -12,7 +12,7 @@ from ..longrun.train import default_work_dir, given_options, new_settings
 from ..model.settings import SWEEP_EPOCHS, RunControl
 from ..longrun.units import Unit
 from ..tutorial.plots import save_figure
-from .preprocessing import PREPROCESSORS
+from ..w207.preprocessing import PREPROCESSORS
 
 
 def parse_value(text):

@@ -15,25 +15,22 @@ from collections import OrderedDict
 import numpy as np
 import pandas as pd
 
-from .longrun import checkpoints, cluster, pauses
-from .model import persist, record
-from .base.atomic import atomic_write
-from .base.checks import named, whole_number
-from .base.errors import UsageError
-from .model.inputs import load_for
-from .kaggle import datadir
-from .kaggle.format import KEYPOINT_COLUMNS, KEYPOINT_NAMES, TRAIN_FILE, to_pixels
-from .kaggle.reading import read_csv_cached
-from .outputs.prediction import predict_columns
-from .longrun.train import default_work_dir, given_options, new_settings, unit_key
-from .model.settings import DEFAULT_SEED, RunControl, RunSettings
-from .training import specialist_units, specialists_settings
-from .longrun.units import Unit
+from ..longrun import checkpoints, cluster, pauses
+from ..model import persist, record
+from ..base.checks import named, whole_number
+from ..base.errors import UsageError
+from ..model.inputs import load_for
+from ..kaggle import datadir
+from ..kaggle.format import KEYPOINT_COLUMNS, KEYPOINT_NAMES, TRAIN_FILE, to_pixels
+from ..kaggle.reading import read_csv_cached
+from ..outputs.prediction import predict_columns
+from ..outputs.tables import LABELLED, MEAN_FACE, OVERALL, write_table
+from ..longrun.train import default_work_dir, given_options, new_settings, unit_key
+from ..model.settings import DEFAULT_SEED, RunControl, RunSettings
+from .fit import specialist_units, specialists_settings
+from ..longrun.units import Unit
 
 SPECIALISTS = 'specialists'
-MEAN_FACE = 'mean face'
-LABELLED = 'labelled'
-OVERALL = 'all keypoints'
 
 
 def labelled_rows(values):
@@ -164,7 +161,8 @@ def evaluate(name, folds=5, all_rows=None, max_epochs=None, seed=None,
     Returns a DataFrame indexed by keypoint (and 'all keypoints', over every
     labelled entry): the number of labelled held-out points, the RMSE in
     pixels of the approach, and of the mean face of the training folds;
-    with ``out``, also written there as CSV (:func:`write_table`).
+    with ``out``, also written there as CSV
+    (:func:`~facial_keypoints.outputs.tables.write_table`).
 
     Without ``all_rows`` a net trains on the training folds' complete rows
     (the tutorial's way), with it on all their labelled rows with the masked
@@ -229,35 +227,3 @@ def score_folds(chosen, groups, units, trained, values):
     table.attrs.update(folds=info, data_source=datadir.data_source(directory),
                        data_dir=directory, seed=chosen.settings.seed, label=label)
     return table
-
-
-def describe(table):
-    """One line: the data and folds a table was computed on."""
-    attrs = table.attrs
-    return 'data: {} ({}); {} folds, seed {}; {:.0f} s of training per fold'.format(
-        attrs['data_source'], attrs['data_dir'], len(attrs['folds']), attrs['seed'],
-        np.mean([f['seconds'] for f in attrs['folds']]))
-
-
-def write_table(table, out):
-    """Write ``table`` as CSV, its :func:`describe` line first as a ``#``
-    comment (``pandas.read_csv(out, comment='#')`` skips it)."""
-    with atomic_write(out, 'w') as f:
-        f.write('# {}\n'.format(describe(table)))
-        table.to_csv(f, float_format='%.4f')
-    return out
-
-
-def read_table(fname):
-    """A table of :func:`write_table`, and its comment line."""
-    with open(fname) as f:
-        first = f.readline()
-    try:
-        table = pd.read_csv(fname, comment='#', index_col=0)
-    except (ValueError, pd.errors.ParserError) as e:
-        raise UsageError('{}: not a table of `kfkd evaluate`: {}'.format(fname, e)) from None
-    if LABELLED not in table.columns or MEAN_FACE not in table.columns \
-            or len(table.columns) != 3:
-        raise UsageError('{}: not a table of `kfkd evaluate` (its columns are {})'.format(
-            fname, ', '.join(table.columns)))
-    return table, first[1:].strip() if first.startswith('#') else ''

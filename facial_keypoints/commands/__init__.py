@@ -1,0 +1,1 @@
+"""The commands that train and report: fit, evaluate, sweep, reproduce, demo, doctor."""

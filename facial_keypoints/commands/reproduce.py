@@ -1,0 +1,30 @@
+"""``reproduce``: train the tutorial's nets, then write the reproduction
+report (:mod:`facial_keypoints.outputs.report`)."""
+from ..longrun import cluster, pauses
+from ..longrun.checkpoints import WorkDir
+from ..longrun.train import default_work_dir, given_options, new_settings, save_or_rescue
+from ..longrun.units import Unit
+from ..model.settings import RunControl
+from ..outputs.report import write_report
+
+
+def reproduce(names, max_epochs=None, out='report.md', seed=None, control=RunControl()):
+    """Train the nets ``names``, each pickled to ``NAME.pickle``, then write
+    the report; return the files written, the pickles first. Each net is a
+    unit of work kept in ``control.work_dir`` (default ``OUT.checkpoints``)
+    until the report is written, so that running the same call again after
+    a stop keeps the finished nets and continues the one that was training
+    (``control.restart`` starts over); with ``control.cluster`` (a
+    :class:`~facial_keypoints.longrun.cluster.Spec`) they train side by side
+    on a cluster's workers."""
+    work = WorkDir(control.work_dir or default_work_dir(out), control.restart)
+    fields = given_options(max_epochs=max_epochs, seed=seed)
+    units = [Unit(name, new_settings(net=name, **fields)) for name in names]
+    with pauses.pausable(), cluster.runner(control.cluster) as runner:
+        trained = runner.run(units, work, control.checkpoint_every)
+        pickles = ['{}.pickle'.format(name) for name in names]
+        for name, pickle in zip(names, pickles):
+            save_or_rescue(trained[name], pickle)
+    report = write_report(pickles, out)
+    work.remove()
+    return pickles + [report]
