@@ -102,6 +102,44 @@ def test_no_import_cycles():
     assert cycles == []
 
 
+#: The parts of the package (its sub-packages and root modules), in layers:
+#: a part imports only parts of the layers before its own, lazy imports too
+#: (the package's __init__ only applies upstream's patches).
+LAYERS = [
+    {'base'},
+    {'upstream', 'kaggle'},
+    {'tutorial'},
+    {'w207'},
+    {'model'},
+    {'longrun', 'outputs'},
+    {'commands'},
+    {'cli', 'nets'},
+    {'kfkd'},
+]
+
+
+def part_of(module):
+    parts = module.split('.')
+    return parts[1] if len(parts) > 1 else None
+
+
+def test_each_part_imports_only_the_layers_below_it():
+    layer = {part: i for i, parts in enumerate(LAYERS) for part in parts}
+    wrong = set()
+    for module, deps in import_graph().items():
+        source = part_of(module)
+        assert source is None or source in layer, module  # a new part has a layer
+        for dep in deps:
+            target = part_of(dep)
+            if source and target and target != source and layer[target] >= layer[source]:
+                wrong.add((module, dep))
+    assert sorted(wrong) == []
+
+
+def test_the_package_root_holds_at_most_eight_modules():
+    assert len(glob.glob(os.path.join(PACKAGE, '*.py'))) <= 8
+
+
 def test_the_tutorial_imports_nothing_from_w207():
     for module, deps in import_graph().items():
         if module.startswith('facial_keypoints.tutorial'):
