@@ -1,7 +1,8 @@
 # `make demo` runs the tutorial's main job on the embedded synthetic faces;
 # `make test` lints and runs the test suite with coverage (CI=true adds the
 # slow tier); `make test-quick` runs the tests that train nothing, while
-# editing; `make test-all` every tier. All set up .venv first
+# editing; `make test-all` the default and slow tiers (`make test-opencl`
+# and `make docker-test` run the OpenCL and Docker ones). All set up .venv first
 # (scripts/bootstrap.sh).
 # `make wheelhouse` builds wheelhouse/, for installing the GPU set-up offline
 # (see scripts/wheelhouse.sh; LIBGPUARRAY_SRC=path avoids cloning from GitHub).

@@ -1,5 +1,5 @@
 """Files are written whole or not at all: an interrupted or failed write
-leaves the old file and no partial one (facial_keypoints/atomic.py)."""
+leaves the old file and no partial one (facial_keypoints/base/atomic.py)."""
 import json
 import os
 import signal

@@ -1,5 +1,5 @@
 """A run's settings as one frozen value, and the run record beside it
-(facial_keypoints/settings.py, record.py)."""
+(facial_keypoints/model/settings.py, record.py)."""
 import pytest
 from sklearn.base import clone
 

@@ -1,5 +1,5 @@
 """Training runs: fit and its run settings and record, Ctrl-C, the demo
-(facial_keypoints/training.py)."""
+(facial_keypoints/commands/fit.py)."""
 import pickle
 import os
 
