@@ -29,6 +29,11 @@ def version(*names):
     return int(digest[:12], 16)
 
 
+def define(name, value):
+    """A ``#define NAME value`` line (``NAME`` may take arguments)."""
+    return '#define {} {}\n'.format(name, value)
+
+
 def defines(**values):
     """``#define NAME value`` lines for the constants a file takes."""
-    return ''.join('#define {} {}\n'.format(name, value) for name, value in values.items())
+    return ''.join(define(name, value) for name, value in values.items())

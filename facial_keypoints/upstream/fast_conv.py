@@ -50,8 +50,11 @@ from . import c_sources
 
 TAG = 'fkp_fast_conv'
 
-#: The ops' C code, in c_code/.
-C_FILES = ('fkp_blas.h', 'fast_conv.c')
+#: The ops' C code, in c_code/: their support code, then the code of each
+#: op, a template (see its file).
+SUPPORT_FILES = ('fkp_blas.h', 'fast_conv.c', 'fast_conv_ops.h')
+CODE_FILE = 'fast_conv_call.c'
+C_FILES = SUPPORT_FILES + (CODE_FILE,)
 
 #: Aim for pieces of about this many column values (1 MiB of float32): a
 #: piece's columns, written by the unfold and read by the BLAS, then stay
@@ -67,26 +70,18 @@ _MIN_POSITIONS = 256
 #: ``fkp_grad_inputs_cut``).
 _GROUP_POSITIONS = 512
 
+
 class FastConvOp(gof.OpenMPOp):
     """Base of the three ops: float32, no padding, stride ``subsample``."""
 
     __props__ = ('subsample',)
 
     #: How many inputs: two 4-D arrays, then the two sizes the op needs
-    #: (:class:`FastCorrBias`: then the bias).
+    #: (:class:`FastCorrBias`: then the bias). What the op takes, checks and
+    #: computes is in c_code/fast_conv_ops.h, under the op's name.
     n_inputs = None
     #: The output's first two axes broadcast as these (input, axis) do.
     out_broadcastable = None
-    #: C code that fills the geometry ``g`` from the two arrays' shapes
-    #: ``da`` and ``db`` and the sizes ``s0`` and ``s1``; what the shapes
-    #: must satisfy besides what every op checks; the output's shape; and
-    #: the support code's function that computes it, ``function(&g, a, b,
-    #: out)``.
-    geometry = match = dims = function = None
-    #: C code that takes the third input (``c_c``), and what the function
-    #: gets after the output.
-    third = ''
-    more_args = ''
 
     def __init__(self, subsample=(1, 1)):
         super(FastConvOp, self).__init__(openmp=True)
@@ -100,7 +95,7 @@ class FastConvOp(gof.OpenMPOp):
                 + c_sources.defines(FKP_PIECE_VALUES=_PIECE_VALUES,
                                     FKP_MIN_POSITIONS=_MIN_POSITIONS,
                                     FKP_GROUP_POSITIONS=_GROUP_POSITIONS)
-                + c_sources.read(*C_FILES))
+                + c_sources.read(*SUPPORT_FILES))
 
     def c_libraries(self):
         return ldflags()
@@ -124,49 +119,9 @@ class FastConvOp(gof.OpenMPOp):
         return gof.Apply(self, inputs, [out])
 
     def c_code(self, node, name, inputs, outputs, sub):
-        sizes = ''.join('    const npy_intp s%d = PyArray_PyIntAsIntp((PyObject*)%s);\n'
-                        % (i, v) for i, v in enumerate(inputs[2:])) if not self.third else ''
-        release = 'Py_XDECREF(a_c); Py_XDECREF(b_c);' + (' Py_XDECREF(c_c);' if self.third else '')
-        # In its own block: Theano's `fail` is a goto past the op's code,
-        # which C++ forbids across initialisations in the same scope.
-        return '{\n' + _CALL % dict(
-            sub, a=inputs[0], b=inputs[1], out=outputs[0],
-            sizes=sizes + (self.third % dict(c=inputs[2]) if self.third else ''),
-            release=release, more_args=self.more_args,
-            geometry=self.geometry, match=self.match, dims=self.dims,
-            function=self.function, op=type(self).__name__,
-            sh=self.subsample[0], sw=self.subsample[1]) + '\n}\n'
-
-
-_CALL = """
-    PyArrayObject* a_c = PyArray_GETCONTIGUOUS(%(a)s);
-    PyArrayObject* b_c = PyArray_GETCONTIGUOUS(%(b)s);
-    const npy_intp* da = PyArray_DIMS(a_c);
-    const npy_intp* db = PyArray_DIMS(b_c);
-%(sizes)s    fkp_geom g;
-    g.sh = %(sh)d; g.sw = %(sw)d;
-    %(geometry)s
-    if (!(%(match)s) || g.kh < 1 || g.kw < 1 || g.kh > g.H || g.kw > g.W
-        || g.OH != (g.H - g.kh) / g.sh + 1 || g.OW != (g.W - g.kw) / g.sw + 1) {
-        PyErr_SetString(PyExc_ValueError, "%(op)s: inconsistent shapes");
-        %(release)s %(fail)s;
-    }
-    npy_intp dims[4] = {%(dims)s};
-    /* Reuse the previous output when it has the shape. */
-    if (%(out)s == NULL || PyArray_NDIM(%(out)s) != 4
-        || PyArray_DIMS(%(out)s)[0] != dims[0] || PyArray_DIMS(%(out)s)[1] != dims[1]
-        || PyArray_DIMS(%(out)s)[2] != dims[2] || PyArray_DIMS(%(out)s)[3] != dims[3]
-        || !PyArray_IS_C_CONTIGUOUS(%(out)s)) {
-        Py_XDECREF(%(out)s);
-        %(out)s = (PyArrayObject*)PyArray_EMPTY(4, dims, NPY_FLOAT32, 0);
-    }
-    if (%(out)s == NULL) { %(release)s %(fail)s; }
-    if (%(function)s(&g, (const float*)PyArray_DATA(a_c), (const float*)PyArray_DATA(b_c),
-                     (float*)PyArray_DATA(%(out)s)%(more_args)s) != 0) {
-        PyErr_NoMemory(); %(release)s %(fail)s;
-    }
-    %(release)s
-"""
+        return c_sources.read(CODE_FILE) % dict(
+            sub, op=type(self).__name__, a=inputs[0], b=inputs[1], out=outputs[0],
+            rest=', '.join(inputs[2:]), sh=self.subsample[0], sw=self.subsample[1])
 
 
 class FastCorr(FastConvOp):
@@ -174,12 +129,6 @@ class FastCorr(FastConvOp):
     inputs ``(img, kern)``."""
 
     n_inputs, out_broadcastable = 2, ((0, 0), (1, 0))
-    function, match, dims = 'fkp_forward', 'db[1] == g.C', 'g.N, g.K, g.OH, g.OW'
-    more_args = ', NULL'
-    geometry = """
-    g.N = da[0]; g.C = da[1]; g.H = da[2]; g.W = da[3];
-    g.K = db[0]; g.kh = db[2]; g.kw = db[3];
-    g.OH = (g.H - g.kh) / g.sh + 1; g.OW = (g.W - g.kw) / g.sw + 1;"""
 
 
 class FastCorrBias(FastCorr):
@@ -189,9 +138,6 @@ class FastCorrBias(FastCorr):
     of them: inputs ``(img, kern, bias)``."""
 
     n_inputs = 3
-    match = 'db[1] == g.C && PyArray_DIMS(c_c)[0] == g.K'
-    third = '    PyArrayObject* c_c = PyArray_GETCONTIGUOUS(%(c)s);\n'
-    more_args = ', (const float*)PyArray_DATA(c_c)'
 
 
 class FastCorrGradWeights(FastConvOp):
@@ -199,10 +145,6 @@ class FastCorrGradWeights(FastConvOp):
     ``CorrMM_gradWeights``): inputs ``(img, topgrad, kh, kw)``."""
 
     n_inputs, out_broadcastable = 4, ((1, 1), (0, 1))
-    function, match, dims = 'fkp_grad_weights', 'db[0] == g.N', 'g.K, g.C, g.kh, g.kw'
-    geometry = """
-    g.N = da[0]; g.C = da[1]; g.H = da[2]; g.W = da[3];
-    g.K = db[1]; g.OH = db[2]; g.OW = db[3]; g.kh = s0; g.kw = s1;"""
 
 
 class FastCorrGradInputs(FastConvOp):
@@ -210,10 +152,6 @@ class FastCorrGradInputs(FastConvOp):
     ``CorrMM_gradInputs``): inputs ``(kern, topgrad, h, w)``."""
 
     n_inputs, out_broadcastable = 4, ((1, 0), (0, 1))
-    function, match, dims = 'fkp_grad_inputs', 'db[1] == g.K', 'g.N, g.C, g.H, g.W'
-    geometry = """
-    g.K = da[0]; g.C = da[1]; g.kh = da[2]; g.kw = da[3];
-    g.N = db[0]; g.OH = db[2]; g.OW = db[3]; g.H = s0; g.W = s1;"""
 
 
 def _covered(node):

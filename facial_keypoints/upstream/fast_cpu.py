@@ -55,54 +55,48 @@ def narrow_vectors():
     return ['-mprefer-vector-width=128'] if platform.machine() in ('x86_64', 'AMD64') else []
 
 
-_PREPARE = """
-    PyArrayObject* x_c = PyArray_GETCONTIGUOUS(%(x)s);
-    npy_intp N = PyArray_DIMS(x_c)[0], C = PyArray_DIMS(x_c)[1];
-    npy_intp H = PyArray_DIMS(x_c)[2], W = PyArray_DIMS(x_c)[3];
-    const npy_intp ph = %(ph)d, pw = %(pw)d;
-    const npy_intp OH = H / ph, OW = W / pw;
-"""
-
-
 class NonOverlappingOp(gof.OpenMPOp):
     """Base of the pooling ops: a 4-D input pooled over its last two axes
     by windows of ``ws`` with stride ``ws``, no padding, border ignored.
 
-    ``ELEMENT`` defines the two C macros the ops' loops use: ``VALUE(v, r)``,
-    the value pooled for an input element ``v``, and ``GRAD(g, v, r)``, the
-    input's gradient given what the pooling's gradient gives the value
-    (``g``: the window's ``gz`` or 0). Here the value is the element itself.
+    The op's code is its four ``C_FILES`` of c_code/: the start, the
+    element's two C macros the loops use (:meth:`element`), the op's loop,
+    the end.
     """
 
     __props__ = ('ws',)
 
-    ELEMENT = """
-    #define VALUE(v, r) (r) = (v);
-    #define GRAD(g, v, r) (r) = (g);
-"""
+    C_FILES = None
 
     def __init__(self, ws):
         super(NonOverlappingOp, self).__init__(openmp=True)
         self.ws = tuple(int(w) for w in ws)
 
     def c_code_cache_version(self):
-        return (3,)
+        return (c_sources.version(*self.C_FILES),)
 
     def c_headers(self):
-        return ['<math.h>'] + super(NonOverlappingOp, self).c_headers()
+        return ['<math.h>'] + super().c_headers()
 
     def c_compile_args(self):
         return super(NonOverlappingOp, self).c_compile_args() + narrow_vectors()
 
-    def _code(self, body, sub, **names):
-        # In its own block: Theano's `fail` is a goto past the op's code,
-        # which C++ forbids across initialisations in the same scope.
-        return '{\n' + (_PREPARE + self.ELEMENT + body) % dict(
-            sub, ph=self.ws[0], pw=self.ws[1], **names) + '\n#undef VALUE\n#undef GRAD\n}\n'
+    def element(self):
+        """``VALUE(v, r)``, the value pooled for an input element ``v``, and
+        ``GRAD(g, v, r)``, the input's gradient given what the pooling's
+        gradient gives the value (``g``: the window's ``gz`` or 0)."""
+        return c_sources.read(self.C_FILES[1])
+
+    def _code(self, sub, **names):
+        first, _, body, last = self.C_FILES
+        return (c_sources.read(first) + self.element() + c_sources.read(body, last)) % dict(
+            sub, ph=self.ws[0], pw=self.ws[1], **names)
 
 
 class NonOverlappingMaxPool(NonOverlappingOp):
     """Max over non-overlapping windows (Theano's ``Pool`` for that case)."""
+
+    C_FILES = ('pool_prepare.c', 'pool_element.h', 'max_pool.c', 'pool_end.c')
 
     def make_node(self, x):
         x = theano.tensor.as_tensor_variable(x)
@@ -112,42 +106,14 @@ class NonOverlappingMaxPool(NonOverlappingOp):
     def c_code(self, node, name, inputs, outputs, sub):
         x, = inputs
         z, = outputs
-        return self._code("""
-    npy_intp dims[4] = {N, C, OH, OW};
-    if (%(z)s == NULL || PyArray_NDIM(%(z)s) != 4 || PyArray_DIMS(%(z)s)[0] != N
-        || PyArray_DIMS(%(z)s)[1] != C || PyArray_DIMS(%(z)s)[2] != OH
-        || PyArray_DIMS(%(z)s)[3] != OW || !PyArray_IS_C_CONTIGUOUS(%(z)s)) {
-        Py_XDECREF(%(z)s);
-        %(z)s = (PyArrayObject*)PyArray_EMPTY(4, dims, PyArray_TYPE(x_c), 0);
-    }
-    if (%(z)s == NULL) { Py_XDECREF(x_c); %(fail)s; }
-    const dtype_%(x)s* xp = (const dtype_%(x)s*)PyArray_DATA(x_c);
-    dtype_%(z)s* zp = (dtype_%(z)s*)PyArray_DATA(%(z)s);
-    #pragma omp parallel for schedule(static)
-    for (npy_intp nc = 0; nc < N * C; nc++) {
-        const dtype_%(x)s* xi = xp + nc * H * W;
-        dtype_%(z)s* zi = zp + nc * OH * OW;
-        for (npy_intp i = 0; i < OH; i++) {
-            for (npy_intp j = 0; j < OW; j++) {
-                const dtype_%(x)s* w = xi + i * ph * W + j * pw;
-                dtype_%(z)s m, r;
-                VALUE(w[0], m);
-                for (npy_intp a = 0; a < ph; a++)
-                    for (npy_intp b = 0; b < pw; b++) {
-                        VALUE(w[a * W + b], r);
-                        if (r > m) m = r;
-                    }
-                zi[i * OW + j] = m;
-            }
-        }
-    }
-    Py_XDECREF(x_c);
-""", sub, x=x, z=z)
+        return self._code(sub, x=x, z=z)
 
 
 class NonOverlappingMaxPoolGrad(NonOverlappingOp):
     """Gradient of :class:`NonOverlappingMaxPool`: ``gz`` where ``x`` equals
     its window's maximum (every tied maximum, as Theano's), else 0."""
+
+    C_FILES = ('pool_prepare.c', 'pool_element.h', 'max_pool_grad.c', 'pool_end.c')
 
     def make_node(self, x, maxout, gz):
         x, maxout, gz = (theano.tensor.as_tensor_variable(v) for v in (x, maxout, gz))
@@ -156,44 +122,7 @@ class NonOverlappingMaxPoolGrad(NonOverlappingOp):
     def c_code(self, node, name, inputs, outputs, sub):
         x, maxout, gz = inputs
         gx, = outputs
-        return self._code("""
-    PyArrayObject* z_c = PyArray_GETCONTIGUOUS(%(maxout)s);
-    PyArrayObject* gz_c = PyArray_GETCONTIGUOUS(%(gz)s);
-    if (%(gx)s == NULL || !PyArray_SAMESHAPE(%(gx)s, x_c)
-        || !PyArray_IS_C_CONTIGUOUS(%(gx)s)) {
-        Py_XDECREF(%(gx)s);
-        %(gx)s = (PyArrayObject*)PyArray_EMPTY(4, PyArray_DIMS(x_c), PyArray_TYPE(x_c), 0);
-    }
-    if (%(gx)s == NULL) { Py_XDECREF(x_c); Py_XDECREF(z_c); Py_XDECREF(gz_c); %(fail)s; }
-    const dtype_%(x)s* xp = (const dtype_%(x)s*)PyArray_DATA(x_c);
-    const dtype_%(maxout)s* zp = (const dtype_%(maxout)s*)PyArray_DATA(z_c);
-    const dtype_%(gz)s* gzp = (const dtype_%(gz)s*)PyArray_DATA(gz_c);
-    dtype_%(gx)s* gxp = (dtype_%(gx)s*)PyArray_DATA(%(gx)s);
-    const dtype_%(gz)s zero = 0;
-    #pragma omp parallel for schedule(static)
-    for (npy_intp nc = 0; nc < N * C; nc++) {
-        const dtype_%(x)s* xi = xp + nc * H * W;
-        dtype_%(gx)s* gi = gxp + nc * H * W;
-        for (npy_intp i = 0; i < OH; i++) {
-            for (npy_intp j = 0; j < OW; j++) {
-                const dtype_%(maxout)s m = zp[nc * OH * OW + i * OW + j];
-                const dtype_%(gz)s g = gzp[nc * OH * OW + i * OW + j];
-                for (npy_intp a = 0; a < ph; a++) {
-                    npy_intp k = (i * ph + a) * W + j * pw;
-                    for (npy_intp b = 0; b < pw; b++, k++) {
-                        dtype_%(x)s r;
-                        VALUE(xi[k], r);
-                        GRAD((r == m) ? g : zero, xi[k], gi[k]);
-                    }
-                }
-            }
-        }
-        for (npy_intp i = 0; i < H; i++)  /* rows and columns no window covers */
-            for (npy_intp j = (i < OH * ph) ? OW * pw : 0; j < W; j++)
-                GRAD(zero, xi[i * W + j], gi[i * W + j]);
-    }
-    Py_XDECREF(x_c); Py_XDECREF(z_c); Py_XDECREF(gz_c);
-""", sub, x=x, maxout=maxout, gz=gz, gx=gx)
+        return self._code(sub, x=x, maxout=maxout, gz=gz, gx=gx)
 
 
 def _rectifier(half, x):
@@ -223,7 +152,15 @@ def _scalar_macro(signature, composite, inputs, output, name):
     """A C macro of the statements Theano's elementwise loop runs for one
     element of ``composite``."""
     code = composite.c_code(None, name, inputs, [output], {'id': name, 'fail': ''})
-    return '    #define {} {}\n'.format(signature, code.replace('\n', ' '))
+    return c_sources.define(signature, code.replace('\n', ' '))
+
+
+def rectified_element(name):
+    """The element's macros of the rectified ops: the constant ``half`` of
+    the file ``name``, then Theano's fused rectifier and its gradient."""
+    return (c_sources.read(name)
+            + _scalar_macro('VALUE(v, r)', RECTIFY, ['half', '(v)'], '(r)', 'r')
+            + _scalar_macro('GRAD(g, v, r)', RECTIFY_GRAD, ['half', '(g)', '(v)'], '(r)', 'rg'))
 
 
 def float32_input(x):
@@ -239,10 +176,10 @@ class RectifiedMaxPool(NonOverlappingMaxPool):
     pass: each window's maximum of ``0.5 * (x + abs(x))``, computed element
     by element as Theano's fused rectifier does."""
 
-    ELEMENT = ('    const npy_float32 half = 0.5f;\n'
-               + _scalar_macro('VALUE(v, r)', RECTIFY, ['half', '(v)'], '(r)', 'r')
-               + _scalar_macro('GRAD(g, v, r)', RECTIFY_GRAD, ['half', '(g)', '(v)'], '(r)',
-                               'rg'))
+    C_FILES = ('pool_prepare.c', 'rectified_element.h', 'max_pool.c', 'pool_end.c')
+
+    def element(self):
+        return rectified_element(self.C_FILES[1])
 
     def make_node(self, x):
         return super(RectifiedMaxPool, self).make_node(float32_input(x))
@@ -255,7 +192,10 @@ class RectifiedMaxPoolGrad(NonOverlappingMaxPoolGrad):
     rectified ``x`` (``gz`` where it equals its window's maximum, else 0;
     0 also in the rows and columns no window covers)."""
 
-    ELEMENT = RectifiedMaxPool.ELEMENT
+    C_FILES = ('pool_prepare.c', 'rectified_element.h', 'max_pool_grad.c', 'pool_end.c')
+
+    def element(self):
+        return rectified_element(self.C_FILES[1])
 
     def make_node(self, x, maxout, gz):
         return super(RectifiedMaxPoolGrad, self).make_node(float32_input(x), maxout, gz)
@@ -270,13 +210,14 @@ class ChannelSum(gof.OpenMPOp):
 
     #: Channels summed side by side, each in its own accumulator.
     GROUP = 8
+    C_FILE = 'channel_sum.c'
 
     def __init__(self, dtype):
         super(ChannelSum, self).__init__(openmp=True)
         self.dtype = str(dtype)
 
     def c_code_cache_version(self):
-        return (1,)
+        return (c_sources.version(self.C_FILE),)
 
     def make_node(self, x):
         x = theano.tensor.as_tensor_variable(x)
@@ -286,44 +227,7 @@ class ChannelSum(gof.OpenMPOp):
     def c_code(self, node, name, inputs, outputs, sub):
         x, = inputs
         z, = outputs
-        # In its own block (see NonOverlappingOp._code).
-        return """{
-    PyArrayObject* x_c = PyArray_GETCONTIGUOUS(%(x)s);
-    const npy_intp N = PyArray_DIMS(x_c)[0], C = PyArray_DIMS(x_c)[1];
-    const npy_intp P = PyArray_DIMS(x_c)[2] * PyArray_DIMS(x_c)[3];
-    if (%(z)s == NULL || PyArray_DIMS(%(z)s)[0] != C || !PyArray_IS_C_CONTIGUOUS(%(z)s)) {
-        Py_XDECREF(%(z)s);
-        %(z)s = (PyArrayObject*)PyArray_EMPTY(1, &C, %(type)s, 0);
-    }
-    if (%(z)s == NULL) { Py_XDECREF(x_c); %(fail)s; }
-    const npy_float32* xp = (const npy_float32*)PyArray_DATA(x_c);
-    dtype_%(z)s* zp = (dtype_%(z)s*)PyArray_DATA(%(z)s);
-    const npy_intp G = %(group)d, groups = (C + G - 1) / G;
-    #pragma omp parallel for schedule(static)
-    for (npy_intp g = 0; g < groups; g++) {
-        const npy_intp c0 = g * G, m = C - c0 < G ? C - c0 : G;
-        npy_float64 acc[%(group)d] = {0};
-        if (m == G) {
-            for (npy_intp n = 0; n < N; n++) {
-                const npy_float32* b = xp + (n * C + c0) * P;
-                for (npy_intp i = 0; i < P; i++)
-                    for (npy_intp k = 0; k < G; k++)
-                        acc[k] = acc[k] + b[k * P + i];
-            }
-        } else {
-            for (npy_intp k = 0; k < m; k++)
-                for (npy_intp n = 0; n < N; n++) {
-                    const npy_float32* b = xp + (n * C + c0 + k) * P;
-                    for (npy_intp i = 0; i < P; i++)
-                        acc[k] = acc[k] + b[i];
-                }
-        }
-        for (npy_intp k = 0; k < m; k++)
-            zp[c0 + k] = (dtype_%(z)s)acc[k];
-    }
-    Py_XDECREF(x_c);
-}
-""" % dict(sub, x=x, z=z, group=self.GROUP,
+        return c_sources.read(self.C_FILE) % dict(sub, x=x, z=z, group=self.GROUP,
            type=theano.tensor.TensorType(self.dtype, (False,)).dtype_specs()[2])
 
 

@@ -1,0 +1,3 @@
+#undef VALUE
+#undef GRAD
+}
