@@ -32,7 +32,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Background(object):
+class Background:
     """A process serving in the background until :meth:`stop`; ``wait_for``
     a line of its output (stdout and stderr together)."""
 

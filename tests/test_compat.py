@@ -247,7 +247,7 @@ def test_collections_iterable_alias():
     assert not compat.CollectionsAbcAliases().needed()
 
 
-class Regressor(object):
+class Regressor:
     regression = True
 
 
@@ -449,7 +449,7 @@ def test_nolearns_own_tests_import_and_pass(tmp_path):
     assert 'assert 0.690491124010219' in run.stdout  # the last digit, nothing else
 
 
-class UnpicklableKernel(object):
+class UnpicklableKernel:
     """Stands for pygpu's ReductionKernel, which holds its GpuContext."""
 
     def __reduce__(self):

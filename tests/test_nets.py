@@ -87,7 +87,7 @@ def test_flip_leaves_test_batches_untouched():
     assert yb is None and sum(not np.array_equal(a, b) for a, b in zip(Xb, X)) == 4
 
 
-class FakeNet(object):
+class FakeNet:
     max_epochs = 11
 
     def __init__(self):

@@ -68,7 +68,7 @@ def test_npz_without_a_description_or_definition_is_a_clear_error(in_data, tmp_p
         persist.load_net(str(tmp_path / 'own.npz'))
 
 
-class GpuArrayStandIn(object):
+class GpuArrayStandIn:
     """Pickles as a GPU array does (through Theano's GpuArray_unpickler)."""
 
     def __reduce__(self):
@@ -77,7 +77,7 @@ class GpuArrayStandIn(object):
         return GpuArray_unpickler, (np.zeros(3, np.float32), None)
 
 
-class GpuContextStandIn(object):
+class GpuContextStandIn:
     """Unpickles as a GPU array does where pygpu is installed but Theano
     runs on the CPU: asking Theano for a GPU context that is not there."""
 

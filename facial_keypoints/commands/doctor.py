@@ -33,7 +33,7 @@ INSTALL_PYGPU = ('install pygpu 0.7.6 (scripts/wheelhouse.sh builds it; the '
                  'GPU Docker images include it) or set THEANO_FLAGS=device=cpu')
 
 
-class Report(object):
+class Report:
     """Lines for the user, and whether a check has failed."""
 
     def __init__(self, out):

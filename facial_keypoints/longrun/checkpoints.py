@@ -22,9 +22,9 @@ from ..model import persist, record, state
 from . import pauses
 from ..base.atomic import remove_stale_partials
 
-#: Seconds between checkpoints by default. A checkpoint of net6 costs
-#: about a third of a second (64 MB written and synced), 0.1% of a minute
-#: of training; a SIGKILL or a power cut loses at most this much training.
+#: Seconds between checkpoints by default: a SIGKILL or a power cut loses
+#: at most this much training, and writing checkpoints costs a small share
+#: of it (docs/long-runs.rst, "How often").
 DEFAULT_SECONDS = 60.0
 
 SUFFIX = '.checkpoint.npz'
@@ -52,7 +52,7 @@ def write(net, path, data):
     return path
 
 
-class Checkpointer(object):
+class Checkpointer:
     """An ``on_epoch_finished`` handler (the last): writes ``net``'s
     checkpoint to ``path`` every ``every`` epochs, or every ``seconds``,
     and, when a pause is asked for, writes it and stops training.
@@ -73,13 +73,11 @@ class Checkpointer(object):
         self.path, self.data = path, data
         self.every, self.seconds = every, seconds
         self.last = time.monotonic()
-        self.written = None
 
     def __call__(self, nn, train_history):
         pause = pauses.requested() is not None
         if self.path and (pause or self._due(len(train_history))):
             write(nn, self.path, self.data)
-            self.written = len(train_history)
             self.last = time.monotonic()
         if pause:
             raise StopIteration()
@@ -90,7 +88,7 @@ class Checkpointer(object):
         return time.monotonic() - self.last >= self.seconds
 
 
-class WorkDir(object):
+class WorkDir:
     """A command's work directory: for each unit of work (one net to
     train), its checkpoint while it trains and its ``.npz`` once finished,
     kept until the command has written its output.

@@ -18,7 +18,7 @@ from .spot import watching
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-class _Request(object):
+class _Request:
     """What was asked, process-wide (signals are)."""
 
     def __init__(self):

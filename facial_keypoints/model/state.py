@@ -37,7 +37,7 @@ def numeric_versions():
     return {name: found[name] for name in record.NUMERIC_PACKAGES}
 
 
-class TrainingState(object):
+class TrainingState:
     """A run's state apart from its parameters and history.
 
     Attributes
@@ -72,7 +72,7 @@ def training_split(net, n_rows):
     return np.asarray(train), np.asarray(valid)
 
 
-class TrainingData(object):
+class TrainingData:
     """The data of one training run (``X``, ``y`` as given to ``fit``), its
     training split and the digests a state is checked against."""
 
@@ -179,7 +179,7 @@ def _restore_early_stopping(net, state):
         handler.best_weights = weights or None
 
 
-class _FlippedSplit(object):
+class _FlippedSplit:
     """nolearn's split, with the stored flipped rows flipped again."""
 
     def __init__(self, split, rows, iterator):

@@ -20,7 +20,7 @@ class FlipBatchIterator(BatchIterator):
         ]
 
     def transform(self, Xb, yb):
-        Xb, yb = super(FlipBatchIterator, self).transform(Xb, yb)
+        Xb, yb = super().transform(Xb, yb)
 
         # Flip half of the images in this batch at random. (The tutorial's
         # `bs / 2` is a float under Python 3: a size must be `bs // 2`.)

@@ -1,5 +1,7 @@
-"""Everything that touches upstream internals: the compatibility patches
-(:mod:`.compat`), how the CPU's thread pools share the cores
-(:mod:`.threads`), and the faster CPU ops put in place of Theano's
-(:mod:`.fast_cpu`, :mod:`.fast_conv`, :mod:`.fast_gemm`). Nothing else in the package does.
+"""What changes Theano, Lasagne and nolearn: the compatibility patches
+(:mod:`.compat`), applied as the stack is first imported (:mod:`.loading`);
+how the CPU's thread pools share the cores (:mod:`.threads`); and the faster
+CPU ops put in place of Theano's (:mod:`.fast_cpu`, :mod:`.fast_conv`,
+:mod:`.fast_gemm`), whose C code is in c_code/ (:mod:`.c_sources`). Nothing
+else in the package changes them.
 """

@@ -84,7 +84,7 @@ class FastConvOp(gof.OpenMPOp):
     out_broadcastable = None
 
     def __init__(self, subsample=(1, 1)):
-        super(FastConvOp, self).__init__(openmp=True)
+        super().__init__(openmp=True)
         self.subsample = tuple(int(s) for s in subsample)
 
     def c_code_cache_version(self):
@@ -107,7 +107,7 @@ class FastConvOp(gof.OpenMPOp):
         return ldflags(libs=False, include_dir=True)
 
     def c_compile_args(self):
-        return ldflags(libs=False, flags=True) + super(FastConvOp, self).c_compile_args()
+        return ldflags(libs=False, flags=True) + super().c_compile_args()
 
     def make_node(self, *inputs):
         if len(inputs) != self.n_inputs:

@@ -48,10 +48,9 @@ TAG = 'fkp_fast_cpu'
 
 
 def narrow_vectors():
-    """Compile arguments that make g++ vectorize with 128-bit vectors. With
+    """Compile arguments that make g++ vectorize with 128-bit vectors: with
     the 512-bit vectors it takes where the CPU has AVX-512, the pooling
-    gradient's loop ran 1.3 to 3.6 times slower (on the CI machine's AMD
-    EPYC; AVX2 and SSE2 builds are also fastest with 128-bit vectors)."""
+    gradient's loop is slower (docs/performance.rst)."""
     return ['-mprefer-vector-width=128'] if platform.machine() in ('x86_64', 'AMD64') else []
 
 
@@ -69,7 +68,7 @@ class NonOverlappingOp(gof.OpenMPOp):
     C_FILES = None
 
     def __init__(self, ws):
-        super(NonOverlappingOp, self).__init__(openmp=True)
+        super().__init__(openmp=True)
         self.ws = tuple(int(w) for w in ws)
 
     def c_code_cache_version(self):
@@ -79,7 +78,7 @@ class NonOverlappingOp(gof.OpenMPOp):
         return ['<math.h>'] + super().c_headers()
 
     def c_compile_args(self):
-        return super(NonOverlappingOp, self).c_compile_args() + narrow_vectors()
+        return super().c_compile_args() + narrow_vectors()
 
     def element(self):
         """``VALUE(v, r)``, the value pooled for an input element ``v``, and
@@ -182,7 +181,7 @@ class RectifiedMaxPool(NonOverlappingMaxPool):
         return rectified_element(self.C_FILES[1])
 
     def make_node(self, x):
-        return super(RectifiedMaxPool, self).make_node(float32_input(x))
+        return super().make_node(float32_input(x))
 
 
 class RectifiedMaxPoolGrad(NonOverlappingMaxPoolGrad):
@@ -198,7 +197,7 @@ class RectifiedMaxPoolGrad(NonOverlappingMaxPoolGrad):
         return rectified_element(self.C_FILES[1])
 
     def make_node(self, x, maxout, gz):
-        return super(RectifiedMaxPoolGrad, self).make_node(float32_input(x), maxout, gz)
+        return super().make_node(float32_input(x), maxout, gz)
 
 
 class ChannelSum(gof.OpenMPOp):
@@ -213,7 +212,7 @@ class ChannelSum(gof.OpenMPOp):
     C_FILE = 'channel_sum.c'
 
     def __init__(self, dtype):
-        super(ChannelSum, self).__init__(openmp=True)
+        super().__init__(openmp=True)
         self.dtype = str(dtype)
 
     def c_code_cache_version(self):
@@ -263,7 +262,7 @@ class MRGUniform(mrg_uniform):
 
     def c_code_cache_version(self):
         return ((c_sources.version(*self.C_FILES),)
-                + super(MRGUniform, self).c_code_cache_version())
+                + super().c_code_cache_version())
 
 
 @gof.local_optimizer([mrg_uniform])

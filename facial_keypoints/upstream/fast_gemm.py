@@ -34,21 +34,21 @@ TAG = 'fkp_fast_gemm'
 #: The ops' C code, in c_code/.
 C_FILES = ('fkp_blas.h', 'fast_gemm.c')
 
-class ParallelProduct(object):
+class ParallelProduct:
     """What the three ops add to Theano's: their float32 products call
     ``fkp_sgemm`` where Theano's call ``sgemm_``, compiled with OpenMP."""
 
     case_float_gemm = blas.GemmRelated.case_float_gemm.replace('sgemm_(', 'fkp_sgemm(')
 
     def c_support_code(self):
-        return (super(ParallelProduct, self).c_support_code()
+        return (super().c_support_code()
                 + blas_headers.openblas_threads_text() + c_sources.read(*C_FILES))
 
     def c_compile_args(self):
-        return super(ParallelProduct, self).c_compile_args() + ['-fopenmp']
+        return super().c_compile_args() + ['-fopenmp']
 
     def c_code_cache_version(self):
-        version = super(ParallelProduct, self).c_code_cache_version()
+        version = super().c_code_cache_version()
         return (c_sources.version(*C_FILES),) + version if version else version
 
 

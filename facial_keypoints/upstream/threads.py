@@ -8,8 +8,8 @@ threads spinning after each call, waiting for the next one: OpenBLAS for
 about 2**28 cycles, OpenMP's runtime (GCC's libgomp) for a few hundred
 thousand spins. A training step alternates between the two many times, so
 on a machine with as many cores as threads the pool that has just finished
-spins on the cores the other one needs: net2's epoch took 10-11% longer
-and Net6RP's 23-29% longer (two A/B runs on the 2-core CI machine).
+spins on the cores the other one needs (docs/performance.rst has the
+epochs it cost).
 
 :data:`IDLE_THREADS` makes idle threads of both pools sleep instead:
 OpenMP's at once, OpenBLAS's after 2**20 cycles (a few hundred
