@@ -23,10 +23,12 @@ from .settings import RunSettings
 ATTRIBUTE = 'run_record_'
 SETTINGS = 'run_settings_'
 
-#: Attributes of nets trained before records existed, and their settings.
+#: Attributes of nets pickled by releases before records existed, and the
+#: record's keys they hold; read only for such pickles.
 _LEGACY = {'net_name_': 'net', 'preprocess_': 'preprocess',
            'data_source_': 'data_source', 'train_rows_': 'train_rows'}
-#: Keys of records written before settings were apart, that are settings.
+#: Keys of records written before settings were apart (pickles and version 1
+#: .npz files of earlier releases), that are settings.
 LEGACY_SETTINGS = {'net': 'net', 'data_source': 'data', 'preprocess': 'preprocess',
                     'exclude': 'exclude', 'dct_window': 'dct_window',
                     'all_rows': 'all_rows', 'seed': 'seed', 'columns': 'columns',
