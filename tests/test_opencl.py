@@ -36,7 +36,7 @@ TWIN = r'''
 import contextlib, io, json, sys
 import numpy as np
 import facial_keypoints
-from facial_keypoints import registry
+from facial_keypoints.model import registry
 from facial_keypoints.model.inputs import load_for
 from facial_keypoints.kaggle import datadir
 datadir.set_data_dir(sys.argv[1])
@@ -223,7 +223,7 @@ def test_a_device_checkpoint_continues_on_the_cpu(in_device_data):
     assert cpu.returncode == 0, cpu.stderr
     assert 'Continuing net1.checkpoint.npz after epoch 2' in cpu.stdout
     finished = subprocess.run(
-        [sys.executable, '-c', 'import json, facial_keypoints; from facial_keypoints import '
+        [sys.executable, '-c', 'import json, facial_keypoints; from facial_keypoints.model import '
          'persist; print(json.dumps([[h["train_loss"], h["valid_loss"]] for h in '
          'persist.load_net("net1.pickle").train_history_]))'],
         env=on_cpu(), capture_output=True, text=True, check=True)

@@ -11,7 +11,7 @@ TRAIN = '''
 import contextlib, io, sys
 import numpy as np
 import facial_keypoints
-from facial_keypoints import registry
+from facial_keypoints.model import registry
 from facial_keypoints.model.inputs import load_for
 from facial_keypoints.kaggle import datadir
 from facial_keypoints.tutorial.nets import quiet

@@ -29,21 +29,21 @@
 #define FKP_SIZES(h, w) \
     const npy_intp s0 = PyArray_PyIntAsIntp((PyObject*)(h)); \
     const npy_intp s1 = PyArray_PyIntAsIntp((PyObject*)(w));
-
-#define FastCorrGradWeights_TAKE(h, w) FKP_SIZES(h, w)
+#define FastCorrGradWeights_TAKE FKP_SIZES
+#define FastCorrGradInputs_TAKE FKP_SIZES
 #define FastCorrGradWeights_RELEASE FastCorr_RELEASE
+#define FastCorrGradInputs_RELEASE FastCorr_RELEASE
+#define FastCorrGradWeights_CALL fkp_grad_weights
+#define FastCorrGradInputs_CALL fkp_grad_inputs
+
 #define FastCorrGradWeights_GEOMETRY \
     g.N = da[0]; g.C = da[1]; g.H = da[2]; g.W = da[3]; \
     g.K = db[1]; g.OH = db[2]; g.OW = db[3]; g.kh = s0; g.kw = s1;
 #define FastCorrGradWeights_MATCH (db[0] == g.N)
 #define FastCorrGradWeights_DIMS g.K, g.C, g.kh, g.kw
-#define FastCorrGradWeights_CALL fkp_grad_weights
 
-#define FastCorrGradInputs_TAKE(h, w) FKP_SIZES(h, w)
-#define FastCorrGradInputs_RELEASE FastCorr_RELEASE
 #define FastCorrGradInputs_GEOMETRY \
     g.K = da[0]; g.C = da[1]; g.kh = da[2]; g.kw = da[3]; \
     g.N = db[0]; g.OH = db[2]; g.OW = db[3]; g.H = s0; g.W = s1;
 #define FastCorrGradInputs_MATCH (db[1] == g.K)
 #define FastCorrGradInputs_DIMS g.N, g.C, g.H, g.W
-#define FastCorrGradInputs_CALL fkp_grad_inputs

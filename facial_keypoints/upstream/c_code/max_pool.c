@@ -11,8 +11,8 @@
     dtype_%(z)s* zp = (dtype_%(z)s*)PyArray_DATA(%(z)s);
     #pragma omp parallel for schedule(static)
     for (npy_intp nc = 0; nc < N * C; nc++) {
-        const dtype_%(x)s* xi = xp + nc * H * W;
         dtype_%(z)s* zi = zp + nc * OH * OW;
+        const dtype_%(x)s* xi = xp + nc * H * W;
         for (npy_intp i = 0; i < OH; i++) {
             for (npy_intp j = 0; j < OW; j++) {
                 const dtype_%(x)s* w = xi + i * ph * W + j * pw;
