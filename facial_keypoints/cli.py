@@ -172,8 +172,8 @@ def command(name, help, *arguments, aliases=(), data=True, epilog=None, names=No
              help='append DCT low/high-pass copies of the training set'),
          ALL_ROWS, SEED, *LONG_RUN)
 def cmd_fit(args):
-    from .longrun.train import asked_settings
     from .commands.fit import fit_net
+    from .longrun.train import asked_settings
     settings, given = asked_settings(
         net=args.name, max_epochs=args.max_epochs, preprocess=args.preprocess,
         exclude=args.exclude, dct_window=args.dct_window, seed=args.seed,
@@ -352,9 +352,9 @@ def cmd_reproduce(args):
          arg('--out-dir', default='.'),
          arg('--worst', type=POSITIVE, default=24, help='rows on the contact sheet'))
 def cmd_clean(args):
-    from .model.inputs import preprocessing_of, takes_images
     from .kaggle.format import TRAIN_FILE
     from .kaggle.reading import read_csv_cached
+    from .model.inputs import preprocessing_of, takes_images
     from .model.persist import load_single_net
     from .w207.cleaning import review
     net = load_single_net(args.net) if args.net else None

@@ -21,10 +21,10 @@ if __name__ == '__main__':  # the command line first: `--help` needs no Theano
     from facial_keypoints.cli import main
     sys.exit(main())
 
-from .outputs.figures import plot_learning_curves  # noqa: E402
-from .kaggle.datadir import data_files  # noqa: E402
-from .outputs.prediction import predict  # noqa: E402
 from .commands.fit import fit, fit_specialists  # noqa: E402
+from .kaggle.datadir import data_files  # noqa: E402
+from .outputs.figures import plot_learning_curves  # noqa: E402
+from .outputs.prediction import predict  # noqa: E402
 from .tutorial.callbacks import AdjustVariable, EarlyStopping, float32  # noqa: E402
 from .tutorial.data import load, load2d  # noqa: E402
 from .tutorial.iterators import FlipBatchIterator  # noqa: E402

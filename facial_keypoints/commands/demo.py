@@ -3,16 +3,16 @@ import contextlib
 import sys
 import time
 
-from ..outputs import figures
-from ..longrun import pauses
-from ..longrun.checkpoints import WorkDir
 from ..kaggle import datadir
 from ..kaggle.format import TRAIN_FILE
-from ..outputs.prediction import predict
+from ..longrun import pauses
+from ..longrun.checkpoints import WorkDir
 from ..longrun.train import device_line, given_options, new_settings, save_or_rescue
-from ..model.settings import DEMO_EPOCHS, RunControl
-from .fit import fit_specialists
 from ..longrun.units import Serial, Unit
+from ..model.settings import DEMO_EPOCHS, RunControl
+from ..outputs import figures
+from ..outputs.prediction import predict
+from .fit import fit_specialists
 
 #: Two epochs, so that each specialist's curve has a slope to show.
 SPECIALIST_EPOCHS = 2

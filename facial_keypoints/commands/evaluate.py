@@ -15,20 +15,20 @@ from collections import OrderedDict
 import numpy as np
 import pandas as pd
 
-from ..longrun import checkpoints, cluster, pauses
-from ..model import persist, record
 from ..base.checks import named, whole_number
 from ..base.errors import UsageError
-from ..model.inputs import load_for
 from ..kaggle import datadir
 from ..kaggle.format import KEYPOINT_COLUMNS, KEYPOINT_NAMES, TRAIN_FILE, to_pixels
 from ..kaggle.reading import read_csv_cached
+from ..longrun import checkpoints, cluster, pauses
+from ..longrun.train import default_work_dir, given_options, new_settings, unit_key
+from ..longrun.units import Unit
+from ..model import persist, record
+from ..model.inputs import load_for
+from ..model.settings import DEFAULT_SEED, RunControl, RunSettings
 from ..outputs.prediction import predict_columns
 from ..outputs.tables import LABELLED, MEAN_FACE, OVERALL, write_table
-from ..longrun.train import default_work_dir, given_options, new_settings, unit_key
-from ..model.settings import DEFAULT_SEED, RunControl, RunSettings
 from .fit import specialist_units, specialists_settings
-from ..longrun.units import Unit
 
 SPECIALISTS = 'specialists'
 

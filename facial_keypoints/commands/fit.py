@@ -12,16 +12,16 @@ units of work, trained here one after another or on a cluster's workers.
 import os
 from collections import OrderedDict
 
-from ..longrun import checkpoints, cluster, pauses
-from ..model import persist, record
 from ..base.checks import named, whole_number
 from ..base.errors import Paused
+from ..longrun import checkpoints, cluster, pauses
 from ..longrun.train import (asked_settings, continued, default_out, default_work_dir, device_line,
                              given_options, new_settings, pause_message, save_or_rescue, start_net,
                              train_net, training_data, unit_key)
+from ..longrun.units import Unit
+from ..model import persist, record
 from ..model.settings import FIELDS, RunControl, RunSettings
 from ..tutorial.specialists import SPECIALIST_SETTINGS
-from ..longrun.units import Unit
 
 
 def fit(name=None, max_epochs=None, out=None, resume=None, preprocess=None,

@@ -5,12 +5,12 @@ import numpy as np
 from matplotlib.figure import Figure
 from tabulate import tabulate
 
-from ..longrun import checkpoints, cluster, pauses
 from ..base.errors import UsageError
-from ..model.registry import get_net
+from ..longrun import checkpoints, cluster, pauses
 from ..longrun.train import default_work_dir, given_options, new_settings
-from ..model.settings import SWEEP_EPOCHS, RunControl
 from ..longrun.units import Unit
+from ..model.registry import get_net
+from ..model.settings import SWEEP_EPOCHS, RunControl
 from ..tutorial.plots import save_figure
 from ..w207.preprocessing import PREPROCESSORS
 

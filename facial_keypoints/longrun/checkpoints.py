@@ -18,9 +18,9 @@ import os
 import shutil
 import time
 
+from ..base.atomic import remove_stale_partials
 from ..model import persist, record, state
 from . import pauses
-from ..base.atomic import remove_stale_partials
 
 #: Seconds between checkpoints by default: a SIGKILL or a power cut loses
 #: at most this much training, and writing checkpoints costs a small share

@@ -25,12 +25,13 @@ import threading
 import time
 import uuid
 
+from ..base.errors import Paused, UsageError, UserError
+from ..kaggle import datadir
 from ..model import persist, record
 from . import pauses
 from .checkpoints import WorkDir
-from ..base.errors import Paused, UsageError, UserError
-from ..kaggle import datadir
 from .units import Serial, describe, execute, place, pretrained_manifest
+
 
 @dataclasses.dataclass(frozen=True)
 class Spec:

@@ -13,17 +13,16 @@ import time
 
 import numpy as np
 
-from . import checkpoints, pauses
-from ..model import persist, record, state
 from ..base.errors import Paused, SaveFailed
-from ..model.inputs import load_for
 from ..kaggle import datadir
+from ..model import persist, record, state
+from ..model.inputs import load_for
 from ..model.registry import definition, net_for
 from ..model.settings import RunSettings
 from ..tutorial.nets import quiet
 from ..tutorial.specialists import specialist_index
 from ..w207.dct import append_dct_copies
-
+from . import checkpoints, pauses
 
 #: How a call of :func:`train_net` ended: the data it trained on (a
 #: :class:`.state.TrainingData`), the signal that paused it (or None), and

@@ -25,11 +25,11 @@ import os
 import time
 
 from ..model import persist
-from .checkpoints import WorkDir
 from ..model.registry import net_for
-from .train import run_unit
 from ..model.settings import RunSettings
 from ..tutorial.specialists import SPECIALIST_SETTINGS, make_specialist, specialist_index
+from .checkpoints import WorkDir
+from .train import run_unit
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,11 +4,11 @@ image preprocessing it was trained with.
 Every command that feeds a net asks :func:`load_for`, so a net trained on
 equalised images is always given equalised images.
 """
-from . import record
-from .registry import DEFINITIONS
 from ..tutorial.data import load, load2d
 from ..tutorial.nets import input_is_2d
 from ..w207.preprocessing import preprocess as apply_preprocessing
+from . import record
+from .registry import DEFINITIONS
 
 
 def takes_images(net):

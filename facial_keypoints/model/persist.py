@@ -21,10 +21,10 @@ import zipfile
 import numpy as np
 from nolearn.lasagne import NeuralNet
 
-from . import record, state
 from ..base.atomic import atomic_write, save_npz
 from ..base.errors import CheckpointError
 from ..kaggle.format import KEYPOINT_COLUMNS
+from . import record, state
 from .settings import RunSettings
 
 #: Deep Lasagne graphs need more recursion to pickle (the tutorial's value).

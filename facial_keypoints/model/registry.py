@@ -6,11 +6,11 @@ trained with. :func:`get_net`, the loaders and every command ask here.
 """
 import collections
 
-from . import record
 from ..base.errors import UsageError
-from .masked import use_masked_loss
 from ..tutorial import nets as tutorial_nets
 from ..w207 import variants
+from . import record
+from .masked import use_masked_loss
 
 NetDefinition = collections.namedtuple(
     'NetDefinition', 'name build family input_2d preprocess')

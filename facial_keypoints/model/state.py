@@ -25,9 +25,9 @@ import hashlib
 
 import numpy as np
 
-from . import record
 from ..base.errors import CheckpointError
 from ..tutorial.callbacks import EarlyStopping
+from . import record
 
 ATTRIBUTE = 'training_state_'
 

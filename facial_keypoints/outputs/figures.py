@@ -1,9 +1,9 @@
 """Figures of trained nets and of the data, from their files to PNG."""
-from ..model import persist
 from ..kaggle.format import KEYPOINT_COLUMNS, to_unit
-from .prediction import predict_test_set
+from ..model import persist
 from ..tutorial import plots
 from ..tutorial.data import load
+from .prediction import predict_test_set
 
 
 def plot_learning_curves(fname_specialists='net-specialists.pickle',

@@ -4,12 +4,12 @@ from collections import OrderedDict
 import pandas as pd
 from nolearn.lasagne import NeuralNet
 
-from ..model import persist
-from ..model.inputs import load_for, preprocessing_of, takes_images
 from ..kaggle.datadir import data_file
 from ..kaggle.format import KEYPOINT_COLUMNS, LOOKUP_FILE, TEST_FILE, to_pixels
 from ..kaggle.reading import read_csv_cached, read_lookup_table
 from ..kaggle.submission import submission_frame, write_submission
+from ..model import persist
+from ..model.inputs import load_for, preprocessing_of, takes_images
 
 
 def as_specialists(models):

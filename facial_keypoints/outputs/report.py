@@ -11,13 +11,13 @@ import os
 import numpy as np
 from lasagne.layers import count_params, get_output_shape
 
-from . import published as pub
-from ..model import record
 from ..base.atomic import atomic_write
 from ..base.errors import UsageError
 from ..kaggle.format import rmse_pixels
+from ..model import record
 from ..model.persist import load_net
 from ..tutorial.plots import plot_net_learning_curve
+from . import published as pub
 from .tables import LABELLED, MEAN_FACE, read_table
 
 SYNTHETIC_WARNING = ('SYNTHETIC DATA: trained on the synthetic faces, not the '
