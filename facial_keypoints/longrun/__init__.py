@@ -1,1 +1,5 @@
-"""Training that outlasts any stop: pauses, checkpoints, units of work, clusters."""
+"""Training that outlasts any stop: pauses, checkpoints, units of work, clusters.
+
+Its modules are imported one by one where they are used: the cluster's
+brings in Dask, which the other commands do not need.
+"""

@@ -3,7 +3,7 @@ checkpoints and pauses, and the unit of work that trains it, continues it
 from its checkpoint or takes its finished result (:func:`run_unit`).
 
 The commands build on it: ``fit`` and ``fit_specialists``
-(:mod:`.training`), ``evaluate``, ``sweep`` and ``reproduce``, and the
+(:mod:`facial_keypoints.commands.fit`), ``evaluate``, ``sweep`` and ``reproduce``, and the
 units of work that run on a cluster (:mod:`.units`).
 """
 import collections
