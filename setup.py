@@ -22,7 +22,8 @@ setup(
                   'facial_keypoints.upstream': ['c_code/*.c', 'c_code/*.h']},
     python_requires='>=3.11,<3.12',
     install_requires=requirements('requirements.txt'),
-    extras_require={'kaggle': ['kaggle==2.2.5'], 'dashboard': ['bokeh==3.9.2']},
+    extras_require={'kaggle': ['kaggle==2.2.5'], 'dashboard': ['bokeh==3.9.2'],
+                    'onnx': ['onnx==1.18.0', 'onnxruntime==1.20.1']},
     entry_points={'console_scripts': ['kfkd = facial_keypoints.cli:main']},
     classifiers=[
         'Programming Language :: Python :: 3.11',

@@ -287,16 +287,24 @@ def cmd_download(args):
 
 
 @command('export', 'write a trained net or specialists to a pickle-free .npz that '
-         'loads on any machine',
+         'loads on any machine, or to an ONNX model',
          arg('nets', type=FILE, metavar='FILE'),
-         arg('--out', help='default: FILE with .npz'),
+         arg('--format', choices=('npz', 'onnx'), default='npz',
+             help='npz (default): the net with its settings, for this package; '
+             'onnx: a model of grey 96x96 images to 30 keypoints in pixels, for '
+             'any ONNX runtime (see docs/using-a-trained-net.rst)'),
+         arg('--out', help='default: FILE with .npz or .onnx'),
          data=False)
 def cmd_export(args):
     from .persist import export_npz, load_net
-    out = args.out or os.path.splitext(args.nets)[0] + '.npz'
+    out = args.out or os.path.splitext(args.nets)[0] + '.' + args.format
     if os.path.abspath(out) == os.path.abspath(args.nets):
         raise UsageError('--out {}: would overwrite the file being exported'.format(out))
-    wrote(export_npz(load_net(args.nets), out))
+    if args.format == 'onnx':
+        from .outputs.onnx_export import export_onnx
+        wrote(export_onnx(load_net(args.nets), out, source=args.nets))
+    else:
+        wrote(export_npz(load_net(args.nets), out))
 
 
 @command('report', 'compare trained nets with the tutorial',
