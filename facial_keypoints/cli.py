@@ -307,6 +307,35 @@ def cmd_export(args):
         wrote(export_npz(load_net(args.nets), out))
 
 
+def face_box(text):
+    """X,Y,W,H: a face's box in a photo's pixels."""
+    try:
+        box = tuple(float(v) for v in text.split(','))
+    except ValueError:
+        box = ()
+    if len(box) != 4 or box[2] <= 0 or box[3] <= 0:
+        raise argparse.ArgumentTypeError('{!r} is not a box X,Y,W,H of pixels with a '
+                                         'positive width and height'.format(text))
+    return box
+
+
+@command('detect', "find the faces on photos and draw each one's keypoints",
+         arg('photos', nargs='+', type=FILE, metavar='PHOTO',
+             help='photos of any size, colour or grey (PNG, JPEG, ...)'),
+         arg('--net', type=FILE, metavar='FILE', default='net-specialists.pickle',
+             help='a trained net or the specialists (pickle or .npz) or an ONNX '
+             'model (.onnx) (default net-specialists.pickle)'),
+         arg('--box', type=face_box, metavar='X,Y,W,H',
+             help="the face's box in pixels, as detection draws it, instead of "
+             'finding faces'),
+         arg('--out', default='.', metavar='DIR',
+             help='where NAME-keypoints.png and keypoints.csv go (default: here)'),
+         data=False)
+def cmd_detect(args):
+    from .outputs.photos import detect
+    wrote(*detect(args.photos, args.net, box=args.box, out=args.out))
+
+
 @command('report', 'compare trained nets with the tutorial',
          arg('nets', nargs='*', type=FILE, metavar='FILE'),
          arg('--evaluations', nargs='+', type=FILE, metavar='CSV',
