@@ -34,11 +34,11 @@ def run_onnx(model, X):
     return session.run(None, {'images': X.reshape(-1, 1, 96, 96)})[0]
 
 
-def untrained(name):
-    """Net ``name`` with random weights and biases (so that a wrongly placed
-    bias or an unflipped filter shows), and its settings."""
+def untrained(name, **params):
+    """Net ``name`` (with ``params``) with random weights and biases (so that
+    a wrongly placed bias or an unflipped filter shows), and its settings."""
     net = registry.net_for(RunSettings(net=name))
-    net.verbose = 0
+    net.set_params(verbose=0, **params)
     net.initialize()
     rng = np.random.RandomState(0)
     for layer_params in net.get_all_params():
@@ -71,6 +71,15 @@ def test_each_nets_model_predicts_what_theano_does(name, test_images):
     assert onnx.shape == (len(test_images), 30)
     assert np.abs(onnx - theano).max() / RANGE < 1e-5
     assert theano.std() > 1  # the images give different keypoints: a real check
+
+
+@pytest.mark.parametrize('nonlinearity', ['tanh', 'sigmoid', 'leaky_rectify'])
+def test_other_nonlinearities_export_too(nonlinearity, test_images):
+    from lasagne import nonlinearities
+    net = untrained('net1', hidden_nonlinearity=getattr(nonlinearities, nonlinearity))
+    X = test_images.reshape(len(test_images), -1)
+    assert np.abs(run_onnx(to_onnx(net), test_images)
+                  - to_pixels(net.predict(X))).max() / RANGE < 1e-5
 
 
 def test_unflipped_filters_would_differ(test_images):

@@ -41,7 +41,7 @@ def _onnx():
         import onnx
     except ImportError:
         raise UserError('the ONNX export needs the onnx package: pip install '
-                         "'facial-keypoints[onnx]'") from None
+                        "'facial-keypoints[onnx]'") from None
     return onnx
 
 
@@ -83,8 +83,6 @@ def _nonlinearity(graph, layer, x, name):
 
 
 def _dense(graph, layer, x, name):
-    if x.endswith(':4d'):
-        x = graph.node('Flatten', [x[:-3]], name + '/flatten', axis=1)
     W = graph.weight(name + '/W', layer.W.get_value())
     inputs = [x, W]
     if layer.b is not None:
@@ -123,29 +121,31 @@ def _trunk(graph, net, x, prefix):
     """Add ``net``'s layers to ``graph`` on the (N, 1, 96, 96) input ``x``;
     return the name of its output, on the [-1, 1] scale."""
     from lasagne import layers as L
-    x += ':4d'  # a 4-d tensor until a dense layer flattens it
+    flat = False
     previous = None
     for name, layer in net.layers_.items():
         where = prefix + name
         if previous is not None and getattr(layer, 'input_layer', None) is not previous:
             raise NotExportable('layer {!r}: not a chain of layers; only sequential nets '
-                             'have an ONNX export here'.format(name))
+                                'have an ONNX export here'.format(name))
         previous = layer
         if isinstance(layer, L.InputLayer):
-            if len(layer.shape) == 2:  # flat rows: the image flattened
-                x = graph.node('Flatten', [x[:-3]], where + '/flatten', axis=1)
+            if len(layer.shape) == 2:  # flat rows (net1): the images flattened
+                x, flat = graph.node('Flatten', [x], where + '/flatten', axis=1), True
         elif isinstance(layer, L.DropoutLayer):
-            continue  # identity at inference
+            continue  # the identity at inference
         elif isinstance(layer, L.DenseLayer):
+            if not flat:  # Lasagne's dense layer flattens its input
+                x, flat = graph.node('Flatten', [x], where + '/flatten', axis=1), True
             x = _dense(graph, layer, x, where)
-        elif isinstance(layer, L.Conv2DLayer):
-            x = _conv(graph, layer, x[:-3], where) + ':4d'
-        elif isinstance(layer, L.MaxPool2DLayer):
-            x = _pool(graph, layer, x[:-3], where) + ':4d'
+        elif isinstance(layer, L.Conv2DLayer) and not flat:
+            x = _conv(graph, layer, x, where)
+        elif isinstance(layer, L.MaxPool2DLayer) and not flat:
+            x = _pool(graph, layer, x, where)
         else:
             raise NotExportable('layer {!r}: a {} has no ONNX export here'.format(
                 name, type(layer).__name__))
-    return x[:-3] if x.endswith(':4d') else x
+    return x
 
 
 def _as_specialists(models):
