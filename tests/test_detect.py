@@ -50,6 +50,17 @@ def test_the_crop_puts_kaggles_mean_eyes_on_hers():
     assert np.abs(eyes - ASTRONAUT[:2]).max() < 3
 
 
+@pytest.mark.quick
+def test_the_framing_is_derived_again_from_the_labels_and_the_astronaut(kaggle_labels):
+    import json
+    stored = json.load(open(framing.FRAMING_FILE))
+    kaggle = framing.kaggle_face(kaggle_labels)
+    assert kaggle == stored['kaggle_mean_face']
+    box = find_faces(photos.grey(astronaut()))[0]
+    assert list(box) == stored['astronaut_box']
+    assert framing.derive_framing(kaggle, stored['astronaut_points'], box) == stored['crop']
+
+
 @pytest.fixture(scope='module')
 def face():
     """A synthetic face (96x96 in [0, 1]) and its true keypoints (15, 2)."""
@@ -164,3 +175,11 @@ def test_bad_command_lines_exit_2(tmp_path, capsys):
                        (['detect', str(tmp_path / 'none.png')], 'no such file')):
         code, _, err = run_cli(capsys, argv)
         assert_one_line_error(err, code, 2, word)
+
+
+def test_the_demos_astronaut_says_what_it_found_and_what_the_net_learned(net1, capsys):
+    from facial_keypoints.demo import keypoints_on_the_astronaut
+    assert keypoints_on_the_astronaut('net1.pickle') == 'astronaut-keypoints.png'
+    err = capsys.readouterr().err
+    assert 'found 1 face on the astronaut' in err and 'synthetic faces, not people' in err
+    assert Image.open('astronaut-keypoints.png').size == (640, 640)
