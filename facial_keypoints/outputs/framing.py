@@ -1,8 +1,8 @@
 """Kaggle's framing of a face: where a face detector's box puts the 96x96
 crop that a net trained on Kaggle's faces expects.
 
-Kaggle's faces are cropped so that the eyes sit about 36 pixels apart a
-third of the way down, the bottom lip about 41 pixels below them. A
+Kaggle's faces are cropped so that the eyes sit about 36 pixels apart and
+38 from the top, the bottom lip about 41 pixels below them. A
 detector's box frames a face its own way; ``framing.json`` holds the crop
 as a square relative to the box (its corner and side in units of the box's
 width), derived by :func:`derive_framing` from the real Kaggle labels and
