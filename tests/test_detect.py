@@ -167,6 +167,16 @@ def test_a_bad_photo_is_one_line_and_nothing_is_written(make, words, tmp_path, c
 
 
 @pytest.mark.quick
+def test_a_box_beyond_the_photo_is_one_line(tmp_path, capsys):
+    photo = tmp_path / 'p.png'
+    Image.new('L', (100, 80)).save(str(photo))
+    code, _, err = run_cli(capsys, ['detect', str(photo), '--box', '100,10,20,20',
+                                    '--net', str(photo), '--out', str(tmp_path / 'out')])
+    assert_one_line_error(err, code, 1, str(photo), '--box 100,10,20,20', '100x80')
+    assert not (tmp_path / 'out').exists()
+
+
+@pytest.mark.quick
 def test_bad_command_lines_exit_2(tmp_path, capsys):
     photo = tmp_path / 'p.png'
     Image.new('L', (100, 100)).save(str(photo))

@@ -192,6 +192,11 @@ def detect(photos, nets='net-specialists.pickle', box=None, out='.'):
     for path in photos:
         image = read_photo(path)
         boxes = [box] if box else find_faces(grey(image))
+        height, width = image.shape[:2]
+        if box and not (box[0] < width and box[1] < height and box[0] + box[2] > 0
+                        and box[1] + box[3] > 0):
+            raise PhotoError(path, 'the box `box` {} lies outside its {}x{} pixels'.format(
+                ','.join('{:g}'.format(v) for v in box), width, height))
         if not boxes:
             raise PhotoError(path, 'no face found; give its place with `box` X,Y,W,H')
         found.append((path, image, boxes))
