@@ -1,0 +1,1 @@
+"""What trained nets produce: ONNX models, and keypoints on photographs."""
