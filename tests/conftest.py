@@ -20,6 +20,7 @@ def pytest_configure(config):
     config.addinivalue_line('markers', 'quick: trains nothing; `make test-quick`')
     config.addinivalue_line('markers', 'opencl: Theano on an OpenCL device; `make test-opencl`')
     config.addinivalue_line('markers', 'docker: the built images; `make docker-test`')
+    config.addinivalue_line('markers', 'pythons: the other CPythons; `make test-pythons`')
 
 
 def on_opencl():
@@ -38,6 +39,11 @@ def pytest_collection_modifyitems(config, items):
         skip = pytest.mark.skip(reason='OpenCL tier: run with `make test-opencl`')
         for item in items:
             if 'opencl' in item.keywords:
+                item.add_marker(skip)
+    if not os.environ.get('FKP_OTHER_VENVS'):
+        skip = pytest.mark.skip(reason='other CPythons: run with `make test-pythons`')
+        for item in items:
+            if 'pythons' in item.keywords:
                 item.add_marker(skip)
     if config.getoption('--runslow'):
         return
