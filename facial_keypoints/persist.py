@@ -79,6 +79,10 @@ def _unpickle(fname):
             return pickle.load(f)
     except (pickle.UnpicklingError, EOFError, ValueError, IndexError,
             ImportError, AttributeError) as e:
+        if _written_with_numpy2(e):
+            raise CheckpointError(fname, 'written under NumPy 2, which this NumPy {} cannot '
+                                  'read; where it was written run `kfkd export {}` and use the '
+                                  '.npz'.format(np.__version__, fname)) from None
         if _needs_a_gpu(e):
             raise CheckpointError(fname, 'written on a GPU, and this machine has '
                                   'no GPU back-end in use; on the GPU machine run `kfkd '
@@ -89,6 +93,14 @@ def _unpickle(fname):
         raise CheckpointError(fname, 'not a readable pickle ({}: {}); it may be '
                               'truncated or another kind of file'.format(
                                   type(e).__name__, e)) from None
+
+
+def _written_with_numpy2(error):
+    """True when a pickle written under NumPy 2 fails under NumPy 1.x: the
+    state of its random generators names NumPy 2's classes and modules."""
+    text = str(error)
+    return int(np.__version__.split('.')[0]) < 2 and (
+        'is not a known BitGenerator' in text or 'numpy._core' in text)
 
 
 def _needs_a_gpu(error):

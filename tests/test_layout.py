@@ -4,6 +4,8 @@ import ast
 import glob
 import re
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -134,3 +136,17 @@ def test_the_readme_is_short_and_its_documents_exist():
     assert 'docs/long-runs.rst' in linked and 'CHANGES.rst' in linked
     for path in linked:
         assert os.path.exists(os.path.join(root, path)), path
+
+
+def test_the_supported_pythons_have_one_home():
+    here = os.path.dirname(PACKAGE)
+    first, past = facial_keypoints.SUPPORTED_PYTHON
+    with open(os.path.join(here, 'scripts', 'bootstrap.sh')) as f:
+        bootstrap = f.read()
+    assert "SUPPORTED='{} <= sys.version_info[:2] < {}'".format(first, past) in bootstrap
+    out = subprocess.run([sys.executable, 'setup.py', '--version'], cwd=here,
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split()[-1] == facial_keypoints.__version__
+    with open(os.path.join(here, 'setup.py')) as f:
+        setup = f.read()
+    assert "'0.1.0'" not in setup and '3.11' not in setup  # read from the package
