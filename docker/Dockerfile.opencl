@@ -12,7 +12,7 @@ WORKDIR /opt/facial-keypoints
 COPY requirements.txt requirements-opencl.txt setup.py README.rst ./
 COPY facial_keypoints ./facial_keypoints
 COPY docker/install.sh ./docker/
-COPY scripts/setup-opencl.sh ./scripts/
+COPY scripts/setup-opencl.sh scripts/build-pygpu.sh ./scripts/
 RUN PYTHON=python3.11 docker/install.sh \
     && VENV=/opt/fkp scripts/setup-opencl.sh \
     && rm -rf /var/lib/apt/lists/*

@@ -2,7 +2,8 @@
 
 A runnable reproduction of Daniel Nouri's tutorial (Kaggle Facial Keypoints
 Detection, December 2014) on Theano, Lasagne and nolearn. Importing this
-package first makes those upstream releases work on CPython 3.11: their
+package first makes those upstream releases work on CPython 3.11 to 3.13
+and NumPy 2: their
 patches (:mod:`facial_keypoints.upstream.compat`) apply as Theano and
 nolearn are first imported (:mod:`facial_keypoints.upstream.loading`).
 
@@ -13,15 +14,18 @@ names and runs the command line (:mod:`.cli`).
 """
 import sys
 
+# setup.py reads these two without importing the package.
 __version__ = '0.1.0'
 
-SUPPORTED_PYTHON = ((3, 11), (3, 12))
+#: The CPython versions supported: from the first, up to but not including
+#: the second (the compatibility layer is tested on each).
+SUPPORTED_PYTHON = ((3, 11), (3, 14))
 
 if not SUPPORTED_PYTHON[0] <= sys.version_info[:2] < SUPPORTED_PYTHON[1]:
     raise ImportError(
-        'facial_keypoints needs CPython 3.11 (Theano 1.0.5 needs NumPy < 1.24, '
-        'which has no wheels for newer Pythons); this is Python {}.{}. '
-        'Run `make demo` to set up a Python 3.11 virtual environment.'
+        'facial_keypoints needs CPython 3.11 to 3.13 (the versions its patches '
+        'to Theano 1.0.5 are tested on); this is Python {}.{}. '
+        'Run `make demo` to set up a virtual environment with a supported Python.'
         .format(*sys.version_info[:2]))
 
 from .upstream import threads  # noqa: E402

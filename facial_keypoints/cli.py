@@ -308,16 +308,53 @@ def cmd_download(args):
 
 
 @command('export', 'write a trained net or specialists to a pickle-free .npz that '
-         'loads on any machine',
+         'loads on any machine, or to an ONNX model',
          arg('nets', type=FILE, metavar='FILE'),
-         arg('--out', help='default: FILE with .npz'),
+         arg('--format', choices=('npz', 'onnx'), default='npz',
+             help='npz (default): the net with its settings, for this package; '
+             'onnx: a model of grey 96x96 images to 30 keypoints in pixels, for '
+             'any ONNX runtime (see docs/using-a-trained-net.rst)'),
+         arg('--out', help='default: FILE with .npz or .onnx'),
          data=False)
 def cmd_export(args):
     from .model.persist import export_npz, load_net
-    out = args.out or os.path.splitext(args.nets)[0] + '.npz'
+    out = args.out or os.path.splitext(args.nets)[0] + '.' + args.format
     if os.path.abspath(out) == os.path.abspath(args.nets):
         raise UsageError('--out {}: would overwrite the file being exported'.format(out))
-    wrote(export_npz(load_net(args.nets), out))
+    if args.format == 'onnx':
+        from .outputs.onnx_export import export_onnx
+        wrote(export_onnx(load_net(args.nets), out, source=args.nets))
+    else:
+        wrote(export_npz(load_net(args.nets), out))
+
+
+def face_box(text):
+    """X,Y,W,H: a face's box in a photo's pixels."""
+    try:
+        box = tuple(float(v) for v in text.split(','))
+    except ValueError:
+        box = ()
+    if len(box) != 4 or box[2] <= 0 or box[3] <= 0:
+        raise argparse.ArgumentTypeError('{!r} is not a box X,Y,W,H of pixels with a '
+                                         'positive width and height'.format(text))
+    return box
+
+
+@command('detect', "find the faces on photos and draw each one's keypoints",
+         arg('photos', nargs='+', type=FILE, metavar='PHOTO',
+             help='photos of any size, colour or grey (PNG, JPEG, ...)'),
+         arg('--net', type=FILE, metavar='FILE', default='net-specialists.pickle',
+             help='a trained net or the specialists (pickle or .npz) or an ONNX '
+             'model (.onnx) (default net-specialists.pickle)'),
+         arg('--box', type=face_box, metavar='X,Y,W,H',
+             help="the face's box in pixels, as detection draws it, instead of "
+             'finding faces'),
+         arg('--out', default='.', metavar='DIR',
+             help='where NAME-keypoints.png and keypoints.csv go (default: here)'),
+         data=False)
+def cmd_detect(args):
+    from .outputs.photos import detect
+    wrote(*detect(args.photos, args.net, box=args.box, out=args.out))
 
 
 @command('report', 'compare trained nets with the tutorial',

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Create the virtual environment .venv with CPython 3.11 and install the pins.
+# Create the virtual environment .venv with CPython 3.11, 3.12 or 3.13 and
+# install the pins.
 #   scripts/bootstrap.sh requirements.txt        (what `make demo` needs)
 #   scripts/bootstrap.sh requirements-dev.txt    (what `make test` needs)
-# Checks the system needs first: CPython 3.11 with its headers, and a C++
-# compiler (Theano compiles its ops); OpenBLAS is optional but much faster.
+# Checks the system needs first: a supported CPython with its headers, and a
+# C++ compiler (Theano compiles its ops); OpenBLAS is optional but much faster.
 # Missing Debian packages are installed when running as root with apt-get.
-# CPython 3.11 is taken from, in order: $PYTHON; python3.11 on PATH, pyenv's
-# versions, /usr/local/bin and /usr/bin; Debian's python3.11 package; and last
-# a CPython 3.11 managed by uv (https://docs.astral.sh/uv/), which is installed
-# first if need be, with pip --user or else into .cache/uv.
+# The CPython is taken from, in order: $PYTHON (3.11, 3.12 or 3.13); python3.11
+# on PATH, pyenv's versions, /usr/local/bin and /usr/bin, then python3.12 and
+# python3.13 there (3.11 first: the version the stack has run on longest);
+# Debian's python3.11 package; and last a CPython 3.11 managed by uv
+# (https://docs.astral.sh/uv/), which is installed first if need be, with pip
+# --user or else into .cache/uv. So `PYTHON=python3.13 make test` tests 3.13
+# (in a .venv made with it: remove an older .venv first, or set VENV), and
+# PYTHON_VERSION=3.12 takes only a CPython 3.12, from any of those places.
+# On CPython >= 3.12 Theano's sdist is built with scripts/theano-build on
+# PYTHONPATH (its versioneer needs configparser names 3.12 removed).
 #   FKP_BOOTSTRAP_PATH_ONLY=1  looks for interpreters on PATH only, so that a
 #                              run with a controlled PATH sees no others.
 # Tool output is kept in a temporary log and shown only when the tool fails.
@@ -55,20 +62,30 @@ has_headers() {
 sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null
 }
 
-is_311() { "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; }
+# The versions facial_keypoints.SUPPORTED_PYTHON allows (a test checks that
+# the two agree).
+SUPPORTED='(3, 11) <= sys.version_info[:2] < (3, 14)'
+versions=${PYTHON_VERSION:-3.11 3.12 3.13}
+is_supported() {
+    "$1" -c "import sys; sys.exit(not ($SUPPORTED and '%d.%d' % sys.version_info[:2] in '$versions'.split()))" \
+        2>/dev/null
+}
 
 find_python() {
-    local candidate candidates=(python3.11)
-    # pyenv's shims can stand on PATH before the system's python3.11 and fail
-    # when pyenv's selected version is another one.
-    if [ -z "${FKP_BOOTSTRAP_PATH_ONLY:-}" ]; then
-        candidates+=("$HOME"/.pyenv/versions/3.11*/bin/python3.11
-                     /usr/local/bin/python3.11 /usr/bin/python3.11)
-    fi
+    local candidate candidates=() version
+    for version in $versions; do
+        candidates+=("python$version")
+        # pyenv's shims can stand on PATH before the system's interpreter and
+        # fail when pyenv's selected version is another one.
+        if [ -z "${FKP_BOOTSTRAP_PATH_ONLY:-}" ]; then
+            candidates+=("$HOME"/.pyenv/versions/$version*/bin/python$version
+                         /usr/local/bin/python$version /usr/bin/python$version)
+        fi
+    done
     for candidate in "${PYTHON:-}" "${candidates[@]}" python3; do
         [ -n "$candidate" ] || continue
         command -v "$candidate" >/dev/null 2>&1 || [ -x "$candidate" ] || continue
-        if is_311 "$candidate"; then
+        if is_supported "$candidate"; then
             command -v "$candidate" 2>/dev/null || echo "$candidate"
             return 0
         fi
@@ -113,7 +130,7 @@ find_uv() {
 
 venv_with_uv() {
     local uv
-    uv=$(find_uv) || die "CPython 3.11 is needed (Theano 1.0.5 needs NumPy < 1.24) and none was found: \
+    uv=$(find_uv) || die "CPython 3.11 is needed (or 3.12, 3.13) and none was found: \
 install uv (https://docs.astral.sh/uv/) or CPython 3.11 with its headers (Debian 12: apt-get install \
 python3.11-dev python3.11-venv), then run this again, or set PYTHON=/path/to/python3.11."
     say "installing uv's managed CPython 3.11 with $uv"
@@ -131,8 +148,8 @@ Set PYTHON=/path/to/python3.11 to one that has them and run this again."
 }
 
 if [ ! -x "$venv/bin/python" ]; then
-    if [ -n "${PYTHON:-}" ] && ! is_311 "$PYTHON"; then
-        say "PYTHON=$PYTHON is not a CPython 3.11; looking elsewhere"
+    if [ -n "${PYTHON:-}" ] && ! is_supported "$PYTHON"; then
+        say "PYTHON=$PYTHON is not a CPython 3.11, 3.12 or 3.13; looking elsewhere"
     fi
     python=$(find_python) || python=
     if [ -z "$python" ] && apt_has python3.11; then
@@ -141,9 +158,10 @@ if [ ! -x "$venv/bin/python" ]; then
         python=$(find_python) || python=
     fi
     if [ -n "$python" ]; then
-        has_headers "$python" || apt_install python3.11-dev || true
+        minor=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+        has_headers "$python" || apt_install "python$minor-dev" || true
         has_headers "$python" || die "$python has no C headers (Python.h); Theano compiles C code. \
-Install python3.11-dev (Debian) and run this again."
+Install python$minor-dev (Debian) and run this again."
         say "creating $venv with $python"
         quietly "$python" -m venv "$venv" || die "could not create $venv (the output is above)."
     else
@@ -172,6 +190,17 @@ fi
 stamp="$venv/.installed-$(basename "$requirements" .txt)"
 if [ ! -e "$stamp" ] || [ "$requirements" -nt "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ setup.py -nt "$stamp" ]; then
     say "installing $requirements into $venv (a few minutes the first time)"
+    if "$venv/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then
+        # Theano's sdist does not build in pip's isolated build environment on
+        # CPython >= 3.12: it is built in the venv, whose setuptools (pinned in
+        # requirements.txt) also gives Theano the distutils it imports.
+        quietly "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+            $(grep -E '^setuptools==' requirements.txt | cut -d';' -f1) \
+            || die "pip could not install setuptools (its output is above)."
+        PYTHONPATH="$PWD/scripts/theano-build" quietly "$venv/bin/python" -m pip install -q \
+            --disable-pip-version-check --no-build-isolation $(grep -E '^Theano==' requirements.txt) \
+            || die "pip could not build Theano (its output is above)."
+    fi
     quietly "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" \
         || die "pip could not install $requirements (its output is above)."
     quietly "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e . \

@@ -8,8 +8,10 @@
 #                        unversioned name (Debian 12 has no clBLAS)
 #   libgpuarray-dev      libgpuarray 0.7.6 and its headers, which Theano's GPU
 #                        ops compile against
-#   python3-pygpu        pygpu 0.7.6, built for Debian's CPython 3.11: linked
-#                        into the virtual environment, whose CPython is 3.11
+#   python3-pygpu        pygpu 0.7.6: its Python files and the C that Cython
+#                        generated, compiled for the virtual environment's
+#                        CPython and NumPy (Debian's modules are for CPython
+#                        3.11 and NumPy 1.x) by scripts/build-pygpu.sh
 #   clinfo               to see the device
 # Missing packages are installed when running as root with apt-get; else
 # one line says what to install. pygpu's one Python dependency, Mako, comes
@@ -41,12 +43,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
-site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-ln -sfn /usr/lib/python3/dist-packages/pygpu "$site/pygpu"
 # WHEELS: a URL of wheels to install from instead of PyPI (docker/install.sh)
 "$venv/bin/python" -m pip install -q ${WHEELS:+--no-index --find-links "$WHEELS" \
     --trusted-host "$(echo "$WHEELS" | sed -E 's#^[a-z]+://([^:/]+).*#\1#')"} \
     -r requirements-opencl.txt
+VENV=$venv scripts/build-pygpu.sh
 if ! "$venv/bin/python" -c 'import pygpu; pygpu.init("opencl0:0")' 2>/dev/null; then
     say "pygpu finds no OpenCL device opencl0:0; clinfo -l says:"
     clinfo -l >&2 || true

@@ -33,6 +33,11 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if 'opencl' in item.keywords:
                 item.add_marker(skip)
+    if not os.environ.get('FKP_OTHER_VENVS'):
+        skip = pytest.mark.skip(reason='other CPythons: run with `make test-pythons`')
+        for item in items:
+            if 'pythons' in item.keywords:
+                item.add_marker(skip)
     if config.getoption('--runslow'):
         return
     skip = pytest.mark.skip(reason='slow: run with --runslow')

@@ -168,8 +168,8 @@ def assert_only_own_messages(lines):
 def assert_uv_route(box, lines, uv):
     assert box.calls_of('uv') == ['python install 3.11', 'venv --python 3.11 .venv']
     assert '-m ensurepip --upgrade --default-pip' in box.calls_of('venv-python')
-    assert lines[0] == 'bootstrap: PYTHON={} is not a CPython 3.11; looking elsewhere'.format(
-        os.path.join(box.root, 'nowhere', 'python3.11'))
+    assert lines[0] == ('bootstrap: PYTHON={} is not a CPython 3.11, 3.12 or 3.13; '
+                        'looking elsewhere').format(os.path.join(box.root, 'nowhere', 'python3.11'))
     assert 'bootstrap: no CPython 3.11 found, and none from apt-get; using uv' in lines
     assert "bootstrap: installing uv's managed CPython 3.11 with " + uv in lines
     assert "bootstrap: creating .venv with uv's CPython 3.11" in lines

@@ -25,7 +25,7 @@ def run_python(code, **env):
 
 
 #: Breaks that depend on what else is installed, tested on their own below.
-ENVIRONMENT_DEPENDENT = {'pkg-resources-stand-in'}
+ENVIRONMENT_DEPENDENT = {'pkg-resources-stand-in', 'numpy-distutils', 'imp-module'}
 
 
 def test_every_patch_was_needed_on_this_stack():
@@ -124,7 +124,9 @@ def test_patches_apply_whoever_imports_the_stack_first():
         from nolearn.lasagne import NeuralNet  # before any of the package's modules
         import theano
         from facial_keypoints.upstream import compat
-        print(len(compat.APPLIED) >= 12, theano.config.floatX,
+        print([p.name for p in compat.PATCHES
+               if p.name not in compat.APPLIED and p.needed()] == [],
+              theano.config.floatX,
               NeuralNet._get_params_html is compat.neural_net_params_html)
     '''
     assert run_python(code, THEANO_FLAGS='') == ['True', 'float32', 'True']
@@ -469,3 +471,170 @@ def test_a_node_pickles_without_its_gpu_reduction_kernel():
     assert not hasattr(again, compat.REDUCTION_KERNEL_CACHE)
     assert again.tag.kept == 'yes' and type(again.op) is type(node.op)
     assert hasattr(node, compat.REDUCTION_KERNEL_CACHE)  # the live node keeps its cache
+
+
+# -- Theano on NumPy 2 --------------------------------------------------------
+
+PROBE_MODULE = '''
+#include <Python.h>
+#include <numpy/arrayobject.h>
+static PyObject* probe(PyObject* self, PyObject* args) {
+    %s
+}
+static PyMethodDef methods[] = {{"probe", probe, METH_NOARGS, ""}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "%s", NULL, -1, methods};
+PyMODINIT_FUNC PyInit_%s(void) { import_array(); return PyModule_Create(&module); }
+'''
+
+
+def compiled_probe(tmp_path, name, body):
+    """``probe()`` of a C module whose function is ``body``, compiled as
+    Theano compiles its ops (its compiler, flags and NumPy headers)."""
+    from theano.gof.cmodule import GCC_compiler
+    module = GCC_compiler.compile_str(
+        name, PROBE_MODULE % (body, name, name), location=str(tmp_path),
+        include_dirs=[np.get_include()], preargs=GCC_compiler.compile_args())
+    return module.probe()
+
+
+def test_c_code_has_the_python2_names_numpy_1_defined(tmp_path):
+    body = '''
+        #if defined(NPY_PY3K)
+        return PyInt_FromLong(PyString_Check(PyString_FromString("x")) + 1);
+        #else
+        return PyLong_FromLong(0);
+        #endif'''
+    assert compiled_probe(tmp_path, 'py2_names', body) == 2
+    from theano.gof import lazylinker_c
+    assert lazylinker_c.lazylinker_ext is not None  # compiled as Theano was imported
+
+
+def test_c_code_reads_descriptor_fields(tmp_path):
+    body = 'return PyLong_FromLong(PyArray_DescrFromType(NPY_FLOAT64)->elsize);'
+    assert compiled_probe(tmp_path, 'descr_fields', body) == 8
+
+
+def test_c_module_keys_change_with_the_patches():
+    from theano.gof.cmodule import GCC_compiler
+    flags = GCC_compiler.compile_args()
+    assert '-DNPY_TARGET_VERSION=NPY_2_0_API_VERSION' in flags
+    assert '-DTHEANO_PY2_C_ALIASES={}'.format(
+        compat.digest(compat.py2_c_aliases())) in flags
+    from theano.tensor.basic import MaxAndArgmax
+    assert compat.NumpyRavelAxis.name in MaxAndArgmax([0]).c_code_cache_version()
+
+
+def test_reductions_over_all_axes_in_c():
+    x = T.matrix()
+    index = T.lvector()
+    f = theano.function([x, index], [T.max(x), T.argmax(x), T.extra_ops.cumsum(x),
+                                      T.extra_ops.cumprod(x), x[index]])
+    ops = {type(node.op).__name__ for node in f.maker.fgraph.toposort()}
+    assert {'MaxAndArgmax', 'CumOp', 'AdvancedSubtensor1'} <= ops
+    a = np.arange(1, 7, dtype='float32').reshape(2, 3)
+    top, where, sums, products, rows = f(a, [1, 0, 1])
+    assert top == 6 and where == 5
+    np.testing.assert_array_equal(sums, np.cumsum(a))
+    np.testing.assert_array_equal(products, np.cumprod(a))
+    np.testing.assert_array_equal(rows, a[[1, 0, 1]])
+    with pytest.raises(IndexError):
+        f(a, [2])  # the bounds check, which takes the extremes of the indices
+    assert T.extra_ops.CumOp(axis=None).c_axis == compat.NumpyRavelAxis.ravel_axis
+
+
+def test_increments_at_integer_indices():
+    x, y = T.vector(), T.vector()
+    index = T.lvector()
+    f = theano.function([x, index, y], T.inc_subtensor(x[index], y))
+    assert 'AdvancedIncSubtensor1' in str(f.maker.fgraph.toposort())
+    out = f(np.zeros(3, 'float32'), [0, 2, 0], np.ones(3, 'float32'))
+    np.testing.assert_array_equal(out, [2, 0, 1])
+
+
+def test_legacy_convolution_op_compiles():
+    from theano.tensor.nnet import conv
+    images, filters = T.tensor4(), T.tensor4()
+    f = theano.function([images, filters], conv.conv2d(images, filters))
+    rng = np.random.RandomState(0)
+    a = rng.rand(1, 1, 5, 5).astype('float32')
+    k = rng.rand(1, 1, 2, 2).astype('float32')
+    expected = sum(a[0, 0, i:i + 4, j:j + 4] * k[0, 0, 1 - i, 1 - j]
+                   for i in range(2) for j in range(2))
+    np.testing.assert_allclose(f(a, k)[0, 0], expected, rtol=1e-5)
+
+
+def test_scalar_constants_are_recognised():
+    assert T.get_scalar_constant_value(T.constant(2.5)) == 2.5
+    # through elementwise ops, as shapes are inferred
+    assert T.get_scalar_constant_value(T.cast(T.constant(4), 'int32') * 2) == 8
+    assert theano.scalar.basic.complex(2.0, 1.0).owner.op.impl(2.0, 1.0) == 2 + 1j
+
+
+def test_gradients_and_batch_normalisation_cast_their_constants():
+    x = T.vector()
+    grads = theano.function([x], T.grad(T.sum(T.arcsin(x) + T.arctan(x) + T.exp2(x)), x))
+    np.testing.assert_allclose(grads(np.array([0.0], 'float32')), [2 + np.log(2)], rtol=1e-6)
+    assert compat.scalar_type(theano.scalar.float32) is np.float32
+    from theano.tensor.nnet import bn
+    data = T.matrix()
+    out = bn.batch_normalization_train(data, T.ones((1, 2)), T.zeros((1, 2)), axes=(0,))[0]
+    normalised = theano.function([data], out)(np.array([[1, 2], [3, 4]], 'float32'))
+    np.testing.assert_allclose(normalised, [[-1, -1], [1, 1]], rtol=1e-3)
+
+
+def test_python_implementations_of_scalar_and_elementwise_ops():
+    assert theano.scalar.basic.mul.impl(2, 3, 4) == 24
+    counts = T.ivector()  # float results of integers name their types by code
+    f = theano.function([counts], T.sqrt(counts), mode=theano.compile.Mode(linker='py'))
+    np.testing.assert_allclose(f(np.array([1, 4], 'int32')), [1, 2])
+    import numpy as real_numpy
+    assert not hasattr(real_numpy, 'cast')  # NumPy itself is left alone
+
+
+def test_compiling_does_not_warn_about_numpy_core(recwarn):
+    import warnings
+    warnings.simplefilter('always', DeprecationWarning)
+    x = T.vector()
+    theano.function([x], T.tanh(x) * 3)
+    assert not [w for w in recwarn if 'numpy.core' in str(w.message)]
+
+
+def test_numpy_linalg_linalg_has_linalg_error():
+    from numpy.linalg.linalg import LinAlgError
+    assert LinAlgError is np.linalg.LinAlgError
+    with pytest.raises(ImportError, match='numpy.linalg.svd'):
+        from numpy.linalg.linalg import svd  # noqa: F401
+
+
+# -- Theano on CPython >= 3.12 --------------------------------------------------
+
+def test_theano_works_without_numpy_distutils_and_imp():
+    # As on CPython >= 3.12, where neither exists.
+    code = """
+        import sys
+        sys.modules['numpy.distutils'] = sys.modules['imp'] = None
+        import facial_keypoints, theano, theano.tensor as T
+        import numpy, imp
+        from facial_keypoints.upstream import compat
+        from theano.tests import breakpoint  # imports imp
+        x = T.vector()
+        f = theano.function([x], T.extra_ops.cumsum(x * 3))  # compiled with NumPy's headers
+        print(f([1, 2])[-1], 'numpy-distutils' in compat.APPLIED, 'imp-module' in compat.APPLIED,
+              numpy.distutils.misc_util.get_numpy_include_dirs() == [numpy.get_include()],
+              bool(imp.find_module('os')))
+        try:
+            imp.find_module('no_such_module_here')
+        except ImportError:
+            print('not-found')
+    """
+    assert run_python(code) == ['9.0', 'True', 'True', 'True', 'True', 'not-found']
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason='CPython >= 3.12 has neither')
+def test_numpy_distutils_and_imp_are_stand_ins():
+    import imp
+    import numpy.distutils
+    assert numpy.distutils.misc_util.get_numpy_include_dirs() == [np.get_include()]
+    assert imp.find_module('os')
+    with pytest.raises(ImportError, match='importlib'):
+        imp.load_source

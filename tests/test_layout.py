@@ -4,6 +4,8 @@ import ast
 import glob
 import re
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -159,9 +161,9 @@ def test_registry_declares_each_nets_input():
 
 
 
-def test_no_c_code_in_the_upstream_patches_python():
-    # Every line of C lives in upstream/c_code/, measurements in docs/.
-    for path in sorted(glob.glob(os.path.join(PACKAGE, 'upstream', '*.py'))):
+def test_no_c_code_in_the_fast_ops_python():
+    # Every line of the ops' C lives in upstream/c_code/, measurements in docs/.
+    for path in sorted(glob.glob(os.path.join(PACKAGE, 'upstream', 'fast_*.py'))):
         tree = ast.parse(open(path).read())
         docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                       if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
@@ -170,8 +172,15 @@ def test_no_c_code_in_the_upstream_patches_python():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) \
                     and id(node) not in docstrings:
                 assert node.value.count('\n') <= 1, (path, node.lineno)
-                assert not re.search(r'PyArray|npy_intp|#pragma', node.value), (
+                assert not re.search(r'PyArray_\w+\(|npy_intp |#pragma', node.value), (
                     path, node.lineno)
+
+
+def test_no_string_literal_of_over_40_lines_in_the_upstream_patches():
+    for path in sorted(glob.glob(os.path.join(PACKAGE, 'upstream', '*.py'))):
+        for node in ast.walk(ast.parse(open(path).read())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert node.value.count('\n') <= 40, (path, node.lineno)
 
 
 def test_the_readme_is_short_and_its_documents_exist():
@@ -182,3 +191,17 @@ def test_the_readme_is_short_and_its_documents_exist():
     assert 'docs/long-runs.rst' in linked and 'CHANGES.rst' in linked
     for path in linked:
         assert os.path.exists(os.path.join(root, path)), path
+
+
+def test_the_supported_pythons_have_one_home():
+    here = os.path.dirname(PACKAGE)
+    first, past = facial_keypoints.SUPPORTED_PYTHON
+    with open(os.path.join(here, 'scripts', 'bootstrap.sh')) as f:
+        bootstrap = f.read()
+    assert "SUPPORTED='{} <= sys.version_info[:2] < {}'".format(first, past) in bootstrap
+    out = subprocess.run([sys.executable, 'setup.py', '--version'], cwd=here,
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split()[-1] == facial_keypoints.__version__
+    with open(os.path.join(here, 'setup.py')) as f:
+        setup = f.read()
+    assert "'0.1.0'" not in setup and '3.11' not in setup  # read from the package

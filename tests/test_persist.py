@@ -96,6 +96,27 @@ def test_a_gpu_pickle_on_a_cpu_machine_points_to_the_npz(stand_in, tmp_path, cap
     assert 'written on a GPU' in err and 'kfkd export' in err and len(err.splitlines()) == 1
 
 
+def numpy1_unpickling_numpy2_state():
+    """What NumPy 1.x raises for the generator state NumPy 2 pickles."""
+    raise ValueError("<class 'numpy.random._mt19937.MT19937'> is not a known "
+                     "BitGenerator module.")
+
+
+class Numpy2StateOnNumpy1:
+    def __reduce__(self):
+        return numpy1_unpickling_numpy2_state, ()
+
+
+def test_a_numpy2_pickle_on_numpy1_points_to_the_npz(tmp_path, capsys, monkeypatch):
+    import pickle
+    path = tmp_path / 'net6.pickle'
+    path.write_bytes(pickle.dumps({'rng': Numpy2StateOnNumpy1()}))
+    monkeypatch.setattr(persist.np, '__version__', '1.23.5')
+    assert cli.main(['predict', str(path)]) == 1
+    err = capsys.readouterr().err
+    assert 'written under NumPy 2' in err and 'kfkd export' in err and len(err.splitlines()) == 1
+
+
 def test_pickle_round_trip_predicts_identically(in_data):
     X, y = kfkd.load()
     net = small_net1(2)

@@ -31,11 +31,32 @@ def step(what):
           file=sys.stderr, flush=True)
 
 
+def keypoints_on_the_astronaut(net_file, out='astronaut-keypoints.png'):
+    """``detect`` with ``net_file`` on scikit-image's astronaut photograph:
+    the path from a photo to drawn keypoints, saying what it found and what
+    the net learned from. Return ``out``."""
+    from skimage import data
+
+    from ..outputs.photos import draw_keypoints, find_keypoints
+    from ..tutorial.plots import save_figure
+    photo = data.astronaut()
+    points = find_keypoints(photo, net_file)
+    faces = points['face'].nunique()
+    found = '{} face{}'.format(faces, '' if faces == 1 else 's')
+    learned = ('synthetic faces, not people: the points show the path, not a result'
+               if datadir.data_source() == 'synthetic' else "Kaggle's faces")
+    print('demo: detect found {} on the astronaut photo; {} learned from {}'.format(
+        found, net_file, learned), file=sys.stderr)
+    return save_figure(draw_keypoints(photo, points, title='{}: {} on the astronaut'.format(
+        net_file, found)), out, dpi=100)
+
+
 def demo(max_epochs=DEMO_EPOCHS, seed=None, control=RunControl()):
-    """net1 as in the tutorial (400 epochs) with its learning curve and its
-    predictions on test images; net6 and the six specialists (pretrained
-    from net6) for a few epochs, their learning curves and a Kaggle
-    submission; all in the current directory. Return the files written.
+    """net1 as in the tutorial (400 epochs) with its learning curve, its
+    predictions on test images and its keypoints on a photograph; net6 and
+    the six specialists (pretrained from net6) for a few epochs, their
+    learning curves and a Kaggle submission; all in the current directory.
+    Return the files written.
 
     net1 and net6 are units of work kept in ``demo.checkpoints`` and the
     specialists in ``net-specialists.checkpoints`` until the demo ends, so
@@ -65,6 +86,8 @@ def demo(max_epochs=DEMO_EPOCHS, seed=None, control=RunControl()):
         written += [figures.plot_learning_curves('net1.pickle', 'net1-learning-curve.png'),
                     figures.plot_learning_curves('net6.pickle', 'net6-learning-curve.png'),
                     figures.plot_predictions('net1.pickle', 'net1-predictions.png')]
+    with step("net1's keypoints on the astronaut photo"):
+        written.append(keypoints_on_the_astronaut('net1.pickle'))
     with step('six specialists, {} epochs each'.format(SPECIALIST_EPOCHS)):
         fit_specialists('net6.pickle', max_epochs=SPECIALIST_EPOCHS, seed=seed,
                         control=RunControl(restart=control.restart,

@@ -42,10 +42,13 @@ def parse_images(strings, path='<data>', first_row=1):
             raise DataError(path, '{} pixel values, expected {} (96x96)'.format(
                 count, N_PIXELS), first_row + i, 'Image')
         rows.append(s)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', DeprecationWarning)  # unmatched data
-        values = np.fromstring(' '.join(rows), dtype=np.int32, sep=' ')
-    if values.size != len(rows) * N_PIXELS:  # stopped at a non-numeric token
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', DeprecationWarning)  # unmatched data
+            values = np.fromstring(' '.join(rows), dtype=np.int32, sep=' ')
+    except ValueError:  # NumPy >= 2 raises where 1.x warned and stopped
+        values = None
+    if values is None or values.size != len(rows) * N_PIXELS:  # a non-numeric token
         for i, s in enumerate(rows):
             token = next((t for t in s.split() if not t.isdigit()), None)
             if token is not None:

@@ -88,6 +88,10 @@ def _unpickle(fname):
             return _Unpickler(f).load()
     except (pickle.UnpicklingError, EOFError, ValueError, IndexError,
             ImportError, AttributeError) as e:
+        if _written_with_numpy2(e):
+            raise CheckpointError(fname, 'written under NumPy 2, which this NumPy {} cannot '
+                                  'read; where it was written run `kfkd export {}` and use the '
+                                  '.npz'.format(np.__version__, fname)) from None
         if _needs_a_gpu(e):
             raise CheckpointError(fname, 'written on a GPU, and this machine has '
                                   'no GPU back-end in use; on the GPU machine run `kfkd '
@@ -106,6 +110,14 @@ class _Unpickler(pickle.Unpickler):
 
     def find_class(self, module, name):
         return super().find_class(MOVED.get(module, module), name)
+
+
+def _written_with_numpy2(error):
+    """True when a pickle written under NumPy 2 fails under NumPy 1.x: the
+    state of its random generators names NumPy 2's classes and modules."""
+    text = str(error)
+    return int(np.__version__.split('.')[0]) < 2 and (
+        'is not a known BitGenerator' in text or 'numpy._core' in text)
 
 
 def _needs_a_gpu(error):

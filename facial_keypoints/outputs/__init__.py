@@ -1,1 +1,2 @@
-"""What trained nets produce: predictions, submissions, figures, the reproduction report."""
+"""What trained nets produce: predictions, submissions, figures, the reproduction
+report, ONNX models, and keypoints on photographs."""

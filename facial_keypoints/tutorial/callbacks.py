@@ -4,8 +4,11 @@ import theano
 
 
 def float32(k):
-    """``k`` as a NumPy float32, the type of Theano's shared variables here."""
-    return np.cast['float32'](k)
+    """``k`` as a NumPy float32, the type of Theano's shared variables here.
+
+    The tutorial's ``np.cast['float32'](k)``, which NumPy 2 removed: the
+    same 0-d array."""
+    return np.asarray(k).astype(np.float32)
 
 
 class AdjustVariable(object):

@@ -343,6 +343,457 @@ class TheanoDownsample(StandInModule):
         return {'max_pool_2d': max_pool_2d}
 
 
+# -- Theano on NumPy 2 --------------------------------------------------------
+
+#: True on NumPy >= 2, where the patches of this section are needed.
+NUMPY2 = int(np.__version__.split('.')[0]) >= 2
+
+#: The names NumPy < 2's ``numpy/npy_3kcompat.h`` defined for Python 2 code
+#: and NumPy 2 removed, which Theano 1.0.5's C code still uses.
+PY2_C_ALIASES = (
+    ('NPY_PY3K', '1'),
+    ('PyInt_Type', 'PyLong_Type'),
+    ('PyInt_Check', 'PyLong_Check'),
+    ('PyInt_CheckExact', 'PyLong_CheckExact'),
+    ('PyInt_FromString', 'PyLong_FromString'),
+    ('PyInt_FromLong', 'PyLong_FromLong'),
+    ('PyInt_FromSsize_t', 'PyLong_FromSsize_t'),
+    ('PyInt_AsLong', 'PyLong_AsLong'),
+    ('PyInt_AS_LONG', 'PyLong_AsLong'),
+    ('PyInt_AsSsize_t', 'PyLong_AsSsize_t'),
+    ('PyNumber_Int', 'PyNumber_Long'),
+    ('PyString_Type', 'PyBytes_Type'),
+    ('PyString_Check', 'PyBytes_Check'),
+    ('PyStringObject', 'PyBytesObject'),
+    ('PyString_FromString', 'PyBytes_FromString'),
+    ('PyString_FromStringAndSize', 'PyBytes_FromStringAndSize'),
+    ('PyString_AS_STRING', 'PyBytes_AS_STRING'),
+    ('PyString_AsString', 'PyBytes_AsString'),
+    ('PyString_GET_SIZE', 'PyBytes_GET_SIZE'),
+    ('PyString_Size', 'PyBytes_Size'),
+)
+
+
+def py2_c_aliases():
+    """The C lines that define :data:`PY2_C_ALIASES`, each unless defined."""
+    return ''.join('#ifndef {0}\n#define {0} {1}\n#endif\n'.format(name, value)
+                   for name, value in PY2_C_ALIASES)
+
+
+def digest(text):
+    """A short digest of ``text``, for compile flags and cache versions."""
+    import hashlib
+    return int(hashlib.sha256(text.encode('utf-8')).hexdigest()[:12], 16)
+
+
+def added_compile_args():
+    """The flags that patches added to Theano's compile flags."""
+    from theano.gof.cmodule import GCC_compiler
+    return getattr(GCC_compiler.compile_args, 'added', [])
+
+
+def add_compile_args(*flags):
+    """Make ``GCC_compiler.compile_args`` (the flags of every module Theano
+    compiles, and part of each module's cache key) end with ``flags``."""
+    from theano.gof.cmodule import GCC_compiler
+    if not hasattr(GCC_compiler.compile_args, 'added'):
+        original = GCC_compiler.compile_args
+
+        def compile_args(*args, **kwargs):
+            return original(*args, **kwargs) + compile_args.added
+
+        compile_args.__wrapped__ = original
+        compile_args.added = []
+        GCC_compiler.compile_args = staticmethod(compile_args)
+    GCC_compiler.compile_args.added.extend(flags)
+
+
+class NumpyPy2CAliases(Patch):
+    """Theano 1.0.5's C code (its lazy linker ``lazylinker_c.c``, compiled
+    as Theano is first imported, and the code of its ops) uses
+    ``PyInt_AsLong``, ``PyString_Check`` and ``#if defined(NPY_PY3K)``,
+    Python 2 names that NumPy < 2's ``npy_3kcompat.h`` defined for Python 3.
+    NumPy 2 removed them: ``import theano`` fails to compile the lazy
+    linker. We put their NumPy 1.x definitions (:data:`PY2_C_ALIASES`) in
+    front of every C module Theano compiles, and a digest of them into the
+    compile flags, which are part of each compiled module's key, so that no
+    module compiled without them is reused. Applied as
+    ``theano.gof.cmodule`` is loaded, before the lazy linker is compiled.
+    """
+
+    name = 'numpy2-py2-c-aliases'
+
+    def needed(self):
+        from theano.gof.cmodule import GCC_compiler
+        return NUMPY2 and not hasattr(GCC_compiler.compile_str, '__wrapped__')
+
+    def apply(self):
+        from theano.gof.cmodule import GCC_compiler
+        original = GCC_compiler.compile_str
+        aliases = py2_c_aliases()
+
+        def compile_str(module_name, src_code, *args, **kwargs):
+            return original(module_name, aliases + src_code, *args, **kwargs)
+
+        compile_str.__wrapped__ = original
+        GCC_compiler.compile_str = staticmethod(compile_str)
+        add_compile_args('-DTHEANO_PY2_C_ALIASES={}'.format(digest(aliases)))
+
+
+class NumpyDescrFields(Patch):
+    """Theano 1.0.5's ops read ``PyArray_DESCR(x)->elsize`` (in some 57
+    places) and other fields of ``PyArray_Descr``. NumPy 2 hides them from
+    C code built for the NumPy 1.x ABI, its default, and offers them again
+    to code that declares it needs NumPy >= 2 (the descriptor's layout
+    changed): we compile Theano's modules with
+    ``-DNPY_TARGET_VERSION=NPY_2_0_API_VERSION``. Being a compile flag, it
+    is part of every module's cache key.
+    """
+
+    name = 'numpy2-descr-fields'
+    flag = '-DNPY_TARGET_VERSION=NPY_2_0_API_VERSION'
+
+    def needed(self):
+        return NUMPY2 and self.flag not in added_compile_args()
+
+    def apply(self):
+        add_compile_args(self.flag)
+
+
+class COpSubstitution(Patch):
+    """A patch to the C code of Theano ops: in what ``method`` of each class
+    of ``ops`` (``'module:Class'``) returns, each ``(old, new)`` of
+    ``substitutions``. Each class's cache version gets the patch's name and
+    a digest of the substitutions, so that no module compiled from the
+    unpatched code is reused."""
+
+    ops = ()
+    method = 'c_code'
+    substitutions = ()
+
+    def classes(self):
+        for spec in self.ops:
+            module, _, name = spec.partition(':')
+            yield getattr(importlib.import_module(module), name)
+
+    def needed(self):
+        return NUMPY2 and any(not getattr(vars(cls).get(self.method), '__patched__', None)
+                              for cls in self.classes())
+
+    def version_tag(self):
+        return (self.name, digest(repr(self.substitutions)))
+
+    def apply(self):
+        for cls in self.classes():
+            self.substitute(cls)
+            original_version = cls.c_code_cache_version
+            tag = self.version_tag()
+
+            def c_code_cache_version(op, original_version=original_version):
+                version = original_version(op)
+                return tuple(version) + tag if version else version
+
+            cls.c_code_cache_version = c_code_cache_version
+
+    def substitute(self, cls):
+        original = getattr(cls, self.method)
+        substitutions = self.substitutions
+
+        def method(*args, **kwargs):
+            code = original(*args, **kwargs)
+            for old, new in substitutions:
+                code = code.replace(old, new)
+            return code
+
+        method.__wrapped__ = original
+        method.__patched__ = self.name
+        setattr(cls, self.method, method)
+
+
+class NumpyRavelAxis(COpSubstitution):
+    """Theano 1.0.5's ``max``/``argmax`` (``MaxAndArgmax``, ``Argmax``),
+    ``cumsum``/``cumprod`` (``CumOp``) and the bounds check of indexing
+    with an integer vector (``AdvancedSubtensor1``) pass ``NPY_MAXDIMS`` as
+    the axis to NumPy's C functions to mean "over the flattened array".
+    NumPy 2 raised ``NPY_MAXDIMS`` to 64 and takes ``NPY_RAVEL_AXIS``
+    instead: the ops raise "axis 64 is out of bounds". In their C code the
+    one becomes the other, and ``CumOp``'s ``c_axis`` parameter (``np.MAXDIMS``,
+    gone from NumPy 2's Python namespace) gives ``NPY_RAVEL_AXIS``'s value.
+    """
+
+    name = 'numpy2-ravel-axis'
+    ops = ('theano.tensor.basic:MaxAndArgmax', 'theano.tensor.basic:Argmax',
+           'theano.tensor.extra_ops:CumOp', 'theano.tensor.subtensor:AdvancedSubtensor1')
+    substitutions = (('NPY_MAXDIMS', 'NPY_RAVEL_AXIS'),)
+    #: NumPy 2's ``NPY_RAVEL_AXIS`` (``NPY_MIN_INT``).
+    ravel_axis = -2 ** 31
+
+    def apply(self):
+        from theano.tensor.extra_ops import CumOp
+        super().apply()
+        ravel_axis = self.ravel_axis
+        CumOp.c_axis = property(
+            lambda op: ravel_axis if op.axis is None else op.axis)
+
+
+class NumpyMapIter(Patch):
+    """Theano 1.0.5's C code for ``AdvancedIncSubtensor1`` (the gradient of
+    indexing with an integer vector) uses NumPy's ``PyArray_MapIter*``
+    C-API, which NumPy 2 removed: it does not compile. Theano runs an op's
+    Python implementation (the same computation, with ``np.add.at``) when
+    its ``c_code`` raises NotImplementedError, as it does itself for
+    NumPy < 1.8: on NumPy 2 it raises that.
+    """
+
+    name = 'numpy2-map-iter'
+
+    def needed(self):
+        from theano.tensor.subtensor import AdvancedIncSubtensor1
+        return NUMPY2 and not hasattr(AdvancedIncSubtensor1.c_code, '__wrapped__')
+
+    def apply(self):
+        from theano.tensor.subtensor import AdvancedIncSubtensor1
+        original = AdvancedIncSubtensor1.c_code
+
+        def c_code(*args, **kwargs):
+            raise NotImplementedError('NumPy 2 has no PyArray_MapIter C-API')
+
+        c_code.__wrapped__ = original
+        AdvancedIncSubtensor1.c_code = c_code
+
+
+class NumpyNoPrefixHeader(COpSubstitution):
+    """Theano 1.0.5's legacy convolution op (``theano.tensor.nnet.conv``'s
+    ``ConvOp``) includes ``numpy/noprefix.h``, which NumPy 2 removed; its
+    code uses none of the unprefixed names that header defined, and includes
+    ``numpy/arrayobject.h`` instead."""
+
+    name = 'numpy2-noprefix-header'
+    ops = ('theano.tensor.nnet.conv:ConvOp',)
+    method = 'c_headers'
+
+    def substitute(self, cls):
+        original = cls.c_headers
+
+        def c_headers(op):
+            return ['<numpy/arrayobject.h>' if h == '<numpy/noprefix.h>' else h
+                    for h in original(op)]
+
+        c_headers.__wrapped__ = original
+        c_headers.__patched__ = self.name
+        cls.c_headers = c_headers
+
+    def version_tag(self):
+        return (self.name,)
+
+
+class NumpyForTheano(types.ModuleType):
+    """What a Theano module sees as ``np``: NumPy, with the names that
+    NumPy 2 removed and the module still uses (set by the patches below)."""
+
+    def __init__(self):
+        super().__init__('numpy', 'NumPy, with names NumPy 2 removed.')
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
+def numpy_for(module):
+    """The :class:`NumpyForTheano` that ``module`` (a Theano module) uses as
+    ``np``, put in place the first time."""
+    module = importlib.import_module(module)
+    if not isinstance(module.np, NumpyForTheano):
+        module.np = NumpyForTheano()
+    return module.np
+
+
+class RemovedNumpyName(Patch):
+    """A name NumPy 2 removed that Theano modules (``modules``) use as
+    ``np.NAME``: each module's ``np`` gets it back, as :meth:`value`; NumPy
+    itself is left as it is."""
+
+    attribute = None
+    modules = ()
+
+    def value(self):
+        raise NotImplementedError
+
+    def needed(self):
+        return not hasattr(np, self.attribute) and not self.restored()
+
+    def restored(self):
+        """True when every module's ``np`` has the name back."""
+        return all(self.attribute in vars(importlib.import_module(m).np)
+                   and isinstance(importlib.import_module(m).np, NumpyForTheano)
+                   for m in self.modules)
+
+    def apply(self):
+        value = self.value()
+        for module in self.modules:
+            setattr(numpy_for(module), self.attribute, value)
+
+
+class NumpyComplex(RemovedNumpyName):
+    """Theano 1.0.5 tells a numeric scalar constant by calling
+    ``np.complex(data)`` (``get_scalar_constant_value``), inside
+    ``try/except Exception``. NumPy 2 removed that alias of ``complex``, so
+    the AttributeError made every constant look non-constant, silently:
+    shapes are no longer inferred and optimisations stop applying (Lasagne's
+    nets fail with "length not known"). ``np.complex`` is ``complex`` again
+    there and in ``theano.scalar``'s ``complex`` op.
+    """
+
+    name = 'numpy2-complex'
+    attribute = 'complex'
+    modules = ('theano.tensor.basic', 'theano.scalar.basic')
+
+    def value(self):
+        return complex
+
+
+def numpy_cast(dtype):
+    """NumPy < 2's ``np.cast[dtype]``: a function converting to ``dtype``."""
+    return lambda x: np.asarray(x).astype(dtype)
+
+
+def scalar_type(obj):
+    """NumPy < 2's ``np.obj2sctype`` for what Theano passes it: a scalar
+    type, a dtype or its name, or an object with a ``dtype`` attribute (a
+    Theano type), which NumPy 2's ``np.dtype`` no longer accepts."""
+    if isinstance(obj, type) and issubclass(obj, np.generic):
+        return obj
+    try:
+        return np.dtype(obj).type
+    except (TypeError, ValueError):
+        return np.dtype(obj.dtype).type
+
+
+class NumpyCastTable(object):
+    """NumPy < 2's ``np.cast``: ``np.cast[dtype](x)``."""
+
+    def __getitem__(self, dtype):
+        return numpy_cast(scalar_type(dtype))
+
+
+class NumpyCast(RemovedNumpyName):
+    """Theano 1.0.5 converts constants with ``np.cast[dtype](x)`` in the
+    gradients of ``arcsin``, ``arctan``, ``exp2`` and others, and in batch
+    normalisation; NumPy 2 removed ``np.cast`` (``np.asarray(x).astype``
+    does the same)."""
+
+    name = 'numpy2-cast'
+    attribute = 'cast'
+    modules = ('theano.scalar.basic', 'theano.tensor.nnet.bn')
+
+    def value(self):
+        return NumpyCastTable()
+
+
+class NumpyProduct(RemovedNumpyName):
+    """Theano 1.0.5's scalar ``mul`` computes in Python with
+    ``np.product``, which NumPy 2 removed in favour of ``np.prod``."""
+
+    name = 'numpy2-product'
+    attribute = 'product'
+    modules = ('theano.scalar.basic',)
+
+    def value(self):
+        return np.prod
+
+
+class NumpySctype2char(RemovedNumpyName):
+    """Theano 1.0.5's ``Elemwise`` finds the type code of its output with
+    ``np.sctype2char`` (in its Python implementation, used where an
+    operation has no C code); NumPy 2 removed it (``np.dtype(t).char``)."""
+
+    name = 'numpy2-sctype2char'
+    attribute = 'sctype2char'
+    modules = ('theano.tensor.elemwise',)
+
+    def value(self):
+        return lambda sctype: np.dtype(sctype).char
+
+
+class NumpyCoreModules(RemovedNumpyName):
+    """Theano 1.0.5 puts NumPy's C ABI version into every compiled module's
+    key with ``np.core.multiarray._get_ndarray_c_version()``. NumPy 2
+    renamed ``numpy.core`` to ``numpy._core`` and warns
+    (DeprecationWarning) at each use of the old name: hundreds of warnings
+    per compilation. Theano's ``np.core`` is ``numpy._core`` there."""
+
+    name = 'numpy2-core'
+    attribute = 'core'
+    modules = ('theano.gof.cc',)
+
+    def needed(self):
+        return NUMPY2 and not self.restored()
+
+    def value(self):
+        return importlib.import_module('numpy._core')
+
+
+class NumpyLinalgModule(StandInModule):
+    """Theano 1.0.5's ``theano.gpuarray.linalg`` (imported when ``scan``
+    graphs are optimised) does ``from numpy.linalg.linalg import
+    LinAlgError``; NumPy 2 made that module private (``numpy.linalg._linalg``)
+    and 2.4 removed its old name. We register a ``numpy.linalg.linalg``
+    with ``LinAlgError``."""
+
+    name = 'numpy2-linalg-linalg'
+    module = 'numpy.linalg.linalg'
+    replacement = 'numpy.linalg'
+
+    def names(self):
+        return {'LinAlgError': np.linalg.LinAlgError}
+
+
+
+# -- Theano on CPython >= 3.12 ------------------------------------------------
+
+class NumpyDistutils(StandInModule):
+    """Theano 1.0.5 does ``import numpy.distutils`` (``theano.gof.cmodule``,
+    ``theano.tensor.blas``) and finds NumPy's C headers with
+    ``numpy.distutils.misc_util.get_numpy_include_dirs()``. NumPy has no
+    ``numpy.distutils`` on CPython >= 3.12: ``import theano`` fails. We
+    register one whose ``misc_util`` gives ``numpy.get_include()``, the same
+    directory; its other names raise an ImportError naming setuptools.
+    """
+
+    name = 'numpy-distutils'
+    module = 'numpy.distutils'
+    replacement = 'setuptools'
+
+    def names(self):
+        misc_util = types.ModuleType(self.module + '.misc_util')
+        misc_util.get_numpy_include_dirs = lambda: [np.get_include()]
+        return {'misc_util': misc_util}
+
+
+def find_module(name, path=None):
+    """``imp.find_module``, as far as Theano uses it: something true when
+    the module ``name`` can be imported, else ImportError."""
+    import importlib.util
+    if importlib.util.find_spec(name) is None:
+        raise ImportError('No module named {!r}'.format(name))
+    return (None, name, None)
+
+
+class ImpModule(StandInModule):
+    """``theano.tests.breakpoint`` (imported by the GPU optimiser of
+    ``scan``, so wherever scan graphs are optimised) does ``import imp``, a
+    module CPython 3.12 removed, to ask ``imp.find_module('pudb')``. We
+    register an ``imp`` with that one function, answered by ``importlib``;
+    its other names raise an ImportError naming ``importlib``.
+    """
+
+    name = 'imp-module'
+    module = 'imp'
+    replacement = 'importlib'
+
+    def names(self):
+        return {'find_module': find_module}
+
+
 # -- nolearn ----------------------------------------------------------------
 
 class CollectionsAbcAliases(Patch):
@@ -704,8 +1155,23 @@ def quiet_upstream_warnings():
 BEFORE_THEANO = (
     TheanoDefaults(),
     PkgResourcesStandIn(),
+    NumpyLinalgModule(),
+    NumpyDistutils(),
+    ImpModule(),
+)
+WITH_THEANO_CMODULE = (
+    NumpyPy2CAliases(),
+    NumpyDescrFields(),
 )
 AFTER_THEANO = (
+    NumpyRavelAxis(),
+    NumpyMapIter(),
+    NumpyNoPrefixHeader(),
+    NumpyComplex(),
+    NumpyCast(),
+    NumpyProduct(),
+    NumpySctype2char(),
+    NumpyCoreModules(),
     ScanPythonFallback(),
     COpStableCacheVersion(),
     EmptyPropsCacheVersion(),
@@ -728,7 +1194,7 @@ STAND_INS = (
 )
 
 #: The patches in the order they must run.
-PATCHES = BEFORE_THEANO + AFTER_THEANO + AFTER_NOLEARN
+PATCHES = BEFORE_THEANO + WITH_THEANO_CMODULE + AFTER_THEANO + AFTER_NOLEARN
 
 
 def apply_all(patches=PATCHES):

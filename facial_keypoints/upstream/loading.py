@@ -8,7 +8,9 @@ of the tutorial's era that imports them before anything else. When either
 is first imported, by the package or by the user's own code after it, the
 finder lets the import run as usual with the patches of
 :mod:`.compat` around it: those that must be in place before Theano's code
-runs, then those that need Theano (with the faster CPU ops), and those
+runs, those to its C compiler as ``theano.gof.cmodule`` is loaded (Theano
+compiles its lazy linker while it is imported), then those that need
+Theano (with the faster CPU ops), and those
 that need nolearn's ``lasagne`` module once it is loaded. So the command
 line answers ``--help`` without loading Theano, and every module that uses
 the stack gets it patched, whoever imports it first.
@@ -81,6 +83,10 @@ def before_theano():
     compat.apply_all(compat.BEFORE_THEANO)
 
 
+def with_theano_cmodule():
+    compat.apply_all(compat.WITH_THEANO_CMODULE)
+
+
 def after_theano():
     from . import fast_conv, fast_cpu, fast_gemm
     compat.apply_all(compat.AFTER_THEANO)
@@ -94,7 +100,11 @@ def after_nolearn():
     compat.apply_all(compat.AFTER_NOLEARN)
 
 
-HOOKS = (('theano', (before_theano, after_theano)),
+# Theano's compiler module is loaded, and its lazy linker compiled, while
+# ``theano`` itself is being imported: the patches to the compiler apply
+# as that module is loaded, before it compiles anything.
+HOOKS = (('theano.gof.cmodule', (lambda: None, with_theano_cmodule)),
+         ('theano', (before_theano, after_theano)),
          ('nolearn.lasagne', (lambda: None, after_nolearn)))
 
 
