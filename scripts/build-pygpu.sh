@@ -55,7 +55,9 @@ if [ ! -e "$build/done" ]; then
     cp "$src"/*.py "$src"/*.h "$build/pygpu/"
     for module in gpuarray blas _elemwise collectives; do
         substitute "$src/$module.c" "$build/$module.c"
-        gcc -shared -fPIC -O2 -g0 -w -I"$include" -I"$numpy_include" -I"$src" \
+        # NumPy's headers first: Debian's python3-numpy (which python3-pygpu
+        # brings) puts NumPy 1.x's under the system Python's include path.
+        gcc -shared -fPIC -O2 -g0 -w -I"$numpy_include" -I"$include" -I"$src" \
             -DNPY_TARGET_VERSION=NPY_2_0_API_VERSION \
             -DCYTHON_USE_PYLONG_INTERNALS=0 -DCYTHON_FAST_THREAD_STATE=0 \
             -DCYTHON_USE_EXC_INFO_STACK=0 -DCYTHON_FAST_PYCALL=0 \

@@ -431,7 +431,7 @@ def test_old_sklearn_modules_import_at_once_without_theano():
 
 
 #: nolearn 0.6.1's own tests that compare a float to its last digit, which
-#: today's NumPy computes one unit in the last place apart.
+#: NumPy 1.23 computes one unit in the last place apart (NumPy 2 does not).
 LAST_DIGIT = ('test_metrics.py::test_multiclass_logloss',
               'test_metrics.py::test_multiclass_logloss_actual_conversion')
 
@@ -446,9 +446,10 @@ def test_nolearns_own_tests_import_and_pass(tmp_path):
         cwd=str(tmp_path), capture_output=True, text=True)
     failed = sorted(line.split()[1] for line in run.stdout.splitlines()
                     if line.startswith('FAILED '))
-    assert failed == sorted(LAST_DIGIT), run.stdout[-3000:]
-    assert '7 passed' in run.stdout.strip().splitlines()[-1]
-    assert 'assert 0.690491124010219' in run.stdout  # the last digit, nothing else
+    assert set(failed) <= set(LAST_DIGIT), run.stdout[-3000:]
+    assert '{} passed'.format(9 - len(failed)) in run.stdout.strip().splitlines()[-1]
+    if failed:  # the last digit, nothing else
+        assert 'assert 0.690491124010219' in run.stdout
 
 
 class UnpicklableKernel:
