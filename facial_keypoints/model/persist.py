@@ -106,17 +106,26 @@ def _unpickle(fname):
 
 class _Unpickler(pickle.Unpickler):
     """Finds what a pickle of an earlier release names by its module's old
-    path (:data:`MOVED`)."""
+    path (:data:`MOVED`), and what NumPy 1.x pickled from ``numpy.core``
+    where NumPy 2 renamed it ``numpy._core`` (the old name still works, with
+    a DeprecationWarning)."""
 
     def find_class(self, module, name):
-        return super().find_class(MOVED.get(module, module), name)
+        module = MOVED.get(module, module)
+        if module.split('.')[:2] == ['numpy', 'core'] and _numpy_major() >= 2:
+            module = 'numpy._core' + module[len('numpy.core'):]
+        return super().find_class(module, name)
+
+
+def _numpy_major():
+    return int(np.__version__.split('.')[0])
 
 
 def _written_with_numpy2(error):
     """True when a pickle written under NumPy 2 fails under NumPy 1.x: the
     state of its random generators names NumPy 2's classes and modules."""
     text = str(error)
-    return int(np.__version__.split('.')[0]) < 2 and (
+    return _numpy_major() < 2 and (
         'is not a known BitGenerator' in text or 'numpy._core' in text)
 
 
