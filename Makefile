@@ -3,13 +3,14 @@
 # slow tier); `make test-quick` runs the tests that train nothing, while
 # editing; `make test-all` the default and slow tiers (`make test-opencl`,
 # `make test-pythons` and `make docker-test` run the OpenCL, CPython 3.12/3.13
-# and Docker ones). All set up .venv first (scripts/bootstrap.sh).
+# and Docker ones; `make gpu-bundle` makes the GPU check for a GPU machine).
+# All set up .venv first (scripts/bootstrap.sh).
 # `make wheelhouse` builds wheelhouse/, for installing the GPU set-up offline
 # (see scripts/wheelhouse.sh; LIBGPUARRAY_SRC=path avoids cloning from GitHub).
 VENV ?= .venv
 PY = $(VENV)/bin/python
 
-.PHONY: demo test test-quick test-all test-opencl test-pythons docker-test lint setup setup-dev wheelhouse clean distclean
+.PHONY: demo test test-quick test-all test-opencl test-pythons docker-test gpu-bundle lint setup setup-dev wheelhouse clean distclean
 
 # The demo writes its pickles, figures and submission to runs/demo/.
 demo: setup
@@ -28,6 +29,8 @@ test-all: lint
 
 # The GPU code path on Theano's gpuarray back-end, on an OpenCL device that
 # runs on the CPU (POCL); scripts/setup-opencl.sh installs what it needs.
+# With it, the GPU check of `make gpu-bundle` rehearsed as on a GPU machine
+# (tests/test_gpu_bundle.py: CPython 3.12, NumPy 2, no Theano, no network).
 # Its own compile directory: GPU modules beside the CPU ones would do, but
 # apart they are easy to remove.
 OPENCL_FLAGS = device=opencl0:0,floatX=float32,base_compiledir=$(abspath .cache/theano-opencl)
@@ -46,10 +49,17 @@ test-pythons: setup-dev
 	done
 	FKP_OTHER_VENVS="$(addprefix .venv-,$(OTHER_PYTHONS))" $(PY) -m pytest -q -m pythons
 
-# The CPU and OpenCL images built on a local Debian 12 base and tested in
-# containers, docker stop included (scripts/docker-test.sh; as root).
+# The CPU, OpenCL and CUDA images built on a local Debian 12 base and tested
+# in containers, docker stop included, the CUDA one without a GPU
+# (scripts/docker-test.sh; as root).
 docker-test: setup-dev
 	@VENV=$(VENV) scripts/docker-test.sh
+
+# gpu-bundle/: what a GPU machine without Theano or a network needs for the
+# GPU check, gpu-bundle/check.sh [DEVICE] (scripts/gpu-bundle.sh;
+# docs/gpu-docker.rst). `make test-opencl` rehearses it on POCL.
+gpu-bundle: setup-dev
+	@VENV=$(VENV) scripts/gpu-bundle.sh
 
 lint: setup-dev
 	$(PY) -m ruff check --quiet facial_keypoints tests benchmarks scripts setup.py

@@ -91,7 +91,9 @@ def theano_worker(name, epochs, min_seconds, data_dir):
     return dict(compile_s=compile_s, epoch_s=durations, predict_ips=len(X_test) / predict_s,
                 flops=forward_flops(net), n_train=int(len(X) * 0.8 + 0.5),
                 n_valid=len(X) - int(len(X) * 0.8 + 0.5),
-                final_valid=net.train_history_[-1]['valid_loss'])
+                final_valid=net.train_history_[-1]['valid_loss'],
+                train_loss=[float(h['train_loss']) for h in net.train_history_],
+                valid_loss=[float(h['valid_loss']) for h in net.train_history_])
 
 
 def torch_model(net):
@@ -125,16 +127,20 @@ def torch_model(net):
     return nn.Sequential(*modules)
 
 
-def torch_worker(name, epochs, min_seconds, data_dir):
+def torch_worker(name, epochs, min_seconds, data_dir, torch_device='cpu'):
     import torch  # first: its OpenMP runtime reads the user's environment, as it loads
     import facial_keypoints  # noqa: F401
     from facial_keypoints.model.registry import get_net
     torch.set_num_threads(os.cpu_count())
+    device = torch.device(torch_device)
+
+    def tensor(array):
+        return torch.from_numpy(array).to(device)
     np.random.seed(42)
     net = get_net(name)
     net.initialize_layers()
     (X, y), X_test = load_data(net, data_dir)
-    model = torch_model(net)
+    model = torch_model(net).to(device)
     lr, momentum = (float(getattr(v, 'get_value', lambda: v)())
                     for v in (net.update_learning_rate, net.update_momentum))
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, nesterov=True)
@@ -149,13 +155,14 @@ def torch_worker(name, epochs, min_seconds, data_dir):
         for i in range(0, len(X_train), 128):
             Xb, yb = iterator.transform(X_train[i:i + 128], y_train[i:i + 128])
             optimizer.zero_grad()
-            loss = loss_fn(model(torch.from_numpy(Xb)), torch.from_numpy(yb))
+            loss = loss_fn(model(tensor(Xb)), tensor(yb))
             loss.backward()
             optimizer.step()
         model.eval()
         with torch.no_grad():
-            valid = [loss_fn(model(torch.from_numpy(X_valid[i:i + 128])),
-                             torch.from_numpy(y_valid[i:i + 128])).item()
+            # .item() waits for the device: the epoch's time is all of it.
+            valid = [loss_fn(model(tensor(X_valid[i:i + 128])),
+                             tensor(y_valid[i:i + 128])).item()
                      for i in range(0, len(X_valid), 128)]
         return time.perf_counter() - start, float(np.mean(valid))
 
@@ -165,7 +172,7 @@ def torch_worker(name, epochs, min_seconds, data_dir):
     start = time.perf_counter()
     with torch.no_grad():
         for i in range(0, len(X_test), 128):
-            model(torch.from_numpy(X_test[i:i + 128]))
+            model(tensor(X_test[i:i + 128])).cpu()
     predict_s = time.perf_counter() - start
     return dict(epoch_s=durations, predict_ips=len(X_test) / predict_s, final_valid=valid)
 
@@ -189,9 +196,13 @@ def sgemm_worker(n=2048, repeat=5):
 
 
 def worker(args):
-    func = {'theano': theano_worker, 'torch': torch_worker}.get(args.worker)
-    result = sgemm_worker() if args.worker == 'sgemm' else func(
-        args.nets[0], args.epochs, args.min_seconds, args.data_dir)
+    training = (args.nets[0], args.epochs, args.min_seconds, args.data_dir)
+    if args.worker == 'sgemm':
+        result = sgemm_worker()
+    elif args.worker == 'torch':
+        result = torch_worker(*training, torch_device=args.torch_device)
+    else:
+        result = theano_worker(*training)
     result['peak_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print('RESULT ' + json.dumps(result))
 
@@ -201,7 +212,8 @@ def worker(args):
 def run_worker(kind, name, args, env=None):
     command = [sys.executable, os.path.abspath(__file__), '--worker', kind,
                '--nets', name, '--epochs', str(args.epochs),
-               '--min-seconds', str(args.min_seconds)]
+               '--min-seconds', str(args.min_seconds),
+               '--torch-device', getattr(args, 'torch_device', 'cpu')]
     if args.data_dir:
         command += ['--data-dir', args.data_dir]
     out = subprocess.run(command, capture_output=True, text=True,
@@ -277,6 +289,8 @@ def main(argv=None):
                         help='turns each stack takes per net, alternating with the other')
     parser.add_argument('--data-dir')
     parser.add_argument('--theano-flags', default='')
+    parser.add_argument('--torch-device', default='cpu',
+                        help="the reference's device, e.g. cuda:0")
     parser.add_argument('--worker', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:

@@ -9,7 +9,7 @@ FROM ${BASE}
 ARG WHEELS=
 
 WORKDIR /opt/facial-keypoints
-COPY requirements.txt requirements-opencl.txt setup.py README.rst ./
+COPY requirements.txt requirements-gpu.txt setup.py README.rst ./
 COPY facial_keypoints ./facial_keypoints
 COPY docker/install.sh ./docker/
 COPY scripts/setup-opencl.sh scripts/build-pygpu.sh ./scripts/

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make docker-test`: build the CPU and OpenCL images on a local Debian 12
-# base and test them for real (tests/test_docker_images.py):
+# `make docker-test`: build the CPU, OpenCL and CUDA images on a local
+# Debian 12 base and test them for real, the CUDA one without a GPU
+# (tests/test_docker_images.py):
 #
 # 1. a Docker engine: the running one, else dockerd started here (as root;
 #    Debian's docker.io, installed with debootstrap where missing), with
@@ -12,7 +13,8 @@
 # 3. the wheels of requirements.txt, built on the host into
 #    .cache/docker-wheels and served on 127.0.0.1 while the images build
 #    (docker/install.sh installs only from them);
-# 4. facial-keypoints:cpu and facial-keypoints:opencl, then the tests.
+# 4. facial-keypoints:cpu, facial-keypoints:opencl and facial-keypoints:gpu,
+#    then the tests.
 # A dockerd started here is stopped at the end; the images stay.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,13 +58,13 @@ fi
 wheels=.cache/docker-wheels
 say "wheels of requirements.txt in $wheels"
 quietly "$venv/bin/python" -m pip wheel -q --find-links "$wheels" -w "$wheels" \
-    -r requirements.txt -r requirements-opencl.txt pytest==8.4.2
+    -r requirements.txt -r requirements-gpu.txt pytest==8.4.2
 port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$venv/bin/python" -m http.server --bind 127.0.0.1 --directory "$wheels" "$port" >/dev/null 2>&1 &
 pids+=($!)
 url=http://127.0.0.1:$port/
 
-for image in cpu opencl; do
+for image in cpu opencl gpu; do
     say "building facial-keypoints:$image on $base"
     began=$SECONDS
     quietly docker build --network host -f "docker/Dockerfile.$image" --build-arg "BASE=$base" \

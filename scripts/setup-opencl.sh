@@ -15,7 +15,7 @@
 #   clinfo               to see the device
 # Missing packages are installed when running as root with apt-get; else
 # one line says what to install. pygpu's one Python dependency, Mako, comes
-# from requirements-opencl.txt.
+# from requirements-gpu.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${VENV:-.venv}
@@ -46,7 +46,7 @@ fi
 # WHEELS: a URL of wheels to install from instead of PyPI (docker/install.sh)
 "$venv/bin/python" -m pip install -q ${WHEELS:+--no-index --find-links "$WHEELS" \
     --trusted-host "$(echo "$WHEELS" | sed -E 's#^[a-z]+://([^:/]+).*#\1#')"} \
-    -r requirements-opencl.txt
+    -r requirements-gpu.txt
 VENV=$venv scripts/build-pygpu.sh
 if ! "$venv/bin/python" -c 'import pygpu; pygpu.init("opencl0:0")' 2>/dev/null; then
     say "pygpu finds no OpenCL device opencl0:0; clinfo -l says:"

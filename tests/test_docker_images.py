@@ -1,6 +1,8 @@
 """The images, built and run: ``make docker-test`` builds
-facial-keypoints:cpu and facial-keypoints:opencl and runs these against
-them; in every other run they are skipped (FKP_DOCKER_TEST unset)."""
+facial-keypoints:cpu, facial-keypoints:opencl and facial-keypoints:gpu and
+runs these against them; in every other run they are skipped
+(FKP_DOCKER_TEST unset). The GPU image is tested without a GPU: all but
+the driver."""
 import os
 import re
 import subprocess
@@ -19,7 +21,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.skipif(
     not os.environ.get('FKP_DOCKER_TEST'), reason='the images: run with `make docker-test`')]
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
-CPU, OPENCL = 'facial-keypoints:cpu', 'facial-keypoints:opencl'
+CPU, OPENCL, GPU = 'facial-keypoints:cpu', 'facial-keypoints:opencl', 'facial-keypoints:gpu'
 #: Theano's compile cache, kept between the containers of a run.
 CACHE = 'fkp-test-theano-cache'
 
@@ -141,3 +143,63 @@ def test_the_numbers_of_the_cpu_image_are_this_machine_s(data, tmp_path):
     b = persist.load_net(str(tmp_path / 'here.pickle'))
     np.testing.assert_allclose([h['valid_loss'] for h in a.train_history_],
                                [h['valid_loss'] for h in b.train_history_], rtol=1e-5)
+
+
+def test_doctor_in_the_gpu_image_names_the_missing_driver_and_gpus_all():
+    run = docker('run', '--rm', GPU, 'doctor', check=False)
+    assert run.returncode == 1, run.stdout + run.stderr
+    failed = [line for line in run.stdout.splitlines() if ': FAILED: ' in line]
+    assert len(failed) == 1, run.stdout
+    assert 'no NVIDIA driver' in failed[0] and 'docker run --gpus all' in failed[0]
+    assert '  GPU back-end: pygpu 0.7.6 present' in run.stdout
+    assert run.stdout.splitlines()[-1] == 'Theano does not work on cuda0: see FAILED above.'
+
+
+def test_the_gpu_image_has_the_cuda_libraries_by_libgpuarray_s_names_and_no_driver():
+    """libgpuarray dlopens libnvrtc.so and libcublas.so by those names; the
+    driver's libcuda must come from the host, never from the image."""
+    script = (
+        'import ctypes, glob\n'
+        'for name in ("libgpuarray.so.3", "libnvrtc.so", "libcublas.so"): ctypes.CDLL(name)\n'
+        'major, minor = ctypes.c_int(), ctypes.c_int()\n'
+        'ctypes.CDLL("libnvrtc.so").nvrtcVersion(ctypes.byref(major), ctypes.byref(minor))\n'
+        'print("NVRTC", major.value, minor.value)\n'
+        'print("libcuda", [p for d in ("/usr", "/opt", "/lib") '
+        'for p in glob.glob(d + "/**/libcuda.so*", recursive=True)])\n')
+    run = docker('run', '--rm', '--entrypoint', 'python', GPU, '-c', script)
+    assert run.stdout.splitlines() == ['NVRTC 11 8', 'libcuda []'], run.stdout
+
+
+def test_nvrtc_in_the_gpu_image_compiles_net2_s_kernels_for_hopper(tmp_path):
+    """The kernels of net2's training and prediction functions, as Theano
+    makes them on the OpenCL image's device, compiled in the GPU image as
+    libgpuarray compiles them on CUDA: its own cluda.h, -arch compute_90.
+    A truncated architecture (what libgpuarray 0.7.6 makes of Blackwell's)
+    fails."""
+    docker('run', '--rm', '-v', '{}:/out'.format(tmp_path), '-v', CACHE + '-opencl:/theano-cache',
+           '--entrypoint', 'python', OPENCL, '-m', 'facial_keypoints.commands.kernels',
+           'capture', 'net2', '/out/net2-kernels.json')
+    compile_ = ('run', '--rm', '-v', '{}:/in:ro'.format(tmp_path), '--entrypoint', 'python', GPU,
+                '-m', 'facial_keypoints.commands.kernels', 'compile', '/in/net2-kernels.json')
+    run = docker(*compile_, 'compute_90')
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith('NVRTC 11.8, libgpuarray /usr/lib/libgpuarray.so.3')
+    compiled = re.fullmatch(r'(\d+) of (\d+) kernels compiled for compute_90', lines[-1])
+    assert compiled and compiled.group(1) == compiled.group(2), run.stdout
+    assert int(compiled.group(1)) >= 10
+    ops = {re.search(r'\((\w+)\)', line).group(1) for line in lines[1:-1]}
+    assert {'GpuCorrMM', 'GpuPool', 'GpuMaxPoolGrad'} <= ops, run.stdout
+    print(lines[-1], file=sys.stderr)
+    truncated = docker(*compile_, 'compute_10', check=False)
+    assert truncated.returncode == 1
+    assert truncated.stdout.splitlines()[-1].startswith('0 of ')
+
+
+def test_net1_trains_on_the_cpu_in_the_gpu_image(data, tmp_path):
+    cpu = 'THEANO_FLAGS=device=cpu,floatX=float32,base_compiledir=/theano-cache'
+    docker('run', '--rm', '-e', cpu,
+           '-v', '{}:/data'.format(data), '-v', '{}:/work'.format(tmp_path),
+           '-v', CACHE + ':/theano-cache', GPU, 'fit', 'net1', '--max-epochs', '3')
+    history = persist.load_net(str(tmp_path / 'net1.pickle')).train_history_
+    assert len(history) == 3
+    assert history[2]['train_loss'] < history[0]['train_loss']

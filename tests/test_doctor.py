@@ -170,3 +170,27 @@ def test_opencl_lines_name_the_icds_and_the_blas(tmp_path):
     assert doctor.opencl_icds(str(tmp_path)) == 'pocl.icd'
     assert doctor.opencl_icds(str(tmp_path / 'none')).startswith('none in ')
     assert doctor.opencl_blas_state().startswith(('clBLAS', 'CLBlast', 'none found'))
+
+
+def test_an_unpatched_libgpuarray_on_blackwell_is_named():
+    problem = doctor.arch_problem((10, 0), '/usr/lib/libgpuarray.so.3.0')
+    assert problem and 'compute_10' in problem[0] and 'scripts/wheelhouse.sh' in problem[1]
+    assert '12.0' in doctor.arch_problem((12, 0), '/usr/lib/libgpuarray.so.3.0')[0]
+    assert doctor.arch_problem((9, 0), '/usr/lib/libgpuarray.so.3.0') is None
+    assert doctor.arch_problem((10, 0), '/opt/fkp/lib/python3.11/site-packages/pygpu/'
+                                        'libgpuarray.so.3') is None
+    assert doctor.arch_problem(None, '/usr/lib/libgpuarray.so.3.0') is None
+
+
+@pytest.mark.parametrize('container', [True, False])
+def test_no_driver_is_one_line_that_says_what_to_do(monkeypatch, container):
+    monkeypatch.setattr(doctor, 'driver_state', lambda: (None, 'not found (libcuda.so.1: none)'))
+    monkeypatch.setattr(doctor, 'in_container', lambda: container)
+    out = io.StringIO()
+    report = doctor.Report(out)
+    assert doctor.report_cuda(report, fake_pygpu(RuntimeError()), 'cuda0') is False
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1 and report.failed == ['NVIDIA driver']
+    assert 'device=cuda0, and there is no NVIDIA driver: not found' in lines[0]
+    assert ('docker run --gpus all' in lines[0]) == container
+    assert 'THEANO_FLAGS=device=cpu' in lines[0]

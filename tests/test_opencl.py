@@ -245,3 +245,22 @@ def test_a_reduction_kernel_survives_pickling():
     expected = f(data)
     again = pickle.loads(pickle.dumps(f, -1))
     np.testing.assert_allclose(again(data), expected)
+
+
+def test_the_kernels_of_net2_are_captured_in_libgpuarray_s_dialect(tmp_path):
+    """What the CUDA image compiles with NVRTC (tests/test_docker_images.py):
+    the kernels of net2's functions on the device, each written against
+    libgpuarray's cluda.h, for CUDA and OpenCL alike."""
+    out = tmp_path / 'net2-kernels.json'
+    # Theano refuses a device in a child of a process that has one.
+    env = {k: v for k, v in os.environ.items() if k != 'THEANO_GPU_IS_ALREADY_ACTIVE'}
+    run = subprocess.run([sys.executable, '-m', 'facial_keypoints.commands.kernels', 'capture',
+                          'net2', str(out)], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    kernels = json.loads(out.read_text())
+    assert run.stdout.strip() == '{} kernels of net2: {}'.format(len(kernels), out)
+    assert {'GpuCorrMM', 'GpuPool', 'GpuMaxPoolGrad'} <= {k['op'] for k in kernels}
+    assert {'im2col_kernel', 'col2im_kernel', 'max_pool2d_kernel'} <= {k['name'] for k in kernels}
+    for kernel in kernels:
+        assert '#include "cluda.h"' in kernel['code'] and 'KERNEL' in kernel['code']
+    assert len({k['code'] for k in kernels}) == len(kernels)

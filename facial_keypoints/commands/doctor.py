@@ -29,6 +29,13 @@ PACKAGES = (('Theano', 'Theano'), ('Lasagne', 'Lasagne'),
 #: toolkit, whose unversioned links come with its -dev packages.
 CUDA_LIBRARIES = ('libcuda.so', 'libnvrtc.so', 'libcublas.so')
 
+NO_DRIVER = 'install the NVIDIA driver, or set THEANO_FLAGS=device=cpu'
+#: In a container the driver is the host's, put in by the NVIDIA Container
+#: Toolkit when asked.
+NO_DRIVER_IN_CONTAINER = ('run the container with `docker run --gpus all` on a '
+                          'machine with the NVIDIA driver and the NVIDIA '
+                          'Container Toolkit, or set THEANO_FLAGS=device=cpu')
+
 INSTALL_PYGPU = ('install pygpu 0.7.6 (scripts/wheelhouse.sh builds it; the '
                  'GPU Docker images include it) or set THEANO_FLAGS=device=cpu')
 
@@ -74,6 +81,11 @@ def first_line(error, with_type=True):
     if with_type or not text:
         return '{}: {}'.format(type(error).__name__, text).rstrip(': ')
     return text
+
+
+def in_container():
+    """True in a Docker container (Docker's marker file)."""
+    return os.path.exists('/.dockerenv')
 
 
 def is_gpu_device(device):
@@ -183,6 +195,50 @@ def nvrtc_driver_problem(nvrtc, cuda):
             'driver cannot load the kernels it compiles'.format(*(nvrtc + cuda)),
             'update the driver, or use a CUDA toolkit (image) no newer than '
             'CUDA {}.{}'.format(*cuda))
+
+
+def device_capability(device):
+    """The compute capability ``(major, minor)`` of CUDA device ``device``
+    ('cuda' or 'cudaN'), from the driver; None where it cannot be read."""
+    try:
+        libcuda = ctypes.CDLL('libcuda.so.1')
+    except OSError:
+        return None
+    handle, major, minor = ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
+    ordinal = int(device[4:]) if device[4:].isdigit() else 0
+    if (libcuda.cuInit(0) or libcuda.cuDeviceGet(ctypes.byref(handle), ordinal)
+            or libcuda.cuDeviceGetAttribute(ctypes.byref(major), 75, handle)
+            or libcuda.cuDeviceGetAttribute(ctypes.byref(minor), 76, handle)):
+        return None
+    return major.value, minor.value
+
+
+def libgpuarray_path():
+    """Where libgpuarray is loaded from, or None where it is not found."""
+    from ..upstream.gpu_kernels import LIBGPUARRAY, library_path
+    try:
+        return library_path(LIBGPUARRAY)
+    except OSError:
+        return None
+
+
+def arch_problem(capability, library):
+    """``(problem, advice)`` for a GPU whose architecture an unpatched
+    libgpuarray 0.7.6 cannot name, else None.
+
+    Its ``detect_arch`` writes ``compute_XY`` into ``strlen("compute_") + 3``
+    bytes, so compute capability 10.0 and later (Blackwell) becomes
+    ``compute_10``, which NVRTC rejects; scripts/wheelhouse.sh builds it
+    with the buffer made large enough. Debian's build, under /usr, is not.
+    """
+    if capability is None or capability[0] < 10 or not library \
+            or not library.startswith('/usr/'):
+        return None
+    return ('{} (libgpuarray 0.7.6 from Debian) names compute capability {}.{} '
+            'compute_{}, cut short'.format(library, capability[0], capability[1],
+                                           str(capability[0])[:2]),
+            'install the pygpu of scripts/wheelhouse.sh, whose libgpuarray is '
+            'patched, with a CUDA of 12.8 or later for this GPU')
 
 
 #: OpenCL's clGetPlatformInfo names: the platform's name and version.
@@ -357,8 +413,8 @@ def report_gpu(report, device):
             context.devname, device if gpu else 'not used: device=cpu'))
     if device.startswith('opencl'):
         report_opencl(report, device)
-    else:
-        report_cuda(report, pygpu, gpu)
+    elif not report_cuda(report, pygpu, device if gpu else None):
+        return False
     if not gpu:
         report.line('cuDNN', 'not checked (Theano is using the CPU)')
         return True
@@ -401,11 +457,24 @@ def cudnn_problem(message):
     return text.strip().splitlines()[0]
 
 
-def report_cuda(report, pygpu, gpu):
+def report_cuda(report, pygpu, device):
     """The CUDA lines of the GPU section: the driver and the libraries
-    libgpuarray opens."""
+    libgpuarray opens. False when Theano is configured for a CUDA device
+    and pygpu is there, but no driver or a libgpuarray that cannot name the
+    GPU's architecture (reported as failed)."""
+    gpu = device is not None
     cuda, driver = driver_state()
+    if gpu and cuda is None and pygpu is not None:
+        report.check('NVIDIA driver', 'Theano is configured for device={}, and '
+                     'there is no NVIDIA driver: {}'.format(device, driver),
+                     NO_DRIVER_IN_CONTAINER if in_container() else NO_DRIVER)
+        return False
     report.line('NVIDIA driver', driver)
+    if gpu and cuda is not None:
+        problem = arch_problem(device_capability(device), libgpuarray_path())
+        if problem:
+            report.check('libgpuarray and this GPU', *problem)
+            return False
     if pygpu is not None or gpu:
         for name in CUDA_LIBRARIES:
             report.line(name, cuda_library_state(name))
@@ -415,6 +484,7 @@ def report_cuda(report, pygpu, gpu):
         elif problem:
             # Not this run's device, but it would break a later GPU run.
             report.line('NVRTC and driver', 'warning: {}; {}'.format(*problem))
+    return True
 
 
 def run_doctor(out=None):
