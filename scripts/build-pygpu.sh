@@ -74,10 +74,12 @@ if [ ! -e "$build/done" ]; then
     rm -rf "$build"
     mkdir -p "$build/pygpu"
     cp "$src"/*.py "$src"/*.h "$build/pygpu/"
+    pids=()
     for module in gpuarray blas _elemwise collectives; do
         substitute "$src/$module.c" "$build/$module.c"
         # NumPy's headers first: Debian's python3-numpy (which python3-pygpu
         # brings) puts NumPy 1.x's under the system Python's include path.
+        # The four modules compile side by side.
         gcc -shared -fPIC -O2 -g0 -w -DNDEBUG -I"$numpy_include" -I"$include" -I"$src" \
             -I"$gpuarray/include" -L"$gpuarray/lib" -Wl,-rpath,"$gpuarray/lib" \
             -DNPY_TARGET_VERSION=NPY_2_0_API_VERSION \
@@ -85,7 +87,11 @@ if [ ! -e "$build/done" ]; then
             -DCYTHON_USE_EXC_INFO_STACK=0 -DCYTHON_FAST_PYCALL=0 \
             -DCYTHON_USE_PYLIST_INTERNALS=0 -DCYTHON_USE_UNICODE_INTERNALS=0 \
             -DCYTHON_USE_DICT_VERSIONS=0 -DCYTHON_FAST_PYCCALL=0 \
-            "$build/$module.c" -lgpuarray -o "$build/pygpu/$module$suffix"
+            "$build/$module.c" -lgpuarray -o "$build/pygpu/$module$suffix" &
+        pids+=($!)
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" || { say "gcc failed (above)"; exit 1; }
     done
     touch "$build/done"
 fi
