@@ -20,8 +20,9 @@ import sys
 
 from facial_keypoints.upstream.gpu_kernels import library_path
 
-#: Each name libgpuarray opens, and the versioned names it may be found by.
-LIBRARIES = {'libcuda.so': r'libcuda\.so\.\d+', 'libnvrtc.so': r'libnvrtc\.so\.\d+(\.\d+)*',
+#: Each name libgpuarray opens, and the versioned names it may be found by
+#: (the driver's libcuda: by its soname).
+LIBRARIES = {'libcuda.so': None, 'libnvrtc.so': r'libnvrtc\.so\.\d+(\.\d+)*',
              'libcublas.so': r'libcublas\.so\.\d+(\.\d+)*'}
 
 FOLDERS = ['/usr/local/cuda/lib64', '/usr/local/nvidia/lib64', '/usr/lib/x86_64-linux-gnu',
@@ -46,7 +47,7 @@ def wheel_folders():
 def find(name, pattern):
     """The versioned library for ``name``: loaded by its driver soname, or
     the first match in FOLDERS and the wheels' folders."""
-    if name == 'libcuda.so':
+    if pattern is None:
         return loaded_path('libcuda.so.1')
     for folder in FOLDERS + wheel_folders():
         for path in sorted(glob.glob(os.path.join(folder, name + '.*'))):

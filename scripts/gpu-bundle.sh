@@ -9,8 +9,8 @@
 #                 and this project
 #   benchmarks/   gpu_check.py and bench_training.py, which it runs
 #   build-pygpu.sh, cuda_links.py, check.sh
-# Made in gpu-bundle.partial and renamed, so a stopped build leaves the last
-# bundle whole. It must stay under 60 MiB (a GPU machine lent for a check
+# Made in gpu-bundle.partial (removed if the build fails) and renamed, so a
+# stopped build leaves the last bundle whole. It must stay under 60 MiB (a GPU machine lent for a check
 # may take no more).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +30,7 @@ partial=$out.partial
 rm -rf "$partial"
 mkdir -p "$partial/debs" "$partial/wheels" "$partial/benchmarks"
 log=$(mktemp -t fkp-bundle.XXXXXX)
-trap 'rm -f "$log"' EXIT
+trap 'rm -rf "$log" "$partial"' EXIT
 quietly() { "$@" >"$log" 2>&1 || { cat "$log" >&2; say "failed: $*"; exit 1; }; }
 
 say "downloading ${DEBIAN_PACKAGES[*]}"

@@ -8,13 +8,8 @@ header that libgpuarray embeds given to NVRTC as ``cluda.h`` (the kernels
 written once, in libgpuarray's dialect, for CUDA and OpenCL alike, so those
 of a graph compiled for an OpenCL device are, but for the ops only one of
 them has, the ones CUDA compiles. NVRTC needs no GPU: this module does what
-libgpuarray does, on any machine with NVRTC and libgpuarray.
-
-    python -m facial_keypoints.upstream.gpu_kernels capture NET OUT.json
-    python -m facial_keypoints.upstream.gpu_kernels compile IN.json [ARCH]
-
-``capture`` needs Theano on a GPU device (OpenCL will do); ``compile``
-needs neither Theano nor a GPU, only ``libnvrtc.so`` and ``libgpuarray.so.3``.
+libgpuarray does, on any machine with NVRTC and libgpuarray
+(``python -m facial_keypoints.commands.kernels`` runs it).
 """
 import ctypes
 import os
@@ -30,8 +25,8 @@ class KernelCompileError(Exception):
     """NVRTC did not compile a kernel; the message holds its log."""
 
 
-def kernels_of(function):
-    """The kernels of a compiled Theano function's GPU ops.
+def kernels_of(*functions):
+    """The kernels of compiled Theano functions' GPU ops.
 
     Returns
     -------
@@ -40,14 +35,15 @@ def kernels_of(function):
         source once.
     """
     found, seen = [], set()
-    for index, node in enumerate(function.maker.fgraph.toposort()):
-        if not hasattr(node.op, 'gpu_kernels'):
-            continue
-        for kernel in node.op.gpu_kernels(node, 'node_{}'.format(index)):
-            if kernel.code not in seen:
-                seen.add(kernel.code)
-                found.append({'op': type(node.op).__name__, 'name': kernel.name,
-                              'code': kernel.code})
+    for function in functions:
+        for index, node in enumerate(function.maker.fgraph.toposort()):
+            if not hasattr(node.op, 'gpu_kernels'):
+                continue
+            for kernel in node.op.gpu_kernels(node, 'node_{}'.format(index)):
+                if kernel.code not in seen:
+                    seen.add(kernel.code)
+                    found.append({'op': type(node.op).__name__, 'name': kernel.name,
+                                  'code': kernel.code})
     return found
 
 
@@ -55,13 +51,7 @@ def net_kernels(net):
     """The kernels of a nolearn net's training, validation and prediction
     functions, compiled for Theano's configured device."""
     net.initialize()
-    found, seen = [], set()
-    for function in (net.train_iter_, net.eval_iter_, net.predict_iter_):
-        for kernel in kernels_of(function):
-            if kernel['code'] not in seen:
-                seen.add(kernel['code'])
-                found.append(kernel)
-    return found
+    return kernels_of(net.train_iter_, net.eval_iter_, net.predict_iter_)
 
 
 def library_path(name):
