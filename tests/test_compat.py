@@ -36,9 +36,9 @@ def test_every_patch_was_needed_on_this_stack():
 def test_patches_apply_only_when_needed():
     applied, compat.APPLIED[:] = list(compat.APPLIED), []
     modules = {name: sys.modules.get(name) for name in (
-        compat.TheanoDownsample.module, compat.SklearnCrossValidation.module)}
+        compat.moved_modules.TheanoDownsample.module, compat.sklearn.SklearnCrossValidation.module)}
     try:
-        assert compat.apply_all() == []
+        assert compat.apply_all(compat.PATCHES) == []
     finally:
         compat.APPLIED[:] = applied
     for name, module in modules.items():
@@ -46,7 +46,7 @@ def test_patches_apply_only_when_needed():
 
 
 def test_apply_all_is_idempotent():
-    assert compat.apply_all() == []
+    assert compat.apply_all(compat.PATCHES) == []
 
 
 # -- Theano defaults ----------------------------------------------------------
@@ -54,7 +54,7 @@ def test_apply_all_is_idempotent():
 def test_user_theano_settings_reads_flags_and_theanorc(tmp_path):
     rc = tmp_path / 'rc'
     rc.write_text('[global]\ndevice = cpu\n[blas]\nldflags = -lblas\n')
-    names = compat.user_theano_settings(
+    names = compat.theano_config.user_theano_settings(
         {'THEANO_FLAGS': 'floatX=float64, mode=FAST_RUN', 'THEANORC': str(rc)},
         home=str(tmp_path))
     assert names == {'floatX', 'mode', 'device', 'blas.ldflags'}
@@ -62,7 +62,7 @@ def test_user_theano_settings_reads_flags_and_theanorc(tmp_path):
 
 def test_user_theano_settings_default_theanorc_in_home(tmp_path):
     (tmp_path / '.theanorc').write_text('[global]\nfloatX = float16\n')
-    assert compat.user_theano_settings({}, home=str(tmp_path)) == {'floatX'}
+    assert compat.theano_config.user_theano_settings({}, home=str(tmp_path)) == {'floatX'}
 
 
 def test_defaults_are_float32_and_a_working_blas_linkage():
@@ -74,12 +74,12 @@ def test_defaults_are_float32_and_a_working_blas_linkage():
 
 
 def test_find_openblas(tmp_path):
-    assert compat.find_openblas([str(tmp_path)]) is None
+    assert compat.theano_config.find_openblas([str(tmp_path)]) is None
     (tmp_path / 'libopenblas.so').write_bytes(b'')
-    assert compat.find_openblas([str(tmp_path)]) == str(tmp_path)
-    assert compat.openblas_ldflags(str(tmp_path)) == (
+    assert compat.theano_config.find_openblas([str(tmp_path)]) == str(tmp_path)
+    assert compat.theano_config.openblas_ldflags(str(tmp_path)) == (
         '-L{0} -Wl,-rpath,{0} -lopenblas'.format(tmp_path))
-    assert compat.openblas_ldflags('/usr/lib/x86_64-linux-gnu') == '-lopenblas'
+    assert compat.theano_config.openblas_ldflags('/usr/lib/x86_64-linux-gnu') == '-lopenblas'
 
 
 def test_user_theano_flags_win():
@@ -127,7 +127,7 @@ def test_patches_apply_whoever_imports_the_stack_first():
         print([p.name for p in compat.PATCHES
                if p.name not in compat.APPLIED and p.needed()] == [],
               theano.config.floatX,
-              NeuralNet._get_params_html is compat.neural_net_params_html)
+              NeuralNet._get_params_html is compat.nolearn.neural_net_params_html)
     '''
     assert run_python(code, THEANO_FLAGS='') == ['True', 'float32', 'True']
 
@@ -171,8 +171,8 @@ def test_scan_graph_compiles_and_runs():
 
 
 def test_scan_uses_python_implementation():
-    assert sys.modules[compat.ScanPythonFallback.module] is None
-    assert not compat.ScanPythonFallback().needed()
+    assert sys.modules[compat.cpython.ScanPythonFallback.module] is None
+    assert not compat.cpython.ScanPythonFallback().needed()
 
 
 def test_lstm_layer_forward_pass():
@@ -189,8 +189,8 @@ def test_lstm_layer_forward_pass():
 
 def test_modules_of_ops_without_properties_are_versioned():
     from theano.compile.ops import DeepCopyOp
-    version = compat.module_key_version(compat.deep_copy_graph())
-    assert version and compat.NO_PROPS in version
+    version = compat.cache_keys.module_key_version(compat.cache_keys.deep_copy_graph())
+    assert version and compat.cache_keys.NO_PROPS in version
     assert DeepCopyOp.__props__ == ()  # shown only while the key is made
 
 
@@ -246,7 +246,7 @@ def test_lasagne_max_pool_layer():
 
 def test_collections_iterable_alias():
     assert collections.Iterable is collections.abc.Iterable
-    assert not compat.CollectionsAbcAliases().needed()
+    assert not compat.cpython.CollectionsAbcAliases().needed()
 
 
 class Regressor:
@@ -263,7 +263,7 @@ def test_train_split_keeps_first_rows_for_validation():
 
 
 def test_kfold_has_the_old_fold_sizes():
-    folds = compat.kfold(11, 5)
+    folds = compat.sklearn.kfold(11, 5)
     assert [len(test) for _, test in folds] == [3, 2, 2, 2, 2]
     assert folds[0][1].tolist() == [0, 1, 2]
     assert sorted(np.concatenate([t for _, t in folds]).tolist()) == list(range(11))
@@ -271,7 +271,7 @@ def test_kfold_has_the_old_fold_sizes():
 
 def test_stratified_kfold_keeps_class_shares():
     y = np.array([0] * 8 + [1] * 2)
-    train, test = compat.stratified_kfold(y, 2)[0]
+    train, test = compat.sklearn.stratified_kfold(y, 2)[0]
     assert sorted(y[test].tolist()) == [0, 0, 0, 0, 1]
 
 
@@ -466,12 +466,12 @@ def test_a_node_pickles_without_its_gpu_reduction_kernel():
     import pickle
     x = T.vector('x')
     node = (x * 2).owner
-    setattr(node, compat.REDUCTION_KERNEL_CACHE, UnpicklableKernel())
+    setattr(node, compat.gpu.REDUCTION_KERNEL_CACHE, UnpicklableKernel())
     node.tag.kept = 'yes'
     again = pickle.loads(pickle.dumps(node))
-    assert not hasattr(again, compat.REDUCTION_KERNEL_CACHE)
+    assert not hasattr(again, compat.gpu.REDUCTION_KERNEL_CACHE)
     assert again.tag.kept == 'yes' and type(again.op) is type(node.op)
-    assert hasattr(node, compat.REDUCTION_KERNEL_CACHE)  # the live node keeps its cache
+    assert hasattr(node, compat.gpu.REDUCTION_KERNEL_CACHE)  # the live node keeps its cache
 
 
 # -- Theano on NumPy 2 --------------------------------------------------------
@@ -520,9 +520,9 @@ def test_c_module_keys_change_with_the_patches():
     flags = GCC_compiler.compile_args()
     assert '-DNPY_TARGET_VERSION=NPY_2_0_API_VERSION' in flags
     assert '-DTHEANO_PY2_C_ALIASES={}'.format(
-        compat.digest(compat.py2_c_aliases())) in flags
+        compat.numpy_c.digest(compat.numpy_c.py2_c_aliases())) in flags
     from theano.tensor.basic import MaxAndArgmax
-    assert compat.NumpyRavelAxis.name in MaxAndArgmax([0]).c_code_cache_version()
+    assert compat.numpy_c.NumpyRavelAxis.name in MaxAndArgmax([0]).c_code_cache_version()
 
 
 def test_reductions_over_all_axes_in_c():
@@ -540,7 +540,7 @@ def test_reductions_over_all_axes_in_c():
     np.testing.assert_array_equal(rows, a[[1, 0, 1]])
     with pytest.raises(IndexError):
         f(a, [2])  # the bounds check, which takes the extremes of the indices
-    assert T.extra_ops.CumOp(axis=None).c_axis == compat.NumpyRavelAxis.ravel_axis
+    assert T.extra_ops.CumOp(axis=None).c_axis == compat.numpy_c.NumpyRavelAxis.ravel_axis
 
 
 def test_increments_at_integer_indices():
@@ -575,7 +575,7 @@ def test_gradients_and_batch_normalisation_cast_their_constants():
     x = T.vector()
     grads = theano.function([x], T.grad(T.sum(T.arcsin(x) + T.arctan(x) + T.exp2(x)), x))
     np.testing.assert_allclose(grads(np.array([0.0], 'float32')), [2 + np.log(2)], rtol=1e-6)
-    assert compat.scalar_type(theano.scalar.float32) is np.float32
+    assert compat.numpy_names.scalar_type(theano.scalar.float32) is np.float32
     from theano.tensor.nnet import bn
     data = T.matrix()
     out = bn.batch_normalization_train(data, T.ones((1, 2)), T.zeros((1, 2)), axes=(0,))[0]

@@ -126,8 +126,8 @@ def theano_device():
 def theano_blas():
     """The BLAS Theano links, as one line for the user."""
     import theano
-    from ..upstream import compat
-    return compat.BLAS_INFO or theano.config.blas.ldflags or 'NumPy C-API fallback'
+    from ..upstream.compat import theano_config
+    return theano_config.BLAS_INFO or theano.config.blas.ldflags or 'NumPy C-API fallback'
 
 
 def environment():

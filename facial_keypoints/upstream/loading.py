@@ -60,7 +60,7 @@ class FirstImports(importlib.abc.MetaPathFinder):
 
 
 class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Serves each module of ``patches`` (:class:`.compat.StandInModule`
+    """Serves each module of ``patches`` (:class:`.compat.patch.StandInModule`
     s, by their ``module`` name), built from the patch when first imported.
     It is the last finder, so an installed module of that name wins."""
 

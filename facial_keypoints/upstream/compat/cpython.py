@@ -1,0 +1,88 @@
+"""What newer CPythons removed or changed under Theano and nolearn: C-API
+changes (3.11), the ``collections`` aliases (3.10), ``imp`` and NumPy's
+``distutils`` (3.12)."""
+import collections
+import collections.abc
+import sys
+import types
+
+import numpy as np
+
+from .patch import Patch, StandInModule
+
+class ScanPythonFallback(Patch):
+    """Theano 1.0.5's C implementation of ``scan`` is Cython-generated C
+    from 2017 that does not compile against the CPython 3.11 C-API (frame,
+    code-object and exception-state changes, ``longintrepr.h`` moved under
+    ``cpython/``). Theano uses its Python implementation of scan when
+    importing ``theano.scan_module.scan_perform_ext`` raises ImportError, so
+    we make that import fail at once instead of compiling.
+    """
+
+    name = 'scan-python-fallback'
+    module = 'theano.scan_module.scan_perform_ext'
+
+    def needed(self):
+        return sys.version_info >= (3, 11) and self.module not in sys.modules
+
+    def apply(self):
+        sys.modules[self.module] = None
+
+
+class NumpyDistutils(StandInModule):
+    """Theano 1.0.5 does ``import numpy.distutils`` (``theano.gof.cmodule``,
+    ``theano.tensor.blas``) and finds NumPy's C headers with
+    ``numpy.distutils.misc_util.get_numpy_include_dirs()``. NumPy has no
+    ``numpy.distutils`` on CPython >= 3.12: ``import theano`` fails. We
+    register one whose ``misc_util`` gives ``numpy.get_include()``, the same
+    directory; its other names raise an ImportError naming setuptools.
+    """
+
+    name = 'numpy-distutils'
+    module = 'numpy.distutils'
+    replacement = 'setuptools'
+
+    def names(self):
+        misc_util = types.ModuleType(self.module + '.misc_util')
+        misc_util.get_numpy_include_dirs = lambda: [np.get_include()]
+        return {'misc_util': misc_util}
+
+
+def find_module(name, path=None):
+    """``imp.find_module``, as far as Theano uses it: something true when
+    the module ``name`` can be imported, else ImportError."""
+    import importlib.util
+    if importlib.util.find_spec(name) is None:
+        raise ImportError('No module named {!r}'.format(name))
+    return (None, name, None)
+
+
+class ImpModule(StandInModule):
+    """``theano.tests.breakpoint`` (imported by the GPU optimiser of
+    ``scan``, so wherever scan graphs are optimised) does ``import imp``, a
+    module CPython 3.12 removed, to ask ``imp.find_module('pudb')``. We
+    register an ``imp`` with that one function, answered by ``importlib``;
+    its other names raise an ImportError naming ``importlib``.
+    """
+
+    name = 'imp-module'
+    module = 'imp'
+    replacement = 'importlib'
+
+    def names(self):
+        return {'find_module': find_module}
+
+
+class CollectionsAbcAliases(Patch):
+    """nolearn 0.6.1 does ``from collections import Iterable``. The
+    abstract base classes moved to ``collections.abc`` in Python 3.3 and
+    the old aliases were removed in 3.10; we restore the one it uses.
+    """
+
+    name = 'collections-iterable'
+
+    def needed(self):
+        return not hasattr(collections, 'Iterable')
+
+    def apply(self):
+        collections.Iterable = collections.abc.Iterable

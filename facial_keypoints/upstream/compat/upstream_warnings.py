@@ -1,0 +1,23 @@
+"""Warnings that upstream code gives when it is called correctly."""
+
+#: Warnings that upstream code gives when we call it correctly: (message
+#: pattern, category, module pattern). Lasagne 0.1 passes ``image_shape``
+#: to ``conv2d``, which Theano 1.0 renamed; the result is the same.
+
+
+UPSTREAM_WARNINGS = [
+    (r'The `image_shape` keyword argument to `tensor.nnet.conv2d` is deprecated',
+     UserWarning, r'lasagne\.'),
+]
+
+
+def quiet_upstream_warnings():
+    """Filter the warnings of :data:`UPSTREAM_WARNINGS`: each is upstream
+    talking to itself across versions, not about anything the user does, and
+    they made the tutorial's log unreadable (8 copies in the demo). Not a
+    :class:`Patch`: warning filters are process state that test runners and
+    ``warnings.catch_warnings`` reset, so it is simply called again."""
+    import warnings
+    for message, category, module in UPSTREAM_WARNINGS:
+        warnings.filterwarnings('ignore', message=message, category=category,
+                                module=module)
