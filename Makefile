@@ -62,7 +62,7 @@ gpu-bundle: setup-dev
 	@VENV=$(VENV) scripts/gpu-bundle.sh
 
 lint: setup-dev
-	$(PY) -m ruff check --quiet facial_keypoints tests benchmarks scripts setup.py
+	$(PY) -m ruff check --quiet facial_keypoints tests benchmarks scripts setup.py install.py
 
 setup:
 	@VENV=$(VENV) scripts/bootstrap.sh requirements.txt

@@ -11,7 +11,9 @@ ARG WHEELS=
 WORKDIR /opt/facial-keypoints
 COPY requirements.txt requirements-gpu.txt setup.py README.rst ./
 COPY facial_keypoints ./facial_keypoints
+COPY install.py ./
 COPY docker/install.sh ./docker/
+COPY scripts/lib.sh ./scripts/
 COPY scripts/setup-opencl.sh scripts/build-pygpu.sh ./scripts/
 RUN PYTHON=python3.11 docker/install.sh \
     && VENV=/opt/fkp scripts/setup-opencl.sh \

@@ -1,71 +1,47 @@
 #!/usr/bin/env bash
-# Create the virtual environment .venv with CPython 3.11, 3.12 or 3.13 and
-# install the pins.
+# Create the virtual environment .venv with a supported CPython (3.11 to 3.15,
+# as facial_keypoints/about.py says) and install the pins into it with
+# install.py, the one installer.
 #   scripts/bootstrap.sh requirements.txt        (what `make demo` needs)
 #   scripts/bootstrap.sh requirements-dev.txt    (what `make test` needs)
 # Checks the system needs first: a supported CPython with its headers, and a
 # C++ compiler (Theano compiles its ops); OpenBLAS is optional but much faster.
 # Missing Debian packages are installed when running as root with apt-get.
-# The CPython is taken from, in order: $PYTHON (3.11, 3.12 or 3.13); python3.11
-# on PATH, pyenv's versions, /usr/local/bin and /usr/bin, then python3.12 and
-# python3.13 there (3.11 first: the version the stack has run on longest);
+# The CPython is taken from, in order: $PYTHON (a supported one); python3.11
+# on PATH, pyenv's versions, /usr/local/bin and /usr/bin, then python3.12 to
+# python3.15 there (3.11 first: the version the stack has run on longest);
 # Debian's python3.11 package; and last a CPython 3.11 managed by uv
 # (https://docs.astral.sh/uv/), which is installed first if need be, with pip
 # --user or else into .cache/uv. So `PYTHON=python3.13 make test` tests 3.13
 # (in a .venv made with it: remove an older .venv first, or set VENV), and
 # PYTHON_VERSION=3.12 takes only a CPython 3.12, from any of those places.
-# On CPython >= 3.12 Theano's sdist is built with scripts/theano-build on
-# PYTHONPATH (its versioneer needs configparser names 3.12 removed).
 #   FKP_BOOTSTRAP_PATH_ONLY=1  looks for interpreters on PATH only, so that a
 #                              run with a controlled PATH sees no others.
-# Tool output is kept in a temporary log and shown only when the tool fails.
+# Tool output is kept aside and shown only when the tool fails (scripts/lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requirements=${1:-requirements.txt}
 venv=${VENV:-.venv}
 
-say() { echo "bootstrap: $*" >&2; }
-die() { say "$*"; exit 1; }
+name=bootstrap
+. scripts/lib.sh
 
-log=$(mktemp -t fkp-bootstrap.XXXXXX)
-trap 'rm -f "$log"' EXIT
-run_logged() { "$@" >"$log" 2>&1; }
-quietly() {
-    local status=0
-    run_logged "$@" || status=$?
-    if [ "$status" != 0 ]; then
-        say "failed (exit status $status): $*"
-        cat "$log" >&2
-    fi
-    return "$status"
-}
-
-can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
-apt_updated=
-apt_update() {
-    can_apt || return 1
-    case $apt_updated in
-        yes) return 0 ;;
-        failed) return 1 ;;
-    esac
-    # One failed update (no network, say) is reported once, not per package.
-    if quietly apt-get update -qq; then apt_updated=yes; else apt_updated=failed; return 1; fi
-}
-apt_has() { apt_update && apt-cache show "$1" >/dev/null 2>&1; }
-apt_install() {
-    apt_update || return 1
-    DEBIAN_FRONTEND=noninteractive quietly apt-get install -y -qq "$@"
-}
+apt_has() { can_apt && { [ -n "$_apt_updated" ] || quietly apt-get update -qq; } && apt-cache show "$1" >/dev/null 2>&1; }
 
 has_headers() {
     "$1" -c 'import os, sysconfig, sys
 sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null
 }
 
-# The versions facial_keypoints.SUPPORTED_PYTHON allows (a test checks that
-# the two agree).
-SUPPORTED='(3, 11) <= sys.version_info[:2] < (3, 14)'
-versions=${PYTHON_VERSION:-3.11 3.12 3.13}
+# The versions facial_keypoints/about.py supports, first to last ("3.11 ...
+# 3.15"): 3.11 is looked for first, the version the stack has run on longest.
+supported=$(sed -n 's/^SUPPORTED_PYTHON = ((3, \([0-9]*\)), (3, \([0-9]*\)))$/\1 \2/p' \
+    facial_keypoints/about.py)
+[ -n "$supported" ] || die "facial_keypoints/about.py has no SUPPORTED_PYTHON line"
+SUPPORTED="(3, ${supported% *}) <= sys.version_info[:2] < (3, ${supported#* })"
+all_versions=
+for ((minor = ${supported% *}; minor < ${supported#* }; minor++)); do all_versions+="3.$minor "; done
+versions=${PYTHON_VERSION:-$all_versions}
 is_supported() {
     "$1" -c "import sys; sys.exit(not ($SUPPORTED and '%d.%d' % sys.version_info[:2] in '$versions'.split()))" \
         2>/dev/null
@@ -95,14 +71,16 @@ find_python() {
 
 # Prints the path of a uv binary, installing uv with the system's python3 if
 # there is none.
+run_logged() { "$@" >"$log" 2>&1; }
 find_uv() {
-    local python3 private=.cache/uv
+    local python3 private=.cache/uv log
     if command -v uv; then return 0; fi
     if [ -x "$private/bin/uv" ]; then echo "$PWD/$private/bin/uv"; return 0; fi
     # Bare Debian and Ubuntu images have no python3 at all.
     python3=$(command -v python3) || { apt_install python3-venv && python3=$(command -v python3); } \
         || { say "no uv, and no python3 to install it with"; return 1; }
     say "installing uv with $python3 -m pip install --user uv"
+    log=$(mktemp -t fkp-uv.XXXXXX)
     if run_logged "$python3" -m pip install -q --disable-pip-version-check --user uv \
         && "$python3" -c 'import uv; print(uv.find_uv_bin())' 2>>"$log"; then
         return 0
@@ -114,23 +92,19 @@ find_uv() {
     fi
     rm -rf "$private"
     if ! run_logged "$python3" -m venv "$private"; then
+        cat "$log" >&2
         rm -rf "$private"
         # Debian's python3 makes venvs only with python3-venv (ensurepip).
-        if can_apt; then
-            apt_install python3-venv || return 1
-            quietly "$python3" -m venv "$private" || return 1
-        else
-            cat "$log" >&2
-            return 1
-        fi
+        can_apt && apt_install python3-venv && quietly "$python3" -m venv "$private" || return 1
     fi
+    rm -f "$log"
     quietly "$private/bin/python" -m pip install -q --disable-pip-version-check uv || return 1
     echo "$PWD/$private/bin/uv"
 }
 
 venv_with_uv() {
     local uv
-    uv=$(find_uv) || die "CPython 3.11 is needed (or 3.12, 3.13) and none was found: \
+    uv=$(find_uv) || die "CPython 3.11 is needed (or 3.12 to 3.15) and none was found: \
 install uv (https://docs.astral.sh/uv/) or CPython 3.11 with its headers (Debian 12: apt-get install \
 python3.11-dev python3.11-venv), then run this again, or set PYTHON=/path/to/python3.11."
     say "installing uv's managed CPython 3.11 with $uv"
@@ -149,7 +123,7 @@ Set PYTHON=/path/to/python3.11 to one that has them and run this again."
 
 if [ ! -x "$venv/bin/python" ]; then
     if [ -n "${PYTHON:-}" ] && ! is_supported "$PYTHON"; then
-        say "PYTHON=$PYTHON is not a CPython 3.11, 3.12 or 3.13; looking elsewhere"
+        say "PYTHON=$PYTHON is not a supported CPython (${all_versions% }); looking elsewhere"
     fi
     python=$(find_python) || python=
     if [ -z "$python" ] && apt_has python3.11; then
@@ -188,22 +162,11 @@ if ! has_openblas; then
 fi
 
 stamp="$venv/.installed-$(basename "$requirements" .txt)"
-if [ ! -e "$stamp" ] || [ "$requirements" -nt "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ setup.py -nt "$stamp" ]; then
-    say "installing $requirements into $venv (a few minutes the first time)"
-    if "$venv/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then
-        # Theano's sdist does not build in pip's isolated build environment on
-        # CPython >= 3.12: it is built in the venv, whose setuptools (pinned in
-        # requirements.txt) also gives Theano the distutils it imports.
-        quietly "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-            $(grep -E '^setuptools==' requirements.txt | cut -d';' -f1) \
-            || die "pip could not install setuptools (its output is above)."
-        PYTHONPATH="$PWD/scripts/theano-build" quietly "$venv/bin/python" -m pip install -q \
-            --disable-pip-version-check --no-build-isolation $(grep -E '^Theano==' requirements.txt) \
-            || die "pip could not build Theano (its output is above)."
-    fi
-    quietly "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" \
-        || die "pip could not install $requirements (its output is above)."
-    quietly "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e . \
-        || die "pip could not install this package (its output is above)."
+if [ ! -e "$stamp" ] || [ "$requirements" -nt "$stamp" ] || [ requirements.txt -nt "$stamp" ] \
+        || [ setup.py -nt "$stamp" ] || [ facial_keypoints/about.py -nt "$stamp" ]; then
+    say "installing $requirements into $venv with install.py (a few minutes the first time)"
+    option=--pinned
+    [ "$requirements" = requirements-dev.txt ] && option=--dev
+    "$venv/bin/python" install.py "$option" --editable || die "install.py failed (above); run this again once that is fixed."
     touch "$stamp"
 fi

@@ -34,7 +34,8 @@ venv=${VENV:-.venv}
 src=${PYGPU_SRC:-/usr/lib/python3/dist-packages/pygpu}
 python=${PYTHON:-$venv/bin/python}
 gpuarray=${GPUARRAY_PREFIX:-/usr}
-say() { echo "build-pygpu: $*" >&2; }
+name=build-pygpu
+. "$(dirname "$0")/lib.sh"
 
 [ -f "$src/gpuarray.c" ] || { say "no $src/gpuarray.c: apt-get install python3-pygpu"; exit 1; }
 [ -f "$gpuarray/include/gpuarray/array.h" ] || { say "no libgpuarray headers in $gpuarray/include: apt-get install libgpuarray-dev"; exit 1; }

@@ -20,13 +20,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${VENV:-.venv}
 base=${FKP_DOCKER_BASE:-fkp-debian:bookworm}
-say() { echo "docker-test: $*" >&2; }
+name=docker-test
+. scripts/lib.sh
 mkdir -p .cache
-log=$(mktemp -t fkp-docker.XXXXXX)
 pids=()
-cleanup() { rm -f "$log"; for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
-quietly() { "$@" >"$log" 2>&1 || { cat "$log" >&2; say "failed: $*"; exit 1; }; }
 
 if ! docker info >/dev/null 2>&1; then
     if [ "$(id -u)" != 0 ]; then
@@ -35,9 +34,7 @@ if ! docker info >/dev/null 2>&1; then
     fi
     if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null; then
         say "installing docker.io and debootstrap"
-        quietly apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive quietly apt-get install -y -qq --no-install-recommends \
-            docker.io debootstrap
+        apt_install docker.io debootstrap
     fi
     say "starting dockerd (log: .cache/dockerd.log)"
     dockerd --iptables=false --bridge=none >.cache/dockerd.log 2>&1 &

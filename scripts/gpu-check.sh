@@ -27,9 +27,8 @@ device=${1:-cuda0}
 python=${PYTHON:-python3}
 prefix=$(mktemp -d -t fkp-gpu-check.XXXXXX)
 trap 'rm -rf "$prefix"' EXIT
-say() { echo "check.sh: $*" >&2; }
-log=$prefix/log
-quietly() { "$@" >"$log" 2>&1 || { cat "$log" >&2; say "failed: $*"; exit 1; }; }
+name=check.sh
+. "$bundle/lib.sh"
 
 "$python" -c 'import numpy' 2>/dev/null || { say "$python has no NumPy"; exit 1; }
 if "$python" -c 'import theano' 2>/dev/null; then

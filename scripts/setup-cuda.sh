@@ -21,7 +21,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${VENV:-.venv}
-say() { echo "setup-cuda: $*" >&2; }
+name=setup-cuda
+. scripts/lib.sh
 
 CUDA_VERSIONS=(libnvrtc11.2=11.8.89~11.8.0-5~deb12u1
                libnvrtc-builtins11.8=11.8.89~11.8.0-5~deb12u1
@@ -37,10 +38,6 @@ links=(libnvrtc.so:libnvrtc.so.11.2 libcublas.so:libcublas.so.11)
 . /etc/os-release
 [ "${VERSION_CODENAME:-}" = bookworm ] || { say "needs Debian 12 (bookworm), not ${PRETTY_NAME:-this system}"; exit 1; }
 
-log=$(mktemp -t fkp-cuda.XXXXXX)
-trap 'rm -f "$log"' EXIT
-quietly() { "$@" >"$log" 2>&1 || { cat "$log" >&2; say "failed: $*"; exit 1; }; }
-
 if ! grep -rqs 'non-free\b' /etc/apt/sources.list /etc/apt/sources.list.d/; then
     say "enabling Debian 12's non-free component (NVIDIA's CUDA libraries)"
     cat >/etc/apt/sources.list.d/fkp-non-free.sources <<'EOF'
@@ -52,8 +49,7 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
 fi
 say "installing ${packages[*]}"
-quietly apt-get update -qq
-DEBIAN_FRONTEND=noninteractive quietly apt-get install -y -qq --no-install-recommends "${packages[@]}"
+apt_install "${packages[@]}"
 
 for link in "${links[@]}"; do
     name=${link%%:*} target=$libdir/${link#*:}

@@ -19,7 +19,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${VENV:-.venv}
-say() { echo "setup-opencl: $*" >&2; }
+name=setup-opencl
+. scripts/lib.sh
 
 packages=(pocl-opencl-icd ocl-icd-opencl-dev libclblast-dev libgpuarray-dev python3-pygpu clinfo)
 missing=()
@@ -33,14 +34,7 @@ if [ ${#missing[@]} -gt 0 ]; then
         exit 1
     fi
     say "installing ${missing[*]}"
-    log=$(mktemp -t fkp-opencl.XXXXXX)
-    trap 'rm -f "$log"' EXIT
-    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
-        cat "$log" >&2
-        say "apt-get failed"
-        exit 1
-    fi
+    apt_install "${missing[@]}"
 fi
 
 # WHEELS: a URL of wheels to install from instead of PyPI (docker/install.sh)

@@ -18,10 +18,11 @@ import pytest
 pytestmark = pytest.mark.quick
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPT = os.path.join(HERE, '..', 'scripts', 'bootstrap.sh')
+ROOT = os.path.dirname(HERE)
+SCRIPT = os.path.join(ROOT, 'scripts', 'bootstrap.sh')
 BASH = shutil.which('bash') or '/bin/bash'
 TOOLS = ('dirname', 'basename', 'mktemp', 'rm', 'cat', 'id', 'ls', 'touch',
-         'mkdir', 'chmod', 'mv')
+         'mkdir', 'chmod', 'mv', 'sed')
 UNNEEDED = 'bootstrap: installing requirements.txt'
 GIVE_UP = 'CPython 3.11 is needed'
 
@@ -43,6 +44,10 @@ class Sandbox:
         for d in (self.bin, self.home, os.path.join(self.repo, 'scripts')):
             os.makedirs(d)
         shutil.copy(SCRIPT, os.path.join(self.repo, 'scripts', 'bootstrap.sh'))
+        shutil.copy(os.path.join(ROOT, 'scripts', 'lib.sh'), os.path.join(self.repo, 'scripts'))
+        os.makedirs(os.path.join(self.repo, 'facial_keypoints'))
+        shutil.copy(os.path.join(ROOT, 'facial_keypoints', 'about.py'),
+                    os.path.join(self.repo, 'facial_keypoints'))
         for name in ('requirements.txt', 'setup.py'):
             path = os.path.join(self.repo, name)
             open(path, 'w').close()
@@ -168,8 +173,9 @@ def assert_only_own_messages(lines):
 def assert_uv_route(box, lines, uv):
     assert box.calls_of('uv') == ['python install 3.11', 'venv --python 3.11 .venv']
     assert '-m ensurepip --upgrade --default-pip' in box.calls_of('venv-python')
-    assert lines[0] == ('bootstrap: PYTHON={} is not a CPython 3.11, 3.12 or 3.13; '
-                        'looking elsewhere').format(os.path.join(box.root, 'nowhere', 'python3.11'))
+    assert lines[0] == ('bootstrap: PYTHON={} is not a supported CPython (3.11 3.12 3.13 3.14 '
+                        '3.15); looking elsewhere').format(
+                            os.path.join(box.root, 'nowhere', 'python3.11'))
     assert 'bootstrap: no CPython 3.11 found, and none from apt-get; using uv' in lines
     assert "bootstrap: installing uv's managed CPython 3.11 with " + uv in lines
     assert "bootstrap: creating .venv with uv's CPython 3.11" in lines
@@ -282,7 +288,8 @@ def test_apt_before_uv(box):
     assert_only_own_messages(lines)  # apt's chatter stays in the log
     assert box.calls_of('uv') == []
     installs = [c for c in box.calls_of('apt-get') if c.startswith('install')]
-    assert installs[0] == 'install -y -qq python3.11 python3.11-venv python3.11-dev'
+    assert installs[0] == ('install -y -qq --no-install-recommends python3.11 python3.11-venv '
+                           'python3.11-dev')
     assert "bootstrap: no CPython 3.11 found; installing Debian's python3.11 with apt-get" in lines
     assert 'bootstrap: creating .venv with {}'.format(
         os.path.join(box.bin, 'python3.11')) in lines
