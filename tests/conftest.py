@@ -38,6 +38,11 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if 'pythons' in item.keywords:
                 item.add_marker(skip)
+    if not os.environ.get('FKP_PLATFORMS'):
+        skip = pytest.mark.skip(reason='notebook platforms: run with `make test-platforms`')
+        for item in items:
+            if 'platforms' in item.keywords:
+                item.add_marker(skip)
     if config.getoption('--runslow'):
         return
     skip = pytest.mark.skip(reason='slow: run with --runslow')

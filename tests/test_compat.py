@@ -25,7 +25,8 @@ def run_python(code, **env):
 
 
 #: Breaks that depend on what else is installed, tested on their own below.
-ENVIRONMENT_DEPENDENT = {'pkg-resources-stand-in', 'numpy-distutils', 'imp-module'}
+ENVIRONMENT_DEPENDENT = {'pkg-resources-stand-in', 'numpy-distutils', 'imp-module',
+                         'numpy-bool', 'nolearn-configparser-readfp'}
 
 
 def test_every_patch_was_needed_on_this_stack():
@@ -488,12 +489,17 @@ PyMODINIT_FUNC PyInit_%s(void) { import_array(); return PyModule_Create(&module)
 '''
 
 
-def compiled_probe(tmp_path, name, body):
+def compiled_probe(tmp_path, name, body, header=None):
     """``probe()`` of a C module whose function is ``body``, compiled as
-    Theano compiles its ops (its compiler, flags and NumPy headers)."""
+    Theano compiles its ops (its compiler, flags and NumPy headers), with
+    NumPy's ``header`` included after ``arrayobject.h``."""
     from theano.gof.cmodule import GCC_compiler
+    code = PROBE_MODULE % (body, name, name)
+    if header:
+        code = code.replace('#include <numpy/arrayobject.h>',
+                            '#include <numpy/arrayobject.h>\n#include <{}>'.format(header))
     module = GCC_compiler.compile_str(
-        name, PROBE_MODULE % (body, name, name), location=str(tmp_path),
+        name, code, location=str(tmp_path),
         include_dirs=[np.get_include()], preargs=GCC_compiler.compile_args())
     return module.probe()
 
@@ -510,6 +516,24 @@ def test_c_code_has_the_python2_names_numpy_1_defined(tmp_path):
     assert lazylinker_c.lazylinker_ext is not None  # compiled as Theano was imported
 
 
+def test_c_code_that_includes_numpys_python2_header_compiles(tmp_path):
+    # As the lazy linker does; NumPy 2.0.x's header declares PyInt_Check.
+    body = '''
+        return PyInt_FromLong(PyInt_Check(PyLong_FromLong(7)) +
+                              PyString_Check(PyString_FromString("x")));'''
+    assert compiled_probe(tmp_path, 'py2_header', body,
+                          header='numpy/npy_3kcompat.h') == 2
+
+
+def test_numpys_python2_header_names(tmp_path):
+    header = tmp_path / 'npy_3kcompat.h'
+    header.write_text('#define PyString_Check PyBytes_Check\n'
+                      'static inline int PyInt_Check(PyObject *op) {\n'
+                      '/* PyInt_AsLong( in a comment */\n')
+    assert compat.numpy_c.numpy_3kcompat_names(str(header)) == {'PyString_Check', 'PyInt_Check'}
+    assert compat.numpy_c.numpy_3kcompat_names(str(tmp_path / 'missing.h')) == set()
+
+
 def test_c_code_reads_descriptor_fields(tmp_path):
     body = 'return PyLong_FromLong(PyArray_DescrFromType(NPY_FLOAT64)->elsize);'
     assert compiled_probe(tmp_path, 'descr_fields', body) == 8
@@ -519,8 +543,7 @@ def test_c_module_keys_change_with_the_patches():
     from theano.gof.cmodule import GCC_compiler
     flags = GCC_compiler.compile_args()
     assert '-DNPY_TARGET_VERSION=NPY_2_0_API_VERSION' in flags
-    assert '-DTHEANO_PY2_C_ALIASES={}'.format(
-        compat.numpy_c.digest(compat.numpy_c.py2_c_aliases())) in flags
+    assert compat.numpy_c.py2_c_aliases_flag() in flags
     from theano.tensor.basic import MaxAndArgmax
     assert compat.numpy_c.NumpyRavelAxis.name in MaxAndArgmax([0]).c_code_cache_version()
 
@@ -598,6 +621,21 @@ def test_compiling_does_not_warn_about_numpy_core(recwarn):
     x = T.vector()
     theano.function([x], T.tanh(x) * 3)
     assert not [w for w in recwarn if 'numpy.core' in str(w.message)]
+
+
+def test_theano_casts_to_bool_with_numpy_left_as_it_was():
+    from theano.scalar import basic
+    assert basic.convert_to_bool.ctor is np.bool_
+    assert basic.convert_to_bool.impl(3) is np.bool_(True)
+    assert compat.numpy_names.NUMPY_BOOL.lent is False
+    x = T.vector()
+    f = theano.function([x], [T.cast(x, 'bool'), x > 0])
+    cast, positive = f(np.array([0, 2, -1], 'float32'))
+    assert cast.dtype == positive.dtype == np.bool_
+    np.testing.assert_array_equal(cast, [False, True, True])
+    # NumPy itself keeps whatever it has (2.x: np.bool is np.bool_)
+    assert compat.numpy_names.numpy_has('bool') == (int(np.__version__.split('.')[0]) >= 2 or
+                                        np.lib.NumpyVersion(np.__version__) < '1.24.0')
 
 
 def test_numpy_linalg_linalg_has_linalg_error():

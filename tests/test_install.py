@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
@@ -86,21 +85,37 @@ def test_only_the_ranges_for_this_python_apply():
     assert ('setuptools', '65') not in [e[:2] for e in install.dependencies((3, 11))]
 
 
-def pins(path):
-    """{name: version} of a requirements file's exact pins for this Python."""
+def pins(path, version):
+    """{name: version} of a requirements file's exact pins for CPython
+    ``version``."""
     found = {}
     for line in open(path):
         line = line.split('#')[0].strip()
         match = re.match(r'([A-Za-z0-9_.-]+)==([^;\s]+)\s*(?:;\s*(.*))?$', line)
         if match and (not match.group(3) or eval(match.group(3), {
-                'python_version': '{}.{}'.format(*sys.version_info[:2])})):
+                'python_version': VersionText('{}.{}'.format(*version))})):
             found[install.canonical(match.group(1))] = match.group(2)
     return found
 
 
-def test_the_pins_lie_within_the_ranges_the_package_requires():
-    pinned = pins(os.path.join(ROOT, 'requirements.txt'))
-    for name, lowest, past, _ in install.dependencies():
+class VersionText(str):
+    """A python_version marker's value, compared as a version."""
+
+    def __lt__(self, other):
+        return install.version_key(self) < install.version_key(other)
+
+    def __ge__(self, other):
+        return not self < other
+
+
+SUPPORTED = [(3, minor) for minor in range(install.ABOUT['SUPPORTED_PYTHON'][0][1],
+                                           install.ABOUT['SUPPORTED_PYTHON'][1][1])]
+
+
+@pytest.mark.parametrize('version', SUPPORTED, ids='{0[0]}.{0[1]}'.format)
+def test_the_pins_lie_within_the_ranges_the_package_requires(version):
+    pinned = pins(os.path.join(ROOT, 'requirements.txt'), version)
+    for name, lowest, past, _ in install.dependencies(version):
         version = pinned[install.canonical(name)]
         assert install.version_key(lowest) <= install.version_key(version), (name, version)
         assert past is None or install.version_key(version) < install.version_key(past)

@@ -100,12 +100,19 @@ def after_nolearn():
     compat.apply_all(compat.AFTER_NOLEARN)
 
 
+def after_nolearn_inischema():
+    compat.apply_all(compat.AFTER_NOLEARN_INISCHEMA)
+
+
 # Theano's compiler module is loaded, and its lazy linker compiled, while
 # ``theano`` itself is being imported: the patches to the compiler apply
 # as that module is loaded, before it compiles anything.
 HOOKS = (('theano.gof.cmodule', (lambda: None, with_theano_cmodule)),
+         ('theano.scalar.basic', (compat.numpy_names.NUMPY_BOOL.lend,
+                                  compat.numpy_names.NUMPY_BOOL.take_back)),
          ('theano', (before_theano, after_theano)),
-         ('nolearn.lasagne', (lambda: None, after_nolearn)))
+         ('nolearn.lasagne', (lambda: None, after_nolearn)),
+         ('nolearn.inischema', (lambda: None, after_nolearn_inischema)))
 
 
 def patch_on_first_import():

@@ -30,7 +30,8 @@ from .theano_config import TheanoDefaults
 from .upstream_warnings import quiet_upstream_warnings
 
 __all__ = ['APPLIED', 'apply_all', 'quiet_upstream_warnings', 'BEFORE_THEANO',
-           'WITH_THEANO_CMODULE', 'AFTER_THEANO', 'AFTER_NOLEARN', 'STAND_INS', 'PATCHES']
+           'WITH_THEANO_CMODULE', 'AFTER_THEANO', 'AFTER_NOLEARN', 'AFTER_NOLEARN_INISCHEMA',
+           'STAND_INS', 'PATCHES']
 
 #: Before Theano is first imported: its flags, and modules it imports.
 BEFORE_THEANO = (
@@ -52,6 +53,7 @@ AFTER_THEANO = (
     numpy_c.NumpyMapIter(),
     numpy_c.NumpyNoPrefixHeader(),
     numpy_names.NumpyComplex(),
+    numpy_names.NUMPY_BOOL,
     numpy_names.NumpyCast(),
     numpy_names.NumpyProduct(),
     numpy_names.NumpySctype2char(),
@@ -71,6 +73,12 @@ AFTER_NOLEARN = (
     nolearn.NolearnColoursOnTerminal(),
 )
 
+#: Once ``nolearn.inischema`` is imported (nolearn's ``lasagne`` does not
+#: import it).
+AFTER_NOLEARN_INISCHEMA = (
+    cpython.NolearnConfigParserReadfp(),
+)
+
 #: The modules scikit-learn removed, served whenever they are imported
 #: (:class:`..loading.StandIns`), with or without the stack.
 STAND_INS = (
@@ -79,4 +87,5 @@ STAND_INS = (
 )
 
 #: The patches in the order they must run.
-PATCHES = BEFORE_THEANO + WITH_THEANO_CMODULE + AFTER_THEANO + AFTER_NOLEARN
+PATCHES = (BEFORE_THEANO + WITH_THEANO_CMODULE + AFTER_THEANO + AFTER_NOLEARN
+           + AFTER_NOLEARN_INISCHEMA)

@@ -1,6 +1,6 @@
 """What newer CPythons removed or changed under Theano and nolearn: C-API
-changes (3.11), the ``collections`` aliases (3.10), ``imp`` and NumPy's
-``distutils`` (3.12)."""
+changes (3.11), the ``collections`` aliases (3.10), ``imp``, NumPy's
+``distutils`` and ``ConfigParser.readfp`` (3.12)."""
 import collections
 import collections.abc
 import sys
@@ -86,3 +86,25 @@ class CollectionsAbcAliases(Patch):
 
     def apply(self):
         collections.Iterable = collections.abc.Iterable
+
+
+class NolearnConfigParserReadfp(Patch):
+    """nolearn 0.6.1's ``nolearn.inischema.parse_config`` reads its schema
+    and configuration with ``ConfigParser.readfp``, which Python 3.2
+    deprecated for ``read_file`` and CPython 3.12 removed: it raises
+    AttributeError (nolearn's own ``test_parse_config`` fails). We give
+    that module a ``ConfigParser`` with ``readfp`` as ``read_file``.
+    """
+
+    name = 'nolearn-configparser-readfp'
+
+    def needed(self):
+        from nolearn import inischema
+        return not hasattr(inischema.ConfigParser, 'readfp')
+
+    def apply(self):
+        from nolearn import inischema
+        base = inischema.ConfigParser
+        inischema.ConfigParser = type(base.__name__, (base,), {
+            'readfp': base.read_file, '__module__': inischema.__name__,
+            '__doc__': base.__doc__})

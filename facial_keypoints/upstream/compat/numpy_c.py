@@ -1,6 +1,10 @@
 """Theano's C code on NumPy 2's C-API: names it removed, the descriptor's
 fields, the ravel axis, the map iterator, a removed header."""
 import importlib
+import os
+import re
+
+import numpy as np
 
 from .patch import NUMPY2, Patch
 
@@ -30,10 +34,49 @@ PY2_C_ALIASES = (
 )
 
 
-def py2_c_aliases():
-    """The C lines that define :data:`PY2_C_ALIASES`, each unless defined."""
+def py2_c_aliases(leave_out=()):
+    """The C lines that define :data:`PY2_C_ALIASES`, each unless defined,
+    but for the names in ``leave_out``."""
     return ''.join('#ifndef {0}\n#define {0} {1}\n#endif\n'.format(name, value)
-                   for name, value in PY2_C_ALIASES)
+                   for name, value in PY2_C_ALIASES if name not in leave_out)
+
+
+#: NumPy's header of Python 2 names, which a few of Theano's C modules
+#: include themselves (the lazy linker, ``cutils_ext``).
+NPY_3KCOMPAT = 'npy_3kcompat.h'
+
+
+def numpy_3kcompat_names(path=None):
+    """The names of :data:`PY2_C_ALIASES` that the installed NumPy's own
+    ``numpy/npy_3kcompat.h`` defines, as a macro or as a function: all but
+    a few on NumPy 1.x and 2.0.x (2.0 made ``PyInt_Check`` a ``static
+    inline`` function there), none from 2.1 on."""
+    if path is None:
+        path = os.path.join(np.get_include(), 'numpy', NPY_3KCOMPAT)
+    try:
+        with open(path) as header:
+            text = header.read()
+    except OSError:
+        return frozenset()
+    return frozenset(
+        name for name, _ in PY2_C_ALIASES
+        if re.search(r'^\s*#\s*define\s+{0}\b|^[^#\n]*\binline\b[^;\n]*\b{0}\s*\('.format(
+            re.escape(name)), text, re.MULTILINE))
+
+
+def py2_c_preambles():
+    """What :class:`NumpyPy2CAliases` puts in front of a C module: (for
+    any module, for one that includes NumPy's ``npy_3kcompat.h``)."""
+    return py2_c_aliases(), py2_c_aliases(leave_out=numpy_3kcompat_names())
+
+
+def py2_c_aliases_flag():
+    """The compile flag with the digest of :func:`py2_c_preambles` (of the
+    one preamble where they are the same, so that the flag, and with it
+    every module's key, is what it was before NumPy 2.0.x needed two)."""
+    aliases, besides_numpy = py2_c_preambles()
+    both = aliases if besides_numpy == aliases else aliases + besides_numpy
+    return '-DTHEANO_PY2_C_ALIASES={}'.format(digest(both))
 
 
 def digest(text):
@@ -75,6 +118,16 @@ class NumpyPy2CAliases(Patch):
     compile flags, which are part of each compiled module's key, so that no
     module compiled without them is reused. Applied as
     ``theano.gof.cmodule`` is loaded, before the lazy linker is compiled.
+
+    NumPy 2.0.x still has most of these names in ``npy_3kcompat.h``, with
+    ``PyInt_Check`` as a ``static inline`` function: in the modules that
+    include that header (the lazy linker, ``cutils_ext``) our
+    ``#define PyInt_Check PyLong_Check`` turned its declaration into
+    nonsense ("'int PyType_HasFeature' redeclared as different kind of
+    entity"). Those modules get only the names the installed header does
+    not define (:func:`numpy_3kcompat_names`; from NumPy 2.1 on, which has
+    none of them there, all), and the digest in the flags then covers both
+    preambles (it is unchanged where the header has none of the names).
     """
 
     name = 'numpy2-py2-c-aliases'
@@ -86,14 +139,15 @@ class NumpyPy2CAliases(Patch):
     def apply(self):
         from theano.gof.cmodule import GCC_compiler
         original = GCC_compiler.compile_str
-        aliases = py2_c_aliases()
+        aliases, besides_numpy = py2_c_preambles()
 
         def compile_str(module_name, src_code, *args, **kwargs):
-            return original(module_name, aliases + src_code, *args, **kwargs)
+            preamble = besides_numpy if NPY_3KCOMPAT in src_code else aliases
+            return original(module_name, preamble + src_code, *args, **kwargs)
 
         compile_str.__wrapped__ = original
         GCC_compiler.compile_str = staticmethod(compile_str)
-        add_compile_args('-DTHEANO_PY2_C_ALIASES={}'.format(digest(aliases)))
+        add_compile_args(py2_c_aliases_flag())
 
 
 class NumpyDescrFields(Patch):

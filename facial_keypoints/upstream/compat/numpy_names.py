@@ -1,6 +1,6 @@
-"""Names that NumPy removed from its Python namespace and Theano's modules
-still use: each such module's ``np`` gets them back, NumPy itself is left
-as it is."""
+"""Names that NumPy removed from its Python namespace (in 1.24 or 2.0) and
+Theano's modules still use: each such module's ``np`` gets them back, NumPy
+itself is left as it is."""
 import importlib
 import types
 
@@ -70,6 +70,63 @@ class NumpyComplex(RemovedNumpyName):
 
     def value(self):
         return complex
+
+
+class NumpyBool(RemovedNumpyName):
+    """Theano 1.0.5's scalar ``Cast`` op finds its Python constructor with
+    ``getattr(np, dtype)``, and ``theano/scalar/basic.py`` makes
+    ``convert_to_bool = Cast(bool)`` at module level, as ``import theano``
+    runs (more ``Cast`` ops to bool are made later, e.g. in-place copies,
+    and ``theano.scalar.sharedvar.shared`` calls ``getattr(np, dtype)`` on
+    a bool). ``np.bool`` was an alias of ``bool`` that NumPy 1.20
+    deprecated, 1.24 removed and 2.0 brought back as ``np.bool_``: on
+    NumPy 1.24-1.26 ``import theano`` raises "module 'numpy' has no
+    attribute 'bool'". Those modules' ``np`` get ``np.bool_``, NumPy 2's
+    ``np.bool`` and the type Theano itself gives the dtype
+    (``Scalar('bool').dtype_specs()``). As the module-level call runs
+    before the module has an ``np`` to patch, NumPy itself lends the name
+    while ``theano.scalar.basic`` is first executed (:meth:`lend`, then
+    :meth:`take_back`, around that module's loader: :mod:`.loading`).
+    """
+
+    name = 'numpy-bool'
+    attribute = 'bool'
+    modules = ('theano.scalar.basic', 'theano.scalar.sharedvar')
+    lent = False
+
+    def value(self):
+        return np.bool_
+
+    def needed(self):
+        return not numpy_has(self.attribute) and not self.restored()
+
+    def lend(self):
+        """Give NumPy ``np.bool`` while the module that needs it loads."""
+        if not numpy_has(self.attribute):
+            setattr(np, self.attribute, self.value())
+            self.lent = True
+
+    def take_back(self):
+        """Leave NumPy as it was; this patch then gives the name to the
+        modules alone (it runs with the others once Theano is imported)."""
+        if self.lent:
+            delattr(np, self.attribute)
+            self.lent = False
+
+
+def numpy_has(name):
+    """``hasattr(np, name)``, without the warning NumPy gives when asked
+    for a deprecated alias (DeprecationWarning before 1.24) or for one of
+    the names 2.0 brought back (FutureWarning on 1.24-1.26)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        return hasattr(np, name)
+
+
+#: The one :class:`NumpyBool`, whose :meth:`~NumpyBool.lend` and
+#: :meth:`~NumpyBool.take_back` :mod:`.loading` calls.
+NUMPY_BOOL = NumpyBool()
 
 
 def numpy_cast(dtype):
