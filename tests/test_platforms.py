@@ -47,15 +47,15 @@ def in_sid(version):
 
 
 def host_python(version):
-    """A CPython ``version`` of this machine: on PATH, or pyenv's."""
-    found = shutil.which('python' + version)
-    candidates = [found] if found else []
+    """A CPython ``version`` of this machine: pyenv's, or on PATH (where
+    pyenv's shims may stand for another version, so each is tried)."""
     pyenv = os.path.expanduser('~/.pyenv/versions')
-    if os.path.isdir(pyenv):
-        candidates += [os.path.join(pyenv, v, 'bin', 'python' + version)
-                       for v in sorted(os.listdir(pyenv)) if v.startswith(version + '.')]
+    candidates = [os.path.join(pyenv, v, 'bin', 'python' + version)
+                  for v in sorted(os.listdir(pyenv)) if v.startswith(version + '.')] \
+        if os.path.isdir(pyenv) else []
+    candidates += [shutil.which('python' + version) or 'python' + version]
     for candidate in candidates:
-        if os.path.exists(candidate):
+        if subprocess.run([candidate, '-c', ''], capture_output=True).returncode == 0:
             return candidate
     pytest.fail('no CPython {} on this machine'.format(version))
 
