@@ -2,15 +2,16 @@
 # `make test` lints and runs the test suite with coverage (CI=true adds the
 # slow tier); `make test-quick` runs the tests that train nothing, while
 # editing; `make test-all` the default and slow tiers (`make test-opencl`,
-# `make test-pythons` and `make docker-test` run the OpenCL, CPython 3.12/3.13
-# and Docker ones; `make gpu-bundle` makes the GPU check for a GPU machine).
-# All set up .venv first (scripts/bootstrap.sh).
+# `make test-pythons`, `make test-platforms` and `make docker-test` run the
+# OpenCL, other CPythons', notebook platforms' and Docker ones; `make
+# gpu-bundle` makes the GPU check for a GPU machine). All set up .venv first
+# (scripts/bootstrap.sh, which installs with install.py).
 # `make wheelhouse` builds wheelhouse/, for installing the GPU set-up offline
 # (see scripts/wheelhouse.sh; LIBGPUARRAY_SRC=path avoids cloning from GitHub).
 VENV ?= .venv
 PY = $(VENV)/bin/python
 
-.PHONY: demo test test-quick test-all test-opencl test-pythons docker-test gpu-bundle lint setup setup-dev wheelhouse clean distclean
+.PHONY: demo test test-quick test-all test-opencl test-pythons test-platforms docker-test gpu-bundle lint setup setup-dev wheelhouse clean distclean
 
 # The demo writes its pickles, figures and submission to runs/demo/.
 demo: setup
@@ -39,15 +40,25 @@ test-opencl: setup-dev
 	THEANO_FLAGS=$(OPENCL_FLAGS) $(PY) -m pytest -q -m opencl
 
 # The other supported CPythons (.venv has the first found, 3.11 where there
-# is one): a virtual environment for each, .venv-3.12 and .venv-3.13, in
-# which net1, net2 and net6 train to the bit as in .venv, and Lasagne 0.1's
-# own suite passes.
-OTHER_PYTHONS ?= 3.12 3.13
+# is one): a virtual environment for each, .venv-3.12 to .venv-3.15
+# (scripts/other-venv.sh; 3.14 and 3.15 from Debian sid, in the root of
+# scripts/sid-root.sh, as root), in which net1, net2 and net6 train to the
+# bit as in .venv at equal NumPy, and Lasagne 0.1's own suite passes.
+OTHER_PYTHONS ?= 3.12 3.13 3.14 3.15
+SID_ROOT ?= .cache/sid-root
 test-pythons: setup-dev
 	@for version in $(OTHER_PYTHONS); do \
-	    VENV=.venv-$$version PYTHON_VERSION=$$version scripts/bootstrap.sh requirements-dev.txt || exit 1; \
+	    SID_ROOT=$(SID_ROOT) scripts/other-venv.sh $$version || exit 1; \
 	done
 	FKP_OTHER_VENVS="$(addprefix .venv-,$(OTHER_PYTHONS))" $(PY) -m pytest -q -m pythons
+
+# What a notebook user does, on hosted platforms' packages
+# (tests/test_platforms.py): install.py run by a notebook cell in the
+# platform's own kernel, its packages kept, then notebooks 01 and 02. The
+# CPython 3.15 platform lives in the Debian sid root (as root).
+test-platforms: setup-dev
+	@scripts/sid-root.sh $(SID_ROOT)
+	FKP_PLATFORMS=1 FKP_SID_ROOT=$(abspath $(SID_ROOT)) $(PY) -m pytest -q -m platforms
 
 # The CPU, OpenCL and CUDA images built on a local Debian 12 base and tested
 # in containers, docker stop included, the CUDA one without a GPU

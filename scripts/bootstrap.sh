@@ -17,6 +17,7 @@
 # PYTHON_VERSION=3.12 takes only a CPython 3.12, from any of those places.
 #   FKP_BOOTSTRAP_PATH_ONLY=1  looks for interpreters on PATH only, so that a
 #                              run with a controlled PATH sees no others.
+#   FKP_BOOTSTRAP_FIND_ONLY=1  says only whether there is one (exit status).
 # Tool output is kept aside and shown only when the tool fails (scripts/lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,6 +69,13 @@ find_python() {
     done
     return 1
 }
+
+# FKP_BOOTSTRAP_FIND_ONLY=1: only say (exit status 0) whether this machine
+# has a supported CPython of $PYTHON_VERSION (scripts/other-venv.sh asks).
+if [ -n "${FKP_BOOTSTRAP_FIND_ONLY:-}" ]; then
+    find_python >/dev/null
+    exit
+fi
 
 # Prints the path of a uv binary, installing uv with the system's python3 if
 # there is none.

@@ -55,8 +55,11 @@ def host_python(version):
         if os.path.isdir(pyenv) else []
     candidates += [shutil.which('python' + version) or 'python' + version]
     for candidate in candidates:
-        if subprocess.run([candidate, '-c', ''], capture_output=True).returncode == 0:
-            return candidate
+        try:
+            if subprocess.run([candidate, '-c', ''], capture_output=True).returncode == 0:
+                return candidate
+        except OSError:
+            continue
     pytest.fail('no CPython {} on this machine'.format(version))
 
 

@@ -40,6 +40,7 @@ BEFORE_THEANO = (
     moved_modules.NumpyLinalgModule(),
     cpython.NumpyDistutils(),
     cpython.ImpModule(),
+    cpython.DistutilsFindExecutable(),
 )
 #: As ``theano.gof.cmodule`` is loaded, before Theano compiles anything.
 WITH_THEANO_CMODULE = (

@@ -1,10 +1,13 @@
 """What newer CPythons removed or changed under Theano and nolearn: C-API
 changes (3.11), the ``collections`` aliases (3.10), ``imp``, NumPy's
-``distutils`` and ``ConfigParser.readfp`` (3.12)."""
+``distutils``, ``ConfigParser.readfp`` and the ``distutils`` setuptools gives
+in its place (3.12)."""
 import collections
 import collections.abc
+import shutil
 import sys
 import types
+import warnings
 
 import numpy as np
 
@@ -71,6 +74,42 @@ class ImpModule(StandInModule):
 
     def names(self):
         return {'find_module': find_module}
+
+
+def find_executable(executable, path=None):
+    """``distutils.spawn.find_executable``, answered by ``shutil.which``."""
+    return shutil.which(executable, path=path)
+
+
+class DistutilsFindExecutable(Patch):
+    """Theano 1.0.5 finds its C++ compiler with
+    ``distutils.spawn.find_executable`` as ``theano.configdefaults`` is
+    imported. CPython 3.12 removed ``distutils``; the one setuptools puts in
+    its place (setuptools 84.2.1, our pin) deprecates that function ("Use
+    shutil.which instead of find_executable"), so ``import theano`` fails
+    under ``-W error::DeprecationWarning`` on CPython 3.12 to 3.15. We
+    replace it with :func:`find_executable`, which asks ``shutil.which`` as
+    the warning says.
+    """
+
+    name = 'distutils-find-executable'
+
+    def needed(self):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            try:
+                import distutils.spawn
+            except ImportError:
+                return False
+            if distutils.spawn.find_executable is find_executable:
+                return False
+            del caught[:]
+            distutils.spawn.find_executable('sh')
+        return any(issubclass(w.category, DeprecationWarning) for w in caught)
+
+    def apply(self):
+        import distutils.spawn
+        distutils.spawn.find_executable = find_executable
 
 
 class CollectionsAbcAliases(Patch):

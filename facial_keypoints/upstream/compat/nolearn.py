@@ -87,16 +87,18 @@ class NeuralNetClone(Patch):
         NeuralNet.__sklearn_clone__ = clone_neural_net
 
 
-def neural_net_params_html(net, deep=True):
+def neural_net_params_html(net, deep=True, **kwargs):
     """scikit-learn's HTML parameter table for a nolearn ``NeuralNet``.
 
     Runs scikit-learn's own ``_get_params_html`` while ``net.get_params``
     returns a plain dict instead of nolearn's always-containing ``_dict``.
+    Other keyword arguments pass through (scikit-learn 1.9 passes
+    ``doc_link``).
     """
     from sklearn.base import BaseEstimator
     net.get_params = lambda deep=True: dict(type(net).get_params(net, deep=deep))
     try:
-        return BaseEstimator._get_params_html(net, deep=deep)
+        return BaseEstimator._get_params_html(net, deep=deep, **kwargs)
     finally:
         del net.get_params
 
