@@ -182,7 +182,10 @@ def pip(*args, env=None, quiet=True):
                          universal_newlines=True)
     if run.returncode != 0:
         print(run.stdout, end='')
-        raise Refused('pip failed (its output is above): {}'.format(' '.join(args[:1] + args[-1:])))
+        raise Refused('pip {} failed (its output is above); pip readies every package before it '
+                      'installs any, so nothing was half installed: fix what it says and run '
+                      '`{} {}` again'.format(args[0], sys.executable, ' '.join(
+                          [os.path.abspath(__file__)] + sys.argv[1:])))
     return run.stdout
 
 

@@ -27,7 +27,7 @@ venv=${VENV:-.venv}
 name=bootstrap
 . scripts/lib.sh
 
-apt_has() { can_apt && { [ -n "$_apt_updated" ] || quietly apt-get update -qq; } && apt-cache show "$1" >/dev/null 2>&1; }
+apt_has() { apt_update && apt-cache show "$1" >/dev/null 2>&1; }
 
 has_headers() {
     "$1" -c 'import os, sysconfig, sys

@@ -11,7 +11,8 @@
 #                       show that output and the command, and return its
 #                       status (under `set -e` that stops the script)
 #   can_apt             true when running as root on a system with apt-get
-#   apt_install PKG...  apt-get install, after one `apt-get update` per run
+#   apt_update          `apt-get update`, once per run (a failure is said once)
+#   apt_install PKG...  apt-get install, after apt_update
 
 say() { echo "${name:-script}: $*" >&2; }
 
@@ -32,13 +33,16 @@ quietly() {
 can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
 
 _apt_updated=
-apt_install() {
+apt_update() {
     can_apt || return 1
     if [ -z "$_apt_updated" ]; then
         # One failed update (no network, say) is reported once, not per package.
-        quietly apt-get update -qq || { _apt_updated=failed; return 1; }
-        _apt_updated=yes
+        if quietly apt-get update -qq; then _apt_updated=yes; else _apt_updated=failed; fi
     fi
-    [ "$_apt_updated" = yes ] || return 1
+    [ "$_apt_updated" = yes ]
+}
+
+apt_install() {
+    apt_update || return 1
     DEBIAN_FRONTEND=noninteractive quietly apt-get install -y -qq --no-install-recommends "$@"
 }

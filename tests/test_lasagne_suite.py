@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 
 import pytest
 
@@ -32,13 +33,19 @@ def lasagne_tests(destination):
     sdist = os.path.join(CACHE, 'Lasagne-0.1.tar.gz')
     if not os.path.exists(sdist):
         os.makedirs(CACHE, exist_ok=True)
+        # Fetched aside and renamed: suites may start side by side
+        # (tests/test_pythons.py).
+        fetching = tempfile.mkdtemp(dir=CACHE, prefix='lasagne-sdist.')
         fetched = subprocess.run(
             [sys.executable, '-m', 'pip', 'download', '-q', '--no-deps',
-             '--no-binary', ':all:', '-d', CACHE, 'Lasagne==0.1'],
+             '--no-binary', ':all:', '-d', fetching, 'Lasagne==0.1'],
             capture_output=True, text=True)
         if fetched.returncode != 0:
+            shutil.rmtree(fetching)
             pytest.skip('could not fetch the Lasagne 0.1 sdist: '
                         + fetched.stderr[-300:])
+        os.replace(os.path.join(fetching, 'Lasagne-0.1.tar.gz'), sdist)
+        shutil.rmtree(fetching)
     with tarfile.open(sdist) as tar:
         members = [m for m in tar.getmembers()
                    if m.name.startswith('Lasagne-0.1/lasagne/tests/')]

@@ -198,6 +198,8 @@ def test_the_supported_pythons_and_requirements_have_one_home():
     """facial_keypoints/about.py: setup.py, install.py and bootstrap.sh read
     it, and restate none of it."""
     here = os.path.dirname(PACKAGE)
+    about = ast.parse(open(os.path.join(PACKAGE, 'about.py')).read())
+    assert not [n for n in ast.walk(about) if isinstance(n, (ast.Import, ast.ImportFrom))]
     for script in ('setup.py', 'install.py', os.path.join('scripts', 'bootstrap.sh')):
         with open(os.path.join(here, script)) as f:
             text = f.read()

@@ -11,8 +11,10 @@ sides train with Theano's NumPy C-API BLAS (``blas.ldflags=``), NumPy's own
 OpenBLAS, the same at equal NumPy. Where its NumPy is not this one's (3.15
 has NumPy 2.5.5 and NumPy 2.5 no wheel for 3.11), the reference is
 FKP_REFERENCE_VENV's CPython (default .venv-3.12) with that NumPy, from a
-folder of its own put in front of its path.
+folder of its own put in front of its path. The trainings and suites run
+side by side, as many at once as there are cores.
 """
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -49,54 +51,78 @@ def ask(command, code):
 
 
 def fingerprint(command, out, data, theano_flags='', pythonpath=None):
+    """Run stack_fingerprint.py with ``command``; its CompletedProcess."""
     env = dict(os.environ, THEANO_FLAGS=theano_flags)
     if pythonpath:
         env['PYTHONPATH'] = pythonpath
-    run = subprocess.run(command + [SCRIPT, str(out), '--epochs', EPOCHS, '--data', str(data)],
-                         capture_output=True, text=True, cwd=ROOT, env=env)
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
-    return run.stdout
+    return subprocess.run(command + [SCRIPT, str(out), '--epochs', EPOCHS, '--data', str(data)],
+                          capture_output=True, text=True, cwd=ROOT, env=env)
+
+
+def lasagne_suite(command):
+    return subprocess.run(command + ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '--runslow',
+                                     'tests/test_lasagne_suite.py'],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def numpy_folder(version):
+    """A folder holding NumPy ``version`` alone, for REFERENCE_VENV's path."""
+    folder = os.path.join(ROOT, '.cache', 'numpy-' + version)
+    if not os.path.isdir(folder):
+        subprocess.run(command_of(REFERENCE_VENV) + [
+            '-m', 'pip', 'install', '-q', '--target', folder + '.partial',
+            'numpy==' + version], check=True, capture_output=True)
+        os.replace(folder + '.partial', folder)
+    return folder
 
 
 @pytest.fixture(scope='module')
-def references(tmp_path_factory):
-    """reference(numpy_version, theano_flags): the fingerprint of this
-    stack at that NumPy, trained on the data set of the first."""
+def runs(tmp_path_factory):
+    """Every venv's fingerprint and Lasagne suite, and the references they
+    are compared with, run side by side (each is one process, busy on one
+    core at a time): {('fingerprint' or 'suite' or 'reference', key):
+    CompletedProcess}, and the fingerprints' files."""
     tmp = tmp_path_factory.mktemp('fingerprints')
     data = tmp / 'data'
-    made = {}
-
-    def reference(numpy_version, theano_flags):
-        key = (numpy_version, theano_flags)
-        if key not in made:
-            out = tmp / 'reference-{}-{}.npz'.format(numpy_version, len(made))
-            if numpy_version == np.__version__:
-                fingerprint([sys.executable], out, data, theano_flags)
+    # The first run writes the data set that every other one reads.
+    fingerprint([sys.executable], tmp / 'here.npz', data)
+    jobs, files = {}, {}
+    for venv in VENVS:
+        command = command_of(venv)
+        numpy_version = ask(command, 'import numpy; print(numpy.__version__)')
+        flags = NUMPY_BLAS if command[0].endswith('run') else ''
+        reference = (numpy_version, flags)
+        if reference not in files:
+            files[reference] = tmp / 'reference-{}.npz'.format(len(files))
+            if reference == (np.__version__, ''):
+                files[reference] = tmp / 'here.npz'
+            elif numpy_version == np.__version__:
+                jobs['reference', reference] = (fingerprint, [sys.executable],
+                                                files[reference], data, flags)
             else:
-                folder = os.path.join(ROOT, '.cache', 'numpy-' + numpy_version)
-                python = command_of(REFERENCE_VENV)
-                if not os.path.isdir(folder):
-                    subprocess.run(python + ['-m', 'pip', 'install', '-q', '--target', folder,
-                                             'numpy==' + numpy_version], check=True)
-                fingerprint(python, out, data, theano_flags, pythonpath=folder)
-            made[key] = out
-        return made[key], data
-
-    return reference
+                jobs['reference', reference] = (fingerprint, command_of(REFERENCE_VENV),
+                                                files[reference], data, flags,
+                                                numpy_folder(numpy_version))
+        files[venv] = (files[reference], tmp / '{}.npz'.format(venv))
+        jobs['fingerprint', venv] = (fingerprint, command, files[venv][1], data, flags)
+        jobs['suite', venv] = (lasagne_suite, command)
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+        futures = {key: pool.submit(*job) for key, job in jobs.items()}
+        done = {key: future.result() for key, future in futures.items()}
+    return done, files
 
 
 @pytest.mark.parametrize('venv', VENVS)
-def test_nets_train_to_the_bit_as_here(venv, references, tmp_path):
-    command = command_of(venv)
-    numpy_version = ask(command, 'import numpy; print(numpy.__version__)')
-    flags = NUMPY_BLAS if command[0].endswith('run') else ''
-    reference, data = references(numpy_version, flags)
-    fingerprint(command, tmp_path / 'there.npz', data, flags)
-    run = subprocess.run([sys.executable, SCRIPT, '--compare', str(reference),
-                          str(tmp_path / 'there.npz')], capture_output=True, text=True)
+def test_nets_train_to_the_bit_as_here(venv, runs):
+    done, files = runs
+    for key in [k for k in done if k[0] == 'reference'] + [('fingerprint', venv)]:
+        assert done[key].returncode == 0, done[key].stdout[-2000:] + done[key].stderr[-3000:]
+    reference, there = files[venv]
+    run = subprocess.run([sys.executable, SCRIPT, '--compare', str(reference), str(there)],
+                         capture_output=True, text=True)
     print(run.stdout)
     assert run.returncode == 0, run.stdout + run.stderr
-    version = ask(command, 'import sys; print(sys.version_info[:2])')
+    version = ask(command_of(venv), 'import sys; print(sys.version_info[:2])')
     assert version != str(tuple(sys.version_info[:2]))  # another CPython
 
 
@@ -110,8 +136,6 @@ def test_the_stack_imports_without_a_deprecation_warning(venv):
 
 
 @pytest.mark.parametrize('venv', VENVS)
-def test_lasagne_suite_passes(venv):
-    run = subprocess.run(command_of(venv) + ['-m', 'pytest', '-q', '-p', 'no:cacheprovider',
-                                             '--runslow', 'tests/test_lasagne_suite.py'],
-                         capture_output=True, text=True, cwd=ROOT)
+def test_lasagne_suite_passes(venv, runs):
+    run = runs[0]['suite', venv]
     assert run.returncode == 0 and '1 passed' in run.stdout, run.stdout[-3000:]
