@@ -5,10 +5,11 @@ kernel; the platform's packages unchanged; then notebooks 01 and 02 in that
 kernel, their nets' losses falling.
 
 The platforms (:data:`PLATFORMS`): a Kaggle-style CPython 3.11 with NumPy
-1.26-era packages, Colab's CPython 3.12 with NumPy 2.0 (its runtime of
-2025 to August 2026, from googlecolab/backend-info's pip-freeze.txt), and
-a CPython 3.15 with the newest releases, from Debian sid in the root of
-scripts/sid-root.sh (FKP_SID_ROOT).
+1.26-era packages; Colab's CPython 3.12 with NumPy 2.0 (its runtime from
+2025 to August 2026) and its CPython 3.13 with NumPy 2.1 (since then), as
+googlecolab/backend-info's pip-freeze.txt lists them; and a CPython 3.15
+with the newest releases, from Debian sid in the root of scripts/sid-root.sh
+(FKP_SID_ROOT).
 """
 import json
 import os
@@ -32,6 +33,11 @@ PLATFORMS = {
         'six==1.16.0', 'tabulate==0.9.0', 'ipykernel==6.29.5']),
     'colab-3.12-numpy2.0': ('3.12', [
         'numpy==2.0.2', 'pandas==2.2.2', 'scipy==1.16.3', 'scikit-learn==1.6.1',
+        'matplotlib==3.10.0', 'scikit-image==0.25.2', 'dask==2026.7.1', 'joblib==1.5.3',
+        'setuptools==75.2.0', 'six==1.17.0', 'tabulate==0.9.0', 'ipykernel==6.17.1',
+        'ipython==7.34.0']),
+    'colab-3.13-numpy2.1': ('3.13', [
+        'numpy==2.1.3', 'pandas==2.2.3', 'scipy==1.16.3', 'scikit-learn==1.6.1',
         'matplotlib==3.10.0', 'scikit-image==0.25.2', 'dask==2026.7.1', 'joblib==1.5.3',
         'setuptools==75.2.0', 'six==1.17.0', 'tabulate==0.9.0', 'ipykernel==6.17.1',
         'ipython==7.34.0']),
