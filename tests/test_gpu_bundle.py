@@ -89,7 +89,7 @@ def test_the_bundle_is_small_and_holds_what_the_check_needs(bundle):
     assert size <= MAX_BUNDLE_BYTES
     names = {os.path.relpath(os.path.join(folder, name), bundle)
              for folder, _, files in os.walk(bundle) for name in files}
-    assert {'check.sh', 'build-pygpu.sh', 'cuda_links.py', 'benchmarks/gpu_check.py',
+    assert {'check.sh', 'lib.sh', 'build-pygpu.sh', 'cuda_links.py', 'benchmarks/gpu_check.py',
             'benchmarks/bench_training.py'} <= names
     assert {n.split('_')[0] for n in names if n.startswith('debs/')} == {
         'debs/libgpuarray3', 'debs/libgpuarray-dev', 'debs/python3-pygpu'}
