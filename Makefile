@@ -45,7 +45,9 @@ test-opencl: setup-dev
 # scripts/sid-root.sh, as root), in which net1, net2 and net6 train to the
 # bit as in .venv at equal NumPy, and Lasagne 0.1's own suite passes.
 OTHER_PYTHONS ?= 3.12 3.13 3.14 3.15
-SID_ROOT ?= .cache/sid-root
+# Kept beside the synthetic faces, so that each checkout (and CI's fresh
+# clone) reuses it and the Theano compile cache inside it.
+SID_ROOT ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/facial_keypoints/sid-root
 test-pythons: setup-dev
 	@for version in $(OTHER_PYTHONS); do \
 	    SID_ROOT=$(SID_ROOT) scripts/other-venv.sh $$version || exit 1; \
@@ -85,7 +87,9 @@ setup-dev:
 #   runs/                    the demo's pickles, figures and submission
 #   .cache/                  the Lasagne suite's sources; uv, if set-up installed it there
 #   $XDG_CACHE_HOME/facial_keypoints (default ~/.cache/facial_keypoints)
-#                            the generated synthetic data set, a few hundred MB
+#                            the generated synthetic data set, a few hundred MB,
+#                            and the Debian sid root of CPython 3.14 and 3.15
+#                            (about 1 GB)
 #   *.parsed.npz             parsed CSVs, beside the data in $FKP_DATA_DIR,
 #                            ~/data/kaggle-facial-keypoint-detection/ and data/
 #   .pytest_cache/, __pycache__/
