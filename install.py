@@ -81,9 +81,9 @@ def check_tools(which=shutil.which, include=None):
                           include, *sys.version_info[:2]))
     compiler = os.environ.get('CXX', 'g++').split()[0]
     if which(compiler) is None:
-        raise Refused('Theano compiles its ops with a C++ compiler and there is no {}: install '
-                      'one (Debian and Ubuntu: apt-get install g++; Fedora: dnf install gcc-c++; '
-                      'conda: conda install gxx_linux-64), then run install.py again'
+        raise Refused('Theano compiles its ops with a C++ compiler, and {} is not installed: '
+                      'install one (Debian and Ubuntu: apt-get install g++; Fedora: dnf install '
+                      'gcc-c++; conda: conda install gxx_linux-64), then run install.py again'
                       .format(compiler))
 
 
@@ -164,7 +164,10 @@ def canonical(name):
 def installed_distributions():
     """{distribution: version} of this Python's environment."""
     found = {}
-    for dist in importlib.metadata.distributions():
+    # Not the checkout's own metadata (an editable install's egg-info), which
+    # is on the path of a Python running this file.
+    path = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
+    for dist in importlib.metadata.distributions(path=path):
         name = dist.metadata['Name']
         if name and dist.version:
             found.setdefault(name, dist.version)

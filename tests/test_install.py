@@ -57,7 +57,17 @@ def test_no_compiler_says_what_to_install(monkeypatch):
     monkeypatch.delenv('CXX', raising=False)
     with pytest.raises(install.Refused) as refused:
         install.check_tools(which=lambda name: None)
-    assert 'no g++' in str(refused.value) and 'apt-get install g++' in str(refused.value)
+    assert 'g++ is not installed' in str(refused.value)
+    assert 'apt-get install g++' in str(refused.value)
+
+
+def test_the_checkouts_own_metadata_is_not_counted_as_installed(tmp_path, monkeypatch):
+    (tmp_path / 'facial_keypoints.egg-info').mkdir()
+    (tmp_path / 'facial_keypoints.egg-info' / 'PKG-INFO').write_text(
+        'Metadata-Version: 2.1\nName: facial-keypoints\nVersion: 9.9\n')
+    monkeypatch.setattr(install, 'HERE', str(tmp_path))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert install.installed_distributions().get('facial-keypoints') != '9.9'
 
 
 def test_no_python_headers_says_what_to_install(tmp_path):
