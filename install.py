@@ -13,9 +13,10 @@ runs this file, keeping the packages it already has.
 
 What it does, in order (docs/setup.rst says why):
 
-1. It checks, before changing anything, that this is a supported CPython,
-   that pip, the C headers of Python and a C++ compiler are there (Theano
-   compiles its ops), and says in one line what is missing.
+1. It checks, before changing anything, that this is a supported CPython
+   whose packages pip may change (not a system Python that its distribution
+   manages), that pip, the C headers of Python and a C++ compiler are there
+   (Theano compiles its ops), and says in one line what is missing.
 2. It compares the packages already installed with the ranges the package
    is tested on (``facial_keypoints/about.py``): each one within its range
    is kept at its version (pip is told so), each one outside is named in
@@ -66,6 +67,17 @@ def check_python(version=None, implementation=None):
     if implementation != 'cpython' or not first <= version < past:
         raise Refused('facial-keypoints supports {}; this is {} {}.{} ({}): run install.py with '
                       'one of those'.format(supported, name, *version, sys.executable))
+
+
+def check_environment(stdlib=None, in_venv=None):
+    """Refuse a system Python that its distribution manages (PEP 668), where
+    pip would refuse to install, before anything is done."""
+    stdlib = stdlib or sysconfig.get_paths()['stdlib']
+    in_venv = sys.prefix != sys.base_prefix if in_venv is None else in_venv
+    if not in_venv and os.path.exists(os.path.join(stdlib, 'EXTERNALLY-MANAGED')):
+        raise Refused('{} is managed by the system, whose packages pip may not change (PEP 668): '
+                      'make a virtual environment (`{} -m venv ~/fkp`) and run install.py with '
+                      'its python (~/fkp/bin/python)'.format(sys.executable, sys.executable))
 
 
 def check_tools(which=shutil.which, include=None):
@@ -234,6 +246,7 @@ def write_constraints(path, keep):
 
 def install(args):
     check_python()
+    check_environment()
     check_tools()
     sources = source_options(args.wheels)
     with tempfile.TemporaryDirectory(prefix='fkp-install.') as work:

@@ -53,6 +53,14 @@ def test_a_real_python_310_exits_1_before_anything(tmp_path):
     assert os.listdir(str(tmp_path)) == []
 
 
+def test_a_python_its_system_manages_is_refused_outside_a_venv(tmp_path):
+    (tmp_path / 'EXTERNALLY-MANAGED').write_text('[externally-managed]\n')
+    with pytest.raises(install.Refused, match=r'managed by the system.*-m venv ~/fkp'):
+        install.check_environment(str(tmp_path), in_venv=False)
+    install.check_environment(str(tmp_path), in_venv=True)
+    install.check_environment(str(tmp_path / 'elsewhere'), in_venv=False)
+
+
 def test_no_compiler_says_what_to_install(monkeypatch):
     monkeypatch.delenv('CXX', raising=False)
     with pytest.raises(install.Refused) as refused:
