@@ -91,6 +91,7 @@ find_uv() {
     log=$(mktemp -t fkp-uv.XXXXXX)
     if run_logged "$python3" -m pip install -q --disable-pip-version-check --user uv \
         && "$python3" -c 'import uv; print(uv.find_uv_bin())' 2>>"$log"; then
+        rm -f "$log"
         return 0
     fi
     if [[ $(<"$log") == *externally-managed-environment* ]]; then
@@ -100,10 +101,14 @@ find_uv() {
     fi
     rm -rf "$private"
     if ! run_logged "$python3" -m venv "$private"; then
-        cat "$log" >&2
         rm -rf "$private"
         # Debian's python3 makes venvs only with python3-venv (ensurepip).
-        can_apt && apt_install python3-venv && quietly "$python3" -m venv "$private" || return 1
+        if ! can_apt; then
+            cat "$log" >&2
+            rm -f "$log"
+            return 1
+        fi
+        apt_install python3-venv && quietly "$python3" -m venv "$private" || { rm -f "$log"; return 1; }
     fi
     rm -f "$log"
     quietly "$private/bin/python" -m pip install -q --disable-pip-version-check uv || return 1
