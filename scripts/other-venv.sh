@@ -26,7 +26,7 @@ scripts/sid-root.sh "$root"
 stamp=$venv/.installed-requirements-dev
 if [ ! -e "$stamp" ] || [ requirements-dev.txt -nt "$stamp" ] || [ requirements.txt -nt "$stamp" ] \
         || [ facial_keypoints/about.py -nt "$stamp" ] || [ install.py -nt "$stamp" ]; then
-    if [ ! -x "$root/$PWD/$venv/bin/python" ] && [ ! -e "$venv/pyvenv.cfg" ]; then
+    if [ ! -e "$venv/pyvenv.cfg" ]; then
         say "creating $venv with Debian sid's python$version in $root"
         quietly scripts/in-root.sh "$root" "python$version" -m venv "$venv"
     fi
