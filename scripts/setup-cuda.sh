@@ -15,9 +15,10 @@
 # it is the host's, put in by `docker run --gpus all`.
 #
 # The CUDA packages are pinned to the versions Debian 12 publishes: CUDA 11.8
-# compiles PTX for compute_35 to compute_90 (Kepler to Hopper) and needs a
-# driver of R520 or later. When Debian replaces them (a point release), apt
-# names the version it has; change CUDA_VERSIONS to it.
+# compiles PTX for compute_35 to compute_90 and needs a driver of R520 or
+# later, which supports no Kepler GPU: Maxwell to Hopper. When Debian
+# replaces them (a point release), apt names the version it has; change
+# CUDA_VERSIONS to it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${VENV:-.venv}
