@@ -63,10 +63,10 @@ def check_python(version=None, implementation=None):
     implementation = implementation or sys.implementation.name
     name = {'cpython': 'CPython', 'pypy': 'PyPy'}.get(implementation, implementation)
     (first, past) = ABOUT['SUPPORTED_PYTHON']
-    supported = 'CPython {}.{} to {}.{}'.format(*first, past[0], past[1] - 1)
     if implementation != 'cpython' or not first <= version < past:
         raise Refused('facial-keypoints supports {}; this is {} {}.{} ({}): run install.py with '
-                      'one of those'.format(supported, name, *version, sys.executable))
+                      'one of those'.format(ABOUT['supported_pythons'](), name, *version,
+                                            sys.executable))
 
 
 def check_environment(stdlib=None, in_venv=None):
@@ -150,16 +150,17 @@ def plan(installed):
     constraints keeping every installed distribution within its range at its
     version, and requirements replacing those outside it, each with the one
     line that says so."""
+    names = {canonical(n): n for n in installed}
     keep, replace, lines = dict(installed), [], []
     for name, lowest, past, _ in dependencies():
-        key = canonical(name)
-        version = {canonical(n): v for n, v in installed.items()}.get(key)
-        if version is None:
+        installed_name = names.get(canonical(name))
+        if installed_name is None:
             continue
+        version = installed[installed_name]
         too_old = version_key(version) < version_key(lowest)
         too_new = past is not None and version_key(version) >= version_key(past)
         if too_old or too_new:
-            keep = {n: v for n, v in keep.items() if canonical(n) != key}
+            del keep[installed_name]
             requirement = nearest(name, lowest, past, version)
             replace.append(requirement)
             lines.append('{} {} is {} than the tested range (>={}{}): installing the nearest '
@@ -188,11 +189,10 @@ def installed_distributions():
 
 # -- 3. and 4. pip ---------------------------------------------------------------
 
-def pip(*args, env=None, quiet=True):
+def pip(*args, env=None):
     """Run pip in this Python; its output shows only when it fails."""
-    command = [sys.executable, '-m', 'pip', '--disable-pip-version-check'] + list(args)
-    if quiet:
-        command.insert(4, '-q')
+    command = [sys.executable, '-m', 'pip', '--disable-pip-version-check', args[0], '-q'
+               ] + list(args[1:])
     run = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          universal_newlines=True)
     if run.returncode != 0:
@@ -293,7 +293,8 @@ def report(before, after):
     for name in changed:
         say('{} {} replaced by {}'.format(name, before[name], after[name]))
     say('done: {} added{}; supported: {}.'.format(
-        len(added), ', {} replaced'.format(len(changed)) if changed else '', supported_line()))
+        len(added), ', {} replaced'.format(len(changed)) if changed else '',
+        ABOUT['supported_pythons']()))
     modules = importlib.metadata.packages_distributions()
     loaded = sorted({dist for module, dists in modules.items() if module in sys.modules
                      for dist in dists if dist in changed})
@@ -301,11 +302,6 @@ def report(before, after):
         say('this process had {} loaded before it was replaced: restart the kernel (or '
             'the interpreter) before importing facial_keypoints'.format(', '.join(loaded)))
     importlib.invalidate_caches()
-
-
-def supported_line():
-    (first, past) = ABOUT['SUPPORTED_PYTHON']
-    return 'CPython {}.{} to {}.{}'.format(*first, past[0], past[1] - 1)
 
 
 def parse(argv):

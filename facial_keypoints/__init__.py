@@ -14,15 +14,13 @@ names and runs the command line (:mod:`.cli`).
 """
 import sys
 
-from .about import SUPPORTED_PYTHON, __version__  # noqa: F401
+from .about import SUPPORTED_PYTHON, __version__, supported_pythons  # noqa: F401
 
 if not SUPPORTED_PYTHON[0] <= sys.version_info[:2] < SUPPORTED_PYTHON[1]:
     raise ImportError(
-        'facial_keypoints needs CPython {}.{} to {}.{} (the versions its patches '
-        'to Theano 1.0.5 are tested on); this is Python {}.{}. '
-        'Run `python install.py` with a supported Python, or `make demo`.'
-        .format(*SUPPORTED_PYTHON[0], SUPPORTED_PYTHON[1][0], SUPPORTED_PYTHON[1][1] - 1,
-                *sys.version_info[:2]))
+        'facial_keypoints needs {} (the versions its patches to Theano 1.0.5 are '
+        'tested on); this is Python {}.{}. Run `python install.py` with a supported '
+        'Python, or `make demo`.'.format(supported_pythons(), *sys.version_info[:2]))
 
 from .upstream import threads  # noqa: E402
 

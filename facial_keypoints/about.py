@@ -45,6 +45,12 @@ EXTRAS = {
 }
 
 
+def supported_pythons():
+    """:data:`SUPPORTED_PYTHON` in words: 'CPython 3.11 to 3.15'."""
+    (first, past) = SUPPORTED_PYTHON
+    return 'CPython {}.{} to {}.{}'.format(*first, past[0], past[1] - 1)
+
+
 def python_marker(pythons):
     """A PEP 508 environment marker for ``pythons`` (first, past), either
     of which may be None."""

@@ -40,7 +40,7 @@ class RemovedNumpyName(Patch):
         raise NotImplementedError
 
     def needed(self):
-        return not hasattr(np, self.attribute) and not self.restored()
+        return not numpy_has(self.attribute) and not self.restored()
 
     def restored(self):
         """True when every module's ``np`` has the name back."""
@@ -96,9 +96,6 @@ class NumpyBool(RemovedNumpyName):
 
     def value(self):
         return np.bool_
-
-    def needed(self):
-        return not numpy_has(self.attribute) and not self.restored()
 
     def lend(self):
         """Give NumPy ``np.bool`` while the module that needs it loads."""
