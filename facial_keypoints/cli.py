@@ -26,7 +26,8 @@ from .model.settings import DEFAULT_SEED, DEMO_EPOCHS, SWEEP_EPOCHS, RunControl
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
 #: The options of the library's parameters whose name is not ``--NAME``.
-OPTIONS = {'net': 'NAME', 'data': '--data-dir', 'pretrained': '--pretrained'}
+OPTIONS = {'net': 'NAME', 'data': '--data-dir', 'pretrained': '--pretrained',
+           'trusted': '--trust'}
 
 
 def option(name):
@@ -357,6 +358,23 @@ def cmd_detect(args):
     wrote(*detect(args.photos, args.net, box=args.box, out=args.out))
 
 
+@command('inspect', 'list the globals a pickle names, each allowed, compiled (a part of '
+         'a compiled function, rebuilt) or refused, without loading it (exit 1 if one '
+         'is refused)',
+         arg('pickles', nargs='+', type=FILE, metavar='FILE'), data=False)
+def cmd_inspect(args):
+    from .model.unpickling import inspect
+    refused = 0
+    for fname in args.pickles:
+        found = inspect(fname)
+        if not found:
+            print('{}: names no global (no pickle, or one of plain data)'.format(fname))
+        for name, kind in found:
+            print('{}: {:9} {}'.format(fname, kind, name))
+            refused += kind == 'refused'
+    return 1 if refused else 0
+
+
 @command('report', 'compare trained nets with the tutorial',
          arg('nets', nargs='*', type=FILE, metavar='FILE'),
          arg('--evaluations', nargs='+', type=FILE, metavar='CSV',
@@ -470,10 +488,15 @@ def build_parser():
                     '(the tutorial\'s kfkd.py).',
         epilog='Run a command with --help for its options. The data directory is '
                '--data-dir, else $FKP_DATA_DIR, else {} if it has the Kaggle files, '
-               'else synthetic faces generated on first use.'.format(
-                   datadir.KAGGLE_DATA_DIR))
+               'else synthetic faces generated on first use. A pickle of a trained net '
+               'loads only if it names nothing beyond what a net holds, so that it runs '
+               'no code (see `inspect` and --trust).'.format(datadir.KAGGLE_DATA_DIR))
     parser.add_argument('--debug', action='store_true',
                         help='show a traceback for every error')
+    parser.add_argument('--trust', action='append', default=[], metavar='FILE',
+                        help='load the pickle FILE even if it names globals beyond '
+                        'those of a trained net: only a file you trust, since '
+                        'unpickling runs what it names (also $FKP_TRUSTED_PICKLES)')
     commands = parser.add_subparsers(dest='command', metavar='command')
     for each in COMMANDS:
         each.add_to(commands)
@@ -493,6 +516,10 @@ def main(argv=None):
     try:
         if getattr(args, 'data_dir', None):
             datadir.set_data_dir(args.data_dir)
+        if args.trust:
+            from .model.unpickling import trust
+            for fname in args.trust:
+                trust(fname)
         code = args.run(args)
     except Paused as e:
         if args.debug:

@@ -11,7 +11,7 @@ import os
 import numpy as np
 import pytest
 
-from facial_keypoints.model import persist, record
+from facial_keypoints.model import persist, record, unpickling
 from facial_keypoints.model.masked import masked_squared_error, uses_masked_loss
 
 pytestmark = pytest.mark.quick
@@ -29,5 +29,5 @@ def test_a_net_pickled_before_the_layout_loads_and_predicts_the_same():
 
 def test_every_old_path_names_a_module_of_today():
     import importlib
-    for old, new in persist.MOVED.items():
+    for old, new in unpickling.MOVED.items():
         assert importlib.import_module(new).__name__ == new, old

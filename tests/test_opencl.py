@@ -166,13 +166,20 @@ def computes_on_the_host(node):
 
 
 def test_a_net_trained_on_the_device_is_saved_and_loaded_there(on_device, in_device_data):
-    """Fails without the reduction-kernel patch: 'Cannot pickle
-    GpuContext object'."""
+    """As the package saves it, and whole with its compiled functions, as
+    ``pickle.dump`` does (which fails without the reduction-kernel patch:
+    'Cannot pickle GpuContext object'): each names only allowed globals and
+    loads with no flag."""
+    from facial_keypoints.model import unpickling
+    from test_unpickling import old_style_pickle
     net = on_device['net6'][0]
     X, _ = load_for(net)
     persist.save_net(net, 'net6.pickle')
-    again = persist.load_net('net6.pickle')
-    np.testing.assert_array_equal(again.predict(X[:16]), net.predict(X[:16]))
+    old_style_pickle(net, 'old.pickle')
+    for path in ('net6.pickle', 'old.pickle'):
+        assert 'refused' not in dict(unpickling.inspect(path)).values()
+        again = persist.load_net(path)
+        np.testing.assert_array_equal(again.predict(X[:16]), net.predict(X[:16]))
 
 
 def test_an_export_on_the_device_predicts_on_the_cpu(in_device_data):

@@ -86,12 +86,15 @@ class GpuContextStandIn:
         return get_context, (None,)
 
 
-@pytest.mark.parametrize('stand_in', [GpuArrayStandIn, GpuContextStandIn])
-def test_a_gpu_pickle_on_a_cpu_machine_points_to_the_npz(stand_in, tmp_path, capsys):
+@pytest.mark.parametrize('stand_in, trust', [(GpuArrayStandIn, False),
+                                             (GpuArrayStandIn, True),
+                                             (GpuContextStandIn, True)])
+def test_a_gpu_pickle_on_a_cpu_machine_points_to_the_npz(stand_in, trust, tmp_path, capsys):
     import pickle
     path = tmp_path / 'net6.pickle'
     path.write_bytes(pickle.dumps({'W': stand_in()}))
-    assert cli.main(['predict', str(path)]) == 1
+    trusting = ['--trust', str(path)] if trust else []
+    assert cli.main(trusting + ['predict', str(path)]) == 1
     err = capsys.readouterr().err
     assert 'written on a GPU' in err and 'kfkd export' in err and len(err.splitlines()) == 1
 
@@ -112,7 +115,7 @@ def test_a_numpy2_pickle_on_numpy1_points_to_the_npz(tmp_path, capsys, monkeypat
     path = tmp_path / 'net6.pickle'
     path.write_bytes(pickle.dumps({'rng': Numpy2StateOnNumpy1()}))
     monkeypatch.setattr(persist.np, '__version__', '1.23.5')
-    assert cli.main(['predict', str(path)]) == 1
+    assert cli.main(['--trust', str(path), 'predict', str(path)]) == 1
     err = capsys.readouterr().err
     assert 'written under NumPy 2' in err and 'kfkd export' in err and len(err.splitlines()) == 1
 

@@ -6,6 +6,7 @@ Imports nothing from the package.
 """
 import os
 import re
+import sys
 
 
 class UserError(Exception):
@@ -89,6 +90,36 @@ class CheckpointError(UserError, ValueError):
     def __init__(self, path, message):
         super().__init__('{}: {}'.format(path, message))
         self.path = path
+
+
+class CompileFailed(UserError, RuntimeError):
+    """Theano could not compile a loaded net's functions: the machine's
+    compiler or Theano's compile directory failed, not the file."""
+
+    def __init__(self, path, cause):
+        super().__init__(
+            '{}: read, but Theano could not compile its functions ({}: {}); the machine '
+            'is at fault, not the file: its C++ compiler, or Theano\'s compile directory '
+            '{}. Run `kfkd doctor`, and try again once other Theano processes have '
+            'finished compiling'.format(path, type(cause).__name__, _first_line(cause),
+                                        _compile_directory() or '(see `kfkd doctor`)'))
+        self.path = path
+
+    @staticmethod
+    def in_compile_directory(error):
+        """Whether ``error`` names a file in Theano's compile directory."""
+        where = _compile_directory()
+        return bool(where) and where in str(error)
+
+
+def _first_line(error):
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else ''
+
+
+def _compile_directory():
+    theano = sys.modules.get('theano')
+    return getattr(getattr(theano, 'config', None), 'compiledir', None)
 
 
 class PretrainedMismatch(UserError, ValueError):

@@ -137,7 +137,7 @@ def train_net(model, X, y, checkpoint=None, checkpoint_every=None):
         model.on_epoch_finished = handlers  # this run's only
     paused = pauses.requested()
     if not pauses.stopped_at_once():
-        setattr(model, state.ATTRIBUTE, state.capture(model, data, full=False))
+        setattr(model, state.ATTRIBUTE, state.capture(model, data, early_stopping=False))
     record.update_record(model, interrupted=pauses.reason(), **_data_record(len(X)))
     return Outcome(data, paused, pauses.stopped_at_once())
 

@@ -1,15 +1,19 @@
 """Saving and loading trained nets: pickles as in the tutorial, and
 pickle-free ``.npz`` checkpoints that move between machines.
 
-A pickle holds the whole net (or the specialists' dict). Unpickling runs
-code from the file: load pickles only from files you trust. A pickle written
-on a GPU holds GPU arrays and loads only where Theano has a GPU back-end.
+A pickle holds the whole net (or the specialists' dict) but not its compiled
+Theano functions, which are compiled again as it loads. It is read through
+an allowlist of the globals it may name (:mod:`.unpickling`), so that a file
+from elsewhere runs no code; a file the user trusts can be read without it.
+A pickle written on a GPU holds GPU arrays and loads only where Theano has a
+GPU back-end.
 
 A ``.npz`` (:func:`export_npz`) holds arrays and one JSON document: for each
 net its learned parameters, its run settings (whose ``net`` names the
 definition to rebuild) and record, output columns, flip indices and training
 history; a checkpoint also its training state (:mod:`.state`). It loads
-without pickle on any device.
+without pickle on any device. The file's name decides how it is read: a
+``.npz`` only as such, never unpickled.
 """
 import collections
 import json
@@ -22,9 +26,10 @@ import numpy as np
 from nolearn.lasagne import NeuralNet
 
 from ..base.atomic import atomic_write, save_npz
-from ..base.errors import CheckpointError
+from ..base.errors import CheckpointError, CompileFailed
 from ..kaggle.format import KEYPOINT_COLUMNS
-from . import record, state
+from ..upstream import pickled
+from . import record, state, unpickling
 from .settings import RunSettings
 
 #: Deep Lasagne graphs need more recursion to pickle (the tutorial's value).
@@ -33,34 +38,41 @@ NPZ_FORMAT = 'facial-keypoints checkpoint'
 NPZ_VERSION = 2
 _META = '__checkpoint__'
 
-#: The modules of earlier releases that pickles name, by their paths now.
-MOVED = {'facial_keypoints.' + old: 'facial_keypoints.' + new for old, new in [
-    ('inputs', 'model.inputs'), ('masked', 'model.masked'), ('persist', 'model.persist'),
-    ('record', 'model.record'), ('registry', 'model.registry'),
-    ('settings', 'model.settings'), ('state', 'model.state'),
-    ('checkpoints', 'longrun.checkpoints'), ('cluster', 'longrun.cluster'),
-    ('runs', 'longrun.train'), ('spot', 'longrun.spot'), ('stops', 'longrun.pauses'),
-    ('units', 'longrun.units')]}
-
 
 def save_net(net, fname):
-    """Pickle ``net`` (or a specialists dict) to ``fname``, atomically."""
+    """Pickle ``net`` (or a specialists dict) to ``fname``, atomically,
+    without its compiled functions."""
     sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     with atomic_write(fname) as f:
-        pickle.dump(net, f, -1)
+        pickled.dump(net, f)
     return fname
 
 
-def load_net(fname):
+def load_net(fname, trusted=False):
     """A trained net, or the specialists' OrderedDict, from a pickle or a
-    ``.npz`` checkpoint; :class:`CheckpointError` if the file holds neither."""
+    ``.npz`` checkpoint; :class:`CheckpointError` if the file holds neither.
+
+    A pickle is read through :mod:`.unpickling`'s allowlist, unless
+    ``trusted`` or trusted by :func:`.unpickling.trust`.
+    """
     if not os.path.exists(fname):
         raise CheckpointError(fname, 'no such file')
     if os.path.isdir(fname):
         raise CheckpointError(fname, 'is a directory, not a trained net')
-    if zipfile.is_zipfile(fname):
+    extension = os.path.splitext(fname)[1].lower()
+    if extension == '.npz':
+        if not zipfile.is_zipfile(fname):
+            raise CheckpointError(fname, 'not a readable .npz (it is no zip archive: it '
+                                  'may be truncated); a .npz is read only as one, never '
+                                  'unpickled')
         return load_npz(fname)
-    models = _unpickle(fname)
+    if extension == '.onnx':
+        raise CheckpointError(fname, 'an ONNX model, which only `detect --net` takes; '
+                              'give the pickle or .npz of the net')
+    if zipfile.is_zipfile(fname):
+        raise CheckpointError(fname, 'a zip archive, not a pickle; name it .npz to load '
+                              'it as a checkpoint')
+    models = _unpickle(fname, trusted or unpickling.trusted(fname))
     if isinstance(models, NeuralNet):
         return models
     if isinstance(models, dict) and models and all(
@@ -79,53 +91,68 @@ def load_single_net(fname):
     return models
 
 
-def _unpickle(fname):
+def _unpickle(fname, trusted):
     sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     if os.path.getsize(fname) == 0:
         raise CheckpointError(fname, 'the file is empty')
     try:
         with open(fname, 'rb') as f:
-            return _Unpickler(f).load()
-    except (pickle.UnpicklingError, EOFError, ValueError, IndexError,
+            if trusted:
+                return unpickling.Unpickler(f).load()
+            models = unpickling.load(f, fname)
+    except CheckpointError:
+        raise
+    except pickled.NotANet as e:
+        raise CheckpointError(fname, 'not a net this package builds: {}'.format(e)) from None
+    except (pickle.UnpicklingError, EOFError, ValueError, IndexError, KeyError, TypeError,
             ImportError, AttributeError) as e:
-        if _written_with_numpy2(e):
-            raise CheckpointError(fname, 'written under NumPy 2, which this NumPy {} cannot '
-                                  'read; where it was written run `kfkd export {}` and use the '
-                                  '.npz'.format(np.__version__, fname)) from None
-        if _needs_a_gpu(e):
-            raise CheckpointError(fname, 'written on a GPU, and this machine has '
-                                  'no GPU back-end in use; on the GPU machine run `kfkd '
-                                  'export {}` and use the .npz'.format(fname)) from None
-        if isinstance(e, (ImportError, AttributeError)):
-            raise CheckpointError(fname, 'not a net this package can load ({})'.format(
-                e)) from None
-        raise CheckpointError(fname, 'not a readable pickle ({}: {}); it may be '
-                              'truncated or another kind of file'.format(
-                                  type(e).__name__, e)) from None
+        raise _unpickling_error(fname, e, trusted) from None
+    return _finished(fname, models)
 
 
-class _Unpickler(pickle.Unpickler):
-    """Finds what a pickle of an earlier release names by its module's old
-    path (:data:`MOVED`), and what NumPy 1.x pickled from ``numpy.core``
-    where NumPy 2 renamed it ``numpy._core`` (the old name still works, with
-    a DeprecationWarning)."""
+def _finished(fname, models):
+    """``models`` as the allowlist's unpickler left them, each net checked
+    and compiled (:func:`.pickled.finish`)."""
+    nets = models.values() if isinstance(models, dict) else [models]
+    if not all(isinstance(net, NeuralNet) for net in nets):
+        return models  # load_net says what it holds
+    for net in nets:
+        try:
+            updates = pickled.finish(net)
+        except pickled.NotANet as e:
+            raise CheckpointError(fname, 'not a net this package builds: {}'.format(e)) from None
+        except Exception as e:
+            raise CompileFailed(fname, e) from e
+        if updates is not None:
+            state.keep_updates(net, updates)
+    return models
 
-    def find_class(self, module, name):
-        module = MOVED.get(module, module)
-        if module.split('.')[:2] == ['numpy', 'core'] and _numpy_major() >= 2:
-            module = 'numpy._core' + module[len('numpy.core'):]
-        return super().find_class(module, name)
 
-
-def _numpy_major():
-    return int(np.__version__.split('.')[0])
+def _unpickling_error(fname, error, trusted):
+    if _written_with_numpy2(error):
+        return CheckpointError(fname, 'written under NumPy 2, which this NumPy {} cannot '
+                               'read; where it was written run `kfkd export {}` and use the '
+                               '.npz'.format(np.__version__, fname))
+    if _needs_a_gpu(error):
+        return CheckpointError(fname, 'written on a GPU, and this machine has '
+                               'no GPU back-end in use; on the GPU machine run `kfkd '
+                               'export {}` and use the .npz'.format(fname))
+    if CompileFailed.in_compile_directory(error):
+        return CompileFailed(fname, error)
+    if isinstance(error, (ImportError, AttributeError)) and trusted:
+        return CheckpointError(fname, 'not a net this package can load ({})'.format(error))
+    if isinstance(error, (ImportError, AttributeError)):
+        return CheckpointError(fname, 'an allowed global could not be found ({}); check the '
+                               'installation with `kfkd doctor`'.format(error))
+    return CheckpointError(fname, 'not a readable pickle ({}: {}); it may be truncated '
+                           'or another kind of file'.format(type(error).__name__, error))
 
 
 def _written_with_numpy2(error):
     """True when a pickle written under NumPy 2 fails under NumPy 1.x: the
     state of its random generators names NumPy 2's classes and modules."""
     text = str(error)
-    return _numpy_major() < 2 and (
+    return unpickling._numpy_major() < 2 and (
         'is not a known BitGenerator' in text or 'numpy._core' in text)
 
 

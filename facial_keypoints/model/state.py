@@ -60,8 +60,22 @@ def update_variables(net):
     """The shared variables the training function updates, other than the
     trainable parameters, in the function's order (the same in every process
     that builds the same net)."""
+    net.initialize()  # a loaded pickle's training function is compiled when needed
     params = {id(p) for p in net.get_all_params(trainable=True)}
     return [v for v in net.train_iter_.get_shared() if id(v) not in params]
+
+
+def keep_updates(net, values):
+    """Put ``values``, those of the update variables (in
+    :func:`update_variables`' order) that a pickle of an earlier release
+    kept in its compiled training function, in ``net``'s training state,
+    which did not hold them then."""
+    state = getattr(net, ATTRIBUTE, None)
+    if state is None or 'update' in state.meta:
+        return
+    state.meta['update'] = [[list(v.shape), str(v.dtype)] for v in values]
+    for i, value in enumerate(values):
+        state.arrays['update/{}'.format(i)] = value
 
 
 def training_split(net, n_rows):
@@ -118,12 +132,13 @@ def _early_stoppings(net):
     return [h for h in net.on_epoch_finished if isinstance(h, EarlyStopping)]
 
 
-def capture(net, data, full=True):
+def capture(net, data, early_stopping=True):
     """The state of ``net`` after an epoch of training on ``data`` (a
     :class:`TrainingData`).
 
-    ``full`` includes the update variables and EarlyStopping's weights (a
-    checkpoint); without it, only what a pickle of the net lacks.
+    It holds the update variables, which live only in the compiled training
+    function, and (``early_stopping``, for a checkpoint; a pickle holds the
+    handlers themselves) EarlyStopping's best loss and weights.
     """
     name, keys, position, has_gauss, cached_gaussian = np.random.get_state()
     meta = {'data': data.digest, 'split': data.split_digest,
@@ -131,12 +146,12 @@ def capture(net, data, full=True):
             'rng': {'name': name, 'position': int(position),
                     'has_gauss': int(has_gauss), 'cached_gaussian': float(cached_gaussian)}}
     arrays = {'rng_keys': np.asarray(keys), 'flipped': flipped_rows(net, data)}
-    if full:
-        variables = update_variables(net)
-        meta['update'] = [[list(v.get_value(borrow=True).shape),
-                           str(v.get_value(borrow=True).dtype)] for v in variables]
-        for i, variable in enumerate(variables):
-            arrays['update/{}'.format(i)] = variable.get_value()
+    variables = update_variables(net)
+    meta['update'] = [[list(v.get_value(borrow=True).shape),
+                       str(v.get_value(borrow=True).dtype)] for v in variables]
+    for i, variable in enumerate(variables):
+        arrays['update/{}'.format(i)] = variable.get_value()
+    if early_stopping:
         meta['early_stopping'] = []
         for i, handler in enumerate(_early_stoppings(net)):
             weights = handler.best_weights or {}
@@ -225,6 +240,7 @@ def continuing(net, data):
     check_data(state, data)
     if 'update' in state.meta:
         _restore_variables(net, state)
+    if 'early_stopping' in state.meta:
         _restore_early_stopping(net, state)
     split = net.train_split
     net.train_split = _FlippedSplit(split, state.arrays['flipped'],
