@@ -145,6 +145,22 @@ print('FKP-LOSSES', json.dumps({name: [row['train_loss'] for row in value.train_
                                 if getattr(value, 'train_history_', None)}))'''
 
 
+#: Appended too: the first trained net, pickled as the package saves it and
+#: whole as ``pickle.dump`` does, each loaded through the allowlist.
+LOADING_CELL = '''import pickle, sys
+import numpy as np
+from facial_keypoints.model import persist
+sys.setrecursionlimit(10000)
+trained = next(v for v in list(globals().values()) if getattr(v, 'train_history_', None))
+persist.save_net(trained, 'saved.pickle')
+with open('whole.pickle', 'wb') as f:
+    pickle.dump(trained, f, -1)
+images = np.zeros((2,) + tuple(trained.layers_['input'].shape[1:]), np.float32)
+print('FKP-LOADED', all(np.array_equal(persist.load_net(path).predict(images),
+                                       trained.predict(images))
+                        for path in ('saved.pickle', 'whole.pickle')))'''
+
+
 @pytest.mark.parametrize('name', sorted(PLATFORMS))
 def test_a_notebook_user_installs_into_the_platform_and_runs_the_notebooks(
         name, train_dir, tmp_path, monkeypatch):
@@ -181,7 +197,9 @@ def test_a_notebook_user_installs_into_the_platform_and_runs_the_notebooks(
         parameters = [c for c in nb.cells if 'parameters' in c.metadata.get('tags', [])]
         parameters[0].source = 'MAX_EPOCHS = 2\nDATA_DIR = {!r}'.format(train_dir)
         nb.cells.append(nbformat.v4.new_code_cell(LOSSES_CELL))
+        nb.cells.append(nbformat.v4.new_code_cell(LOADING_CELL))
         printed = text_of(execute(nb, name, tmp))
+        assert 'FKP-LOADED True' in printed, (notebook, printed[-2000:])
         losses = json.loads(printed.split('FKP-LOSSES', 1)[1].splitlines()[0])
         assert losses, notebook
         for net, history in losses.items():

@@ -139,3 +139,39 @@ def test_the_stack_imports_without_a_deprecation_warning(venv):
 def test_lasagne_suite_passes(venv, runs):
     run = runs[0]['suite', venv]
     assert run.returncode == 0 and '1 passed' in run.stdout, run.stdout[-3000:]
+
+
+ROUND_TRIP = r'''
+import os, pickle, sys
+import numpy as np
+from facial_keypoints.kaggle import datadir, synthetic
+from facial_keypoints.model import persist, registry, unpickling
+datadir.set_data_dir(synthetic.write_dataset(sys.argv[1], n_train=60, n_test=5, seed=5))
+from facial_keypoints.tutorial.data import load
+X, y = load()
+net = registry.get_net('net1')
+net.max_epochs, net.verbose, net.hidden_num_units = 1, 0, 10
+net.fit(X, y)
+new, old = (os.path.join(sys.argv[1], f) for f in ('new.pickle', 'old.pickle'))
+persist.save_net(net, new)
+sys.setrecursionlimit(10000)
+with open(old, 'wb') as f:
+    pickle.dump(net, f, -1)  # with its compiled functions
+for path in (new, old):
+    assert 'refused' not in dict(unpickling.inspect(path)).values(), path
+    assert np.array_equal(persist.load_net(path).predict(X), net.predict(X)), path
+with open(old, 'wb') as f:
+    f.write(b"cos\nsystem\n(Vtouch " + os.path.join(sys.argv[1], 'ran').encode() + b"\ntR.")
+try:
+    persist.load_net(old)
+except unpickling.RefusedGlobal:
+    print('refused' if not os.path.exists(os.path.join(sys.argv[1], 'ran')) else 'ran')
+'''
+
+
+@pytest.mark.parametrize('venv', VENVS)
+def test_nets_pickle_and_load_through_the_allowlist(venv, tmp_path):
+    """The pickler and the restricted unpickler on that CPython and NumPy."""
+    run = subprocess.run(command_of(venv) + ['-c', ROUND_TRIP, str(tmp_path)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.stdout.strip().splitlines()[-1:] == ['refused'], run.stderr[-3000:]
