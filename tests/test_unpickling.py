@@ -13,7 +13,7 @@ import pytest
 
 from facial_keypoints import kfkd
 from facial_keypoints.model import allowlist, persist, record, registry, state, unpickling
-from helpers import assert_identical, assert_one_line_error, run_cli
+from helpers import assert_identical, assert_one_line_error, run_cli, small_net1
 
 MARKER = 'payload-ran'
 
@@ -215,6 +215,20 @@ def test_the_packages_pickles_name_only_allowed_globals(trained, in_data):
             assert len(updated) == len([k for k in kept if k.startswith('update/')])
             for i, value in enumerate(updated):
                 np.testing.assert_array_equal(kept['update/{}'.format(i)], value)
+
+
+def test_a_net_pickled_with_any_protocol_from_2_loads(in_data):
+    """Protocol 2 names Python 2's modules (``__builtin__.set``), as
+    ``pickle.dump(net, f, 2)`` writes them."""
+    X, y = kfkd.load()
+    net = small_net1(1)
+    net.fit(X, y)
+    for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        with open('net.pickle', 'wb') as f:
+            pickle.dump(net, f, protocol)
+        assert_all_allowed('net.pickle')
+        np.testing.assert_array_equal(persist.load_net('net.pickle').predict(X[:5]),
+                                      net.predict(X[:5]))
 
 
 def test_an_old_style_pickle_continues_as_if_never_stopped(in_data):

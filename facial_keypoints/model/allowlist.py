@@ -25,7 +25,8 @@ Imports nothing.
 """
 
 ALLOWED = {
-    'builtins': {'slice'},
+    '_codecs': {'encode'},  # protocol 2's bytes
+    'builtins': {'frozenset', 'set', 'slice'},  # protocol 2's sets
     'collections': {'OrderedDict'},
     'facial_keypoints.model.masked': {'masked_squared_error'},
     'facial_keypoints.model.settings': {'RunSettings'},

@@ -9,6 +9,7 @@ exact module and name, and refuses any other before it builds anything
 A file the user trusts loads with the plain unpickler: :func:`trust` it, or
 list it in ``$FKP_TRUSTED_PICKLES`` (paths separated by ``:``).
 """
+import _compat_pickle
 import importlib
 import os
 import pickle
@@ -58,14 +59,18 @@ def trusted(path):
     return os.path.realpath(path) in _trusted | {os.path.realpath(p) for p in listed if p}
 
 
-def current_module(module):
-    """The module that a pickle's ``module`` is today: an earlier release's
-    path moved (:data:`MOVED`), NumPy 1's ``numpy.core`` under NumPy 2
-    (whose old name still works, with a DeprecationWarning)."""
+def current_name(module, name):
+    """The global that a pickle's ``module.name`` is today: Python 2's names
+    that protocol 2 writes (``__builtin__.set``), an earlier release's path
+    moved (:data:`MOVED`), NumPy 1's ``numpy.core`` under NumPy 2 (whose old
+    name still works, with a DeprecationWarning)."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        module, name = _compat_pickle.NAME_MAPPING[module, name]
+    module = _compat_pickle.IMPORT_MAPPING.get(module, module)
     module = MOVED.get(module, module)
     if module.split('.')[:2] == ['numpy', 'core'] and _numpy_major() >= 2:
         module = 'numpy._core' + module[len('numpy.core'):]
-    return module
+    return module, name
 
 
 def _numpy_major():
@@ -75,7 +80,7 @@ def _numpy_major():
 def kind(module, name):
     """'allowed', 'compiled' (an inert part of a compiled function) or
     'refused', for the global ``module.name`` a pickle names."""
-    module = current_module(module)
+    module, name = current_name(module, name)
     if name in allowlist.ALLOWED.get(module, ()):
         return 'allowed'
     if name in allowlist.COMPILED.get(module, ()):
@@ -84,11 +89,11 @@ def kind(module, name):
 
 
 class Unpickler(pickle.Unpickler):
-    """Finds what a pickle of an earlier release names by its module's old
-    path (:func:`current_module`), and anything else, for a trusted file."""
+    """Finds what a pickle of an earlier release names by its old name
+    (:func:`current_name`), and anything else, for a trusted file."""
 
     def find_class(self, module, name):
-        return super().find_class(current_module(module), name)
+        return super().find_class(*current_name(module, name))
 
 
 class _Restricted(pickle.Unpickler):
@@ -104,7 +109,7 @@ class _Restricted(pickle.Unpickler):
             return pickled.Compiled
         if found == 'refused':
             raise RefusedGlobal(self.path, module, name)
-        module = current_module(module)
+        module, name = current_name(module, name)
         return pickled.stand_in(module, name, getattr(importlib.import_module(module), name))
 
 
