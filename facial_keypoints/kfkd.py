@@ -28,7 +28,7 @@ from .outputs.prediction import predict  # noqa: E402
 from .tutorial.callbacks import AdjustVariable, EarlyStopping, float32  # noqa: E402
 from .tutorial.data import load, load2d  # noqa: E402
 from .tutorial.iterators import FlipBatchIterator  # noqa: E402
-from .tutorial.nets import net, net1, net2, net3, net4, net5, net6, net7, net8  # noqa: E402
+from .tutorial import nets as _nets  # noqa: E402
 from .tutorial.plots import plot_sample, plot_weights, rebin  # noqa: E402
 from .tutorial.specialists import SPECIALIST_SETTINGS  # noqa: E402
 
@@ -43,7 +43,10 @@ __all__ = [
 
 
 def __getattr__(name):
-    # FTRAIN, FTEST and FLOOKUP follow the data directory, which can change.
+    # FTRAIN, FTEST and FLOOKUP follow the data directory, which can change;
+    # the nets are built at their first use.
+    if name in _nets.MAKERS:
+        return getattr(_nets, name)
     try:
         return data_files()[name]
     except KeyError:

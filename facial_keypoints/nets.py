@@ -4,5 +4,11 @@ Thin re-exports: the definitions are in :mod:`facial_keypoints.tutorial.nets`
 and the registry of every named net in :mod:`facial_keypoints.model.registry`.
 """
 from .model.registry import get_net, net_names  # noqa: F401
-from .tutorial.nets import (input_is_2d, net, net1, net2, net3, net4,  # noqa: F401
-                            net5, net6, net7, net8)
+from .tutorial import nets as _nets
+from .tutorial.nets import input_is_2d  # noqa: F401
+
+
+def __getattr__(name):
+    if name in _nets.MAKERS:
+        return getattr(_nets, name)  # built at its first use
+    raise AttributeError('module {!r} has no attribute {!r}'.format(__name__, name))

@@ -1,10 +1,13 @@
 """The tutorial's nets, iterator, callbacks, and `kfkd fit`."""
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from lasagne.layers import count_params, get_output_shape
 
 from facial_keypoints import kfkd, nets
+from facial_keypoints.model import registry
 from facial_keypoints.tutorial.callbacks import AdjustVariable, EarlyStopping, float32
 from facial_keypoints.tutorial.iterators import FlipBatchIterator
 from facial_keypoints.tutorial.nets import MAKERS
@@ -28,6 +31,25 @@ def test_each_net_builds_with_the_tutorials_shapes(name):
                   ('conv1', 'pool1', 'conv2', 'pool2', 'conv3', 'pool3')]
         assert shapes == CONV_SHAPES
     assert net.layers_['output'].num_units == 30
+
+
+@pytest.mark.quick
+def test_nothing_is_built_at_import():
+    code = ('import sys, facial_keypoints.w207.dct; '
+            'print("theano" in sys.modules, "lasagne" in sys.modules); '
+            'import facial_keypoints.kfkd, facial_keypoints.nets, facial_keypoints.w207; '
+            'from facial_keypoints.model import registry; '
+            'from facial_keypoints.tutorial import nets; '
+            'print(nets._built, facial_keypoints.w207._built)')
+    run = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert run.stdout.split('\n')[:2] == ['False False', '{} {}'], run.stderr[-2000:]
+
+
+@pytest.mark.quick
+def test_each_definition_declares_the_input_it_builds():
+    from facial_keypoints.tutorial.nets import input_is_2d
+    for definition in registry.DEFINITIONS.values():
+        assert definition.input_2d == input_is_2d(definition.build()), definition.name
 
 
 @pytest.mark.quick

@@ -29,19 +29,15 @@ preprocess : str or None
 """
 
 
-def _definition(name, build, family, preprocess=None):
-    # A net's input kind is its definition's own input shape.
-    return NetDefinition(name, build, family, tutorial_nets.input_is_2d(build()),
-                         preprocess)
-
-
 def _definitions():
     for name, build in tutorial_nets.MAKERS.items():
-        yield _definition(name, build, 'tutorial')
-    # The W207 team's baseline "Net6" is the tutorial's net6.
-    yield _definition('Net6', tutorial_nets.make_net6, 'w207')
+        yield NetDefinition(name, build, 'tutorial', name not in tutorial_nets.FLAT_INPUT,
+                            None)
+    # The W207 team's baseline "Net6" is the tutorial's net6; their variants
+    # are convnets.
+    yield NetDefinition('Net6', tutorial_nets.make_net6, 'w207', True, None)
     for name, build in variants.MAKERS.items():
-        yield _definition(name, build, 'w207', variants.PREPROCESS.get(name))
+        yield NetDefinition(name, build, 'w207', True, variants.PREPROCESS.get(name))
 
 
 DEFINITIONS = collections.OrderedDict((d.name, d) for d in _definitions())

@@ -3,7 +3,8 @@
 Each module-level net is built by a function of the same name with the
 ``make_`` prefix, which returns a fresh, untrained net (independent
 callbacks and shared variables) each time it is called; net1 is the
-tutorial's code as written, the convnets share :func:`convnet`.
+tutorial's code as written, the convnets share :func:`convnet`. The
+module-level nets are built when first asked for, once each.
 """
 from lasagne import layers
 from lasagne.updates import nesterov_momentum
@@ -195,5 +196,22 @@ MAKERS = {
     'net7': make_net7, 'net8': make_net8, 'net': make_net,
     }
 
-net1, net2, net3, net4, net5, net6, net7, net8, net = (
-    make() for make in MAKERS.values())
+#: The nets that take flat rows of 9216 pixels (``load``); the others take
+#: images (``load2d``).
+FLAT_INPUT = ('net1',)
+
+_built = {}
+
+
+def __getattr__(name):
+    return module_level_net(name, MAKERS, _built, __name__)
+
+
+def module_level_net(name, makers, built, module):
+    """The net ``name`` of ``makers``, built at its first use and kept in
+    ``built``: a module's ``__getattr__`` for its module-level nets."""
+    if name not in makers:
+        raise AttributeError('module {!r} has no attribute {!r}'.format(module, name))
+    if name not in built:
+        built[name] = makers[name]()
+    return built[name]

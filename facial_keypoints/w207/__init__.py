@@ -7,7 +7,12 @@ and label cleaning (:mod:`.cleaning`); their parameter sweeps are the
 command :mod:`facial_keypoints.commands.sweep`. Builds on the tutorial; the
 tutorial imports nothing from here.
 """
-from .variants import MAKERS
+_built = {}
 
-(Net6LP, Net6NP, Net6NPLF, Net6RP, Net6RPXL, CNet_NPLFXL, Net6RHL, ConvNet_Stack,
- ConvNet_Stack_Increase_Filter_Size) = (make() for make in MAKERS.values())
+
+def __getattr__(name):
+    # Each variant built at its first use (Net6LP, ...), so that importing a
+    # module of this package imports no Lasagne.
+    from ..tutorial.nets import module_level_net
+    from .variants import MAKERS
+    return module_level_net(name, MAKERS, _built, __name__)
