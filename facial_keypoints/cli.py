@@ -21,7 +21,8 @@ from .base import checks
 from .base.errors import Paused, UsageError, UserError
 from .kaggle import datadir
 from .kaggle.format import TEST_ROWS, TRAIN_ROWS
-from .model.settings import DEFAULT_SEED, DEMO_EPOCHS, SWEEP_EPOCHS, RunControl
+from .model.settings import (DEFAULT_SEED, DEMO_EPOCHS, FOLDS, REPORT, SHEET_ROWS,
+                              SPECIALISTS_PICKLE, SWEEP_EPOCHS, RunControl)
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -186,7 +187,8 @@ def cmd_fit(args):
          arg('pretrained', nargs='?', metavar='PRETRAINED', type=FILE,
              help='a trained net (pickle or .npz) whose weights and definition the '
              'specialists start from'),
-         arg('--out', default='net-specialists.pickle'),
+         arg('--out', default=SPECIALISTS_PICKLE,
+             help='the pickle to write (default {})'.format(SPECIALISTS_PICKLE)),
          arg('--max-epochs', '--epochs', type=POSITIVE, metavar='N',
              help="epochs of each specialist (default: the tutorial's, from its rows)"),
          ALL_ROWS, SEED, *LONG_RUN, WORK_DIR, *CLUSTER, aliases=['fit-specialists'],
@@ -202,8 +204,8 @@ def cmd_fit_specialists(args):
          'per keypoint, beside the mean face',
          arg('name', type=checked(evaluated_name), metavar='NAME',
              help='a net (net1..net8, net, a W207 variant) or "specialists"'),
-         arg('--folds', type=checked(checks.whole_number, 2), default=5, metavar='K',
-             help='folds (default 5)'),
+         arg('--folds', type=checked(checks.whole_number, 2), default=FOLDS, metavar='K',
+             help='folds (default {})'.format(FOLDS)),
          ALL_ROWS,
          arg('--max-epochs', type=POSITIVE, metavar='N',
              help='epochs of each net (of each specialist)'),
@@ -236,7 +238,7 @@ def cmd_evaluate(args):
 
 
 @command('predict', 'write a Kaggle submission',
-         net_file('nets', 'net-specialists.pickle'),
+         net_file('nets', SPECIALISTS_PICKLE),
          arg('--out', help='CSV to write (default submission-<time>.csv)'))
 def cmd_predict(args):
     from .outputs.prediction import predict
@@ -244,7 +246,7 @@ def cmd_predict(args):
 
 
 @command('plot_learning_curves', 'plot learning curves to PNG',
-         net_file('nets', 'net-specialists.pickle'),
+         net_file('nets', SPECIALISTS_PICKLE),
          arg('--out', default='learning_curves.png'),
          data=False, aliases=['plot-learning-curves'])
 def cmd_plot_learning_curves(args):
@@ -318,15 +320,8 @@ def cmd_download(args):
          arg('--out', help='default: FILE with .npz or .onnx'),
          data=False)
 def cmd_export(args):
-    from .model.persist import export_npz, load_net
-    out = args.out or os.path.splitext(args.nets)[0] + '.' + args.format
-    if os.path.abspath(out) == os.path.abspath(args.nets):
-        raise UsageError('--out {}: would overwrite the file being exported'.format(out))
-    if args.format == 'onnx':
-        from .outputs.onnx_export import export_onnx
-        wrote(export_onnx(load_net(args.nets), out, source=args.nets))
-    else:
-        wrote(export_npz(load_net(args.nets), out))
+    from .commands.export import export
+    wrote(export(args.nets, args.format, args.out))
 
 
 def face_box(text):
@@ -344,9 +339,9 @@ def face_box(text):
 @command('detect', "find the faces on photos and draw each one's keypoints",
          arg('photos', nargs='+', type=FILE, metavar='PHOTO',
              help='photos of any size, colour or grey (PNG, JPEG, ...)'),
-         arg('--net', type=FILE, metavar='FILE', default='net-specialists.pickle',
+         arg('--net', type=FILE, metavar='FILE', default=SPECIALISTS_PICKLE,
              help='a trained net or the specialists (pickle or .npz) or an ONNX '
-             'model (.onnx) (default net-specialists.pickle)'),
+             'model (.onnx) (default {})'.format(SPECIALISTS_PICKLE)),
          arg('--box', type=face_box, metavar='X,Y,W,H',
              help="the face's box in pixels, as detection draws it, instead of "
              'finding faces'),
@@ -379,7 +374,7 @@ def cmd_inspect(args):
          arg('nets', nargs='*', type=FILE, metavar='FILE'),
          arg('--evaluations', nargs='+', type=FILE, metavar='CSV',
              help='tables of `evaluate --out` to compare per keypoint'),
-         arg('--out', default='report.md', help='report.md or report.html'),
+         arg('--out', default=REPORT, help='.md or .html (default {})'.format(REPORT)),
          data=False)
 def cmd_report(args):
     from .outputs.report import write_report
@@ -393,7 +388,7 @@ def cmd_report(args):
              help='nets to train, each pickled to NAME.pickle'),
          arg('--max-epochs', type=POSITIVE, metavar='N',
              help="epochs of each net (default: its definition's max_epochs)"),
-         arg('--out', default='report.md', help='report.md or report.html'),
+         arg('--out', default=REPORT, help='.md or .html (default {})'.format(REPORT)),
          SEED, *LONG_RUN, WORK_DIR, *CLUSTER)
 def cmd_reproduce(args):
     from .commands.reproduce import reproduce
@@ -405,17 +400,11 @@ def cmd_reproduce(args):
          arg('net', nargs='?', metavar='FILE', type=FILE,
              help="rank rows by this trained net's error"),
          arg('--out-dir', default='.'),
-         arg('--worst', type=POSITIVE, default=24, help='rows on the contact sheet'))
+         arg('--worst', type=POSITIVE, default=SHEET_ROWS,
+             help='rows on the contact sheet (default {})'.format(SHEET_ROWS)))
 def cmd_clean(args):
-    from .kaggle.format import TRAIN_FILE
-    from .kaggle.reading import read_csv_cached
-    from .model.inputs import preprocessing_of, takes_images
-    from .model.persist import load_single_net
-    from .w207.cleaning import review
-    net = load_single_net(args.net) if args.net else None
-    review(read_csv_cached(datadir.data_file(TRAIN_FILE)), net, args.out_dir,
-           args.worst, takes_images=net is None or takes_images(net),
-           preprocessing=net and preprocessing_of(net))
+    from .commands.clean import clean
+    clean(args.net, args.out_dir, args.worst)
 
 
 @command('sweep', 'train a net once per value of a parameter',

@@ -213,3 +213,22 @@ def test_the_supported_pythons_and_requirements_have_one_home():
                          cwd=here, capture_output=True, text=True)
     first, past = facial_keypoints.SUPPORTED_PYTHON
     assert run.stdout.split() == ['3.{}'.format(m) for m in range(first[1], past[1])], run.stderr
+
+
+@pytest.mark.quick
+def test_each_default_of_the_commands_has_one_home():
+    """model/settings.py holds them; the library's signatures and the
+    command line's options read them from there."""
+    from facial_keypoints.model import settings
+    literals = [repr(settings.SPECIALISTS_PICKLE), repr(settings.REPORT), 'folds=5',
+                'default=5', 'worst=24', 'default=24']
+    found = {}
+    for root, _, files in os.walk(PACKAGE):
+        for f in files:
+            if f.endswith('.py'):
+                text = open(os.path.join(root, f)).read()
+                for literal in literals:
+                    if literal in text:
+                        found.setdefault(literal, []).append(f)
+    assert found == {repr(settings.SPECIALISTS_PICKLE): ['settings.py'],
+                     repr(settings.REPORT): ['settings.py']}

@@ -1,4 +1,5 @@
-"""The commands that train and report: fit, evaluate, sweep, reproduce, demo, doctor.
+"""The commands: fit, evaluate, sweep, reproduce, demo (which train), export,
+clean, doctor and kernels (a net's GPU kernels).
 
 Each is imported when it runs (see cli.py), so that one command's imports,
 Theano's among them, do not slow or break another (``doctor`` diagnoses a

@@ -9,7 +9,7 @@ from ..longrun import pauses
 from ..longrun.checkpoints import WorkDir
 from ..longrun.train import device_line, given_options, new_settings, save_or_rescue
 from ..longrun.units import Serial, Unit
-from ..model.settings import DEMO_EPOCHS, RunControl
+from ..model.settings import DEMO_EPOCHS, SPECIALISTS_PICKLE, RunControl
 from ..outputs import figures
 from ..outputs.prediction import predict
 from .fit import fit_specialists
@@ -93,9 +93,8 @@ def demo(max_epochs=DEMO_EPOCHS, seed=None, control=RunControl()):
                         control=RunControl(restart=control.restart,
                                            checkpoint_every=control.checkpoint_every))
     with step("the specialists' figure and the submission"):
-        written += ['net-specialists.pickle',
-                    figures.plot_learning_curves('net-specialists.pickle',
-                                                 'learning_curves.png'),
-                    predict('net-specialists.pickle')]
+        written += [SPECIALISTS_PICKLE,
+                    figures.plot_learning_curves(SPECIALISTS_PICKLE, 'learning_curves.png'),
+                    predict(SPECIALISTS_PICKLE)]
     work.remove()
     return written

@@ -25,7 +25,7 @@ from ..longrun.train import default_work_dir, given_options, new_settings, unit_
 from ..longrun.units import Unit
 from ..model import persist, record
 from ..model.inputs import load_for
-from ..model.settings import DEFAULT_SEED, RunControl, RunSettings
+from ..model.settings import DEFAULT_SEED, FOLDS, RunControl, RunSettings
 from ..outputs.prediction import predict_columns
 from ..outputs.tables import LABELLED, MEAN_FACE, OVERALL, write_table
 from .fit import specialist_units, specialists_settings
@@ -153,7 +153,7 @@ def rmse_table(errors, baseline, label):
     return table.set_index('keypoint')
 
 
-def evaluate(name, folds=5, all_rows=None, max_epochs=None, seed=None,
+def evaluate(name, folds=FOLDS, all_rows=None, max_epochs=None, seed=None,
              pretrained=None, pretrain=None, time_limit=None, out=None,
              control=RunControl()):
     """K-fold cross-validation of the net ``name``, or of ``'specialists'``.

@@ -20,7 +20,7 @@ from ..longrun.train import (asked_settings, continued, default_out, default_wor
                              train_net, training_data, unit_key)
 from ..longrun.units import Unit
 from ..model import persist, record
-from ..model.settings import FIELDS, RunControl, RunSettings
+from ..model.settings import FIELDS, SPECIALISTS_PICKLE, RunControl, RunSettings
 from ..tutorial.specialists import SPECIALIST_SETTINGS
 
 
@@ -116,7 +116,7 @@ def specialists_settings(pretrained_net, **fields):
                         exclude=source.exclude, **fields)
 
 
-def fit_specialists(pretrained=None, out='net-specialists.pickle', max_epochs=None,
+def fit_specialists(pretrained=None, out=SPECIALISTS_PICKLE, max_epochs=None,
                     seed=None, all_rows=None, control=RunControl()):
     """Train one specialist per group of keypoints and pickle them to ``out``
     as an OrderedDict keyed by the tuple of columns.

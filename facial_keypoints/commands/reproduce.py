@@ -4,11 +4,11 @@ from ..longrun import cluster, pauses
 from ..longrun.checkpoints import WorkDir
 from ..longrun.train import default_work_dir, given_options, new_settings, save_or_rescue
 from ..longrun.units import Unit
-from ..model.settings import RunControl
+from ..model.settings import REPORT, RunControl
 from ..outputs.report import write_report
 
 
-def reproduce(names, max_epochs=None, out='report.md', seed=None, control=RunControl()):
+def reproduce(names, max_epochs=None, out=REPORT, seed=None, control=RunControl()):
     """Train the nets ``names``, each pickled to ``NAME.pickle``, then write
     the report; return the files written, the pickles first. Each net is a
     unit of work kept in ``control.work_dir`` (default ``OUT.checkpoints``)

@@ -32,6 +32,15 @@ DEFAULT_SEED = 42
 SWEEP_EPOCHS = 10
 #: Epochs of net6 in ``demo`` unless given.
 DEMO_EPOCHS = 3
+#: The specialists' pickle that ``fit_specialists`` writes and ``predict``,
+#: ``detect`` and the plots read, unless given.
+SPECIALISTS_PICKLE = 'net-specialists.pickle'
+#: Folds of ``evaluate`` unless given.
+FOLDS = 5
+#: The report that ``report`` and ``reproduce`` write unless given.
+REPORT = 'report.md'
+#: Rows of ``clean``'s contact sheet unless given.
+SHEET_ROWS = 24
 
 
 @dataclasses.dataclass(frozen=True)

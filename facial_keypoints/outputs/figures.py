@@ -1,12 +1,13 @@
 """Figures of trained nets and of the data, from their files to PNG."""
 from ..kaggle.format import KEYPOINT_COLUMNS, to_unit
 from ..model import persist
+from ..model.settings import SPECIALISTS_PICKLE
 from ..tutorial import plots
 from ..tutorial.data import load
 from .prediction import predict_test_set
 
 
-def plot_learning_curves(fname_specialists='net-specialists.pickle',
+def plot_learning_curves(fname_specialists=SPECIALISTS_PICKLE,
                          out='learning_curves.png'):
     """The specialists' learning curves (or one net's), written to ``out``."""
     models = persist.load_net(fname_specialists)

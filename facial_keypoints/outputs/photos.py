@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..base.errors import UsageError, UserError
 from ..kaggle.format import IMAGE_SIZE, KEYPOINT_NAMES
+from ..model.settings import SPECIALISTS_PICKLE
 from .faces import find_faces
 from .framing import crop_of, to_photo
 
@@ -106,7 +107,7 @@ def face_crop(grey_photo, crop):
                 mode='edge').astype(np.float32)
 
 
-def find_keypoints(photo, nets='net-specialists.pickle', boxes=None):
+def find_keypoints(photo, nets=SPECIALISTS_PICKLE, boxes=None):
     """The keypoints of each face on ``photo``, in the photo's pixels.
 
     Parameters
@@ -172,7 +173,7 @@ def _figure_name(out, path):
     return os.path.join(out, os.path.splitext(os.path.basename(path))[0] + '-keypoints.png')
 
 
-def detect(photos, nets='net-specialists.pickle', box=None, out='.'):
+def detect(photos, nets=SPECIALISTS_PICKLE, box=None, out='.'):
     """``kfkd detect``: for each photo, its faces' keypoints drawn on it
     (``NAME-keypoints.png`` in ``out``) and, for all photos, the points in
     ``keypoints.csv`` (photo, face, keypoint, x, y). ``box`` (x, y, width,

@@ -10,6 +10,7 @@ from ..kaggle.reading import read_csv_cached, read_lookup_table
 from ..kaggle.submission import submission_frame, write_submission
 from ..model import persist
 from ..model.inputs import load_for, preprocessing_of, takes_images
+from ..model.settings import SPECIALISTS_PICKLE
 
 
 def as_specialists(models):
@@ -43,7 +44,7 @@ def predict_test_set(models):
     return pd.DataFrame(predicted, index=pd.Index(ids[:, 0].astype(int), name='ImageId'))
 
 
-def predict(fname_specialists='net-specialists.pickle', out=None):
+def predict(fname_specialists=SPECIALISTS_PICKLE, out=None):
     """Write ``submission-<timestamp>.csv`` from a specialists pickle, a
     single-net pickle or their ``.npz``; return the file name."""
     models = persist.load_net(fname_specialists)

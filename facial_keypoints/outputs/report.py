@@ -16,6 +16,7 @@ from ..base.errors import UsageError
 from ..kaggle.format import rmse_pixels
 from ..model import record
 from ..model.persist import load_net
+from ..model.settings import REPORT
 from ..tutorial.plots import plot_net_learning_curve
 from . import published as pub
 from .tables import LABELLED, MEAN_FACE, read_table
@@ -234,7 +235,7 @@ def render_html(blocks):
     return '\n'.join(parts)
 
 
-def write_report(pickles, out='report.md', evaluations=()):
+def write_report(pickles, out=REPORT, evaluations=()):
     """Write the report for ``pickles`` to ``out`` (.md or .html), with the
     per-keypoint comparison of ``evaluations`` (tables of ``kfkd evaluate``)."""
     if not pickles and not evaluations:

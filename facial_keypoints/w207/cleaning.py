@@ -80,7 +80,7 @@ def write_exclusions(rows, fname, reasons=None):
     return fname
 
 
-def review(training, net=None, out_dir='.', worst=24, takes_images=True,
+def review(training, net, out_dir, worst, takes_images=True,
            preprocessing=None):
     """Flag the rows of a parsed training.csv (columns, values, images) and,
     with ``net``, rank its complete rows by error; write clean-flags.csv,
