@@ -22,7 +22,7 @@ from .base.errors import Paused, UsageError, UserError
 from .kaggle import datadir
 from .kaggle.format import TEST_ROWS, TRAIN_ROWS
 from .model.settings import (DEFAULT_SEED, DEMO_EPOCHS, FOLDS, REPORT, SHEET_ROWS,
-                              SPECIALISTS_PICKLE, SWEEP_EPOCHS, RunControl)
+                              SPECIALISTS_PICKLE, SWEEP_EPOCHS, SWEEP_OUT, RunControl)
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -414,13 +414,15 @@ def cmd_clean(args):
          arg('values', nargs='+'),
          arg('--max-epochs', type=POSITIVE, default=SWEEP_EPOCHS, metavar='N',
              help='epochs of each net (default {})'.format(SWEEP_EPOCHS)),
-         arg('--out', default='sweep.png'),
+         arg('--out', nargs='+', default=[SWEEP_OUT], metavar='FILE',
+             help='what to write, by extension: the table as .csv, the losses '
+             'plotted as .png, .pdf or .svg (default {})'.format(SWEEP_OUT)),
          SEED, *LONG_RUN, WORK_DIR, *CLUSTER, names={'params': 'PARAM and VALUES'})
 def cmd_sweep(args):
     from .commands.sweep import parse_value, sweep
     sweep(args.name, args.param, [parse_value(v) for v in args.values],
           args.max_epochs, args.out, seed=args.seed, control=control(args))
-    wrote(args.out)
+    wrote(*args.out)
 
 
 def gpu_numbers(text):

@@ -84,6 +84,8 @@ def test_the_wrong_kind_of_net(argv, expected_code, words, in_data, trained, cap
     (['sweep', 'net1', 'no_such_param', '1', '2'], ['no_such_param']),
     (['sweep', 'net1', 'hidden_num_units', 'abc'], ['hidden_num_units', 'abc']),
     (['sweep', 'net1', 'preprocess', 'sharpen'], ['sharpen']),
+    (['sweep', 'net1', 'hidden_num_units', '5', '--out', 'sweep.txt'], ['--out sweep.txt',
+                                                                       '.csv']),
     (['demo', '--max-epochs', '0'], ['--max-epochs']),
 ])
 def test_bad_arguments_exit_2(argv, words, in_data, capsys):

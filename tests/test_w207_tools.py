@@ -83,11 +83,15 @@ def test_clean_command_writes_a_list_the_loader_takes(in_data):
 
 
 def test_sweep_prints_its_table(in_data, capsys):
-    rows = sweep('net1', 'hidden_num_units', [10, 20], max_epochs=2, fname='sweep.png')
+    rows = sweep('net1', 'hidden_num_units', [10, 20], max_epochs=2,
+                 out=['sweep.png', 'sweep.csv'])
     out = capsys.readouterr().out
     assert 'hidden_num_units' in out and 'valid loss' in out and 's/epoch' in out
     assert [r[0] for r in rows] == [10, 20] and os.path.getsize('sweep.png') > 0
     assert all(r[2] > 0 for r in rows)
+    table = pd.read_csv('sweep.csv')
+    assert list(table.columns) == ['hidden_num_units', 'train loss', 'valid loss', 's/epoch']
+    np.testing.assert_allclose(table.values, np.array(rows, dtype=float))
 
 
 def test_fit_with_dct_copies_trains_on_three_times_the_rows(in_data):
@@ -99,6 +103,6 @@ def test_fit_with_dct_copies_trains_on_three_times_the_rows(in_data):
 
 
 def test_sweep_is_quiet_but_for_its_table(in_data, capsys):
-    sweep('net1', 'hidden_num_units', [5], max_epochs=2, fname='s.png')
+    sweep('net1', 'hidden_num_units', [5], max_epochs=2, out='s.png')
     out = capsys.readouterr().out
     assert 'epoch    trn loss' not in out and 'learnable parameters' not in out

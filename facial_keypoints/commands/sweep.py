@@ -1,16 +1,19 @@
 """Sweeps over one parameter of a named net (the W207 experiments)."""
 import inspect
+import os
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from tabulate import tabulate
 
+from ..base.atomic import atomic_write
 from ..base.errors import UsageError
 from ..longrun import checkpoints, cluster, pauses
 from ..longrun.train import default_work_dir, given_options, new_settings
 from ..longrun.units import Unit
 from ..model.registry import get_net
-from ..model.settings import SWEEP_EPOCHS, RunControl
+from ..model.settings import SWEEP_EPOCHS, SWEEP_OUT, RunControl
 from ..tutorial.plots import save_figure
 from ..w207.preprocessing import PREPROCESSORS
 
@@ -65,13 +68,6 @@ def parameter_value(param, value):
     return value
 
 
-def configure(net, param, value):
-    """Set ``param`` (any net or layer parameter, e.g. ``hidden_num_units``,
-    ``conv1_filter_size``, ``dropout1_p``) to ``value`` on an unbuilt net."""
-    net.set_params(**{param: parameter_value(param, value)})
-    return net
-
-
 def sweep_settings(name, param, value, **fields):
     """The settings of the sweep's run of ``name`` with ``param`` at ``value``
     (``param='preprocess'``: the image preprocessing, None for none), and
@@ -81,21 +77,26 @@ def sweep_settings(name, param, value, **fields):
     return new_settings(net=name, params=((param, parameter_value(param, value)),), **fields)
 
 
-def sweep(name, param, values, max_epochs=SWEEP_EPOCHS, fname='sweep.png', seed=None,
+def sweep(name, param, values, max_epochs=SWEEP_EPOCHS, out=SWEEP_OUT, seed=None,
           control=RunControl()):
     """Train ``name`` once per value of ``param``; print a table of value,
-    final train and valid loss and seconds per epoch, and plot the losses.
+    final train and valid loss and seconds per epoch, write each file of
+    ``out`` by its extension (the table as ``.csv``, the losses plotted as
+    ``.png``, ``.pdf`` or ``.svg``), and return the table's rows.
 
     ``param='preprocess'`` sweeps the loader's image preprocessing instead.
     Each value's net is a unit of work kept in ``control.work_dir``
-    (default: ``FNAME.checkpoints``) until the table is made, so that
-    running the same sweep again after a stop continues it
+    (default: the first of ``out`` with ``.checkpoints``) until the table is
+    made, so that running the same sweep again after a stop continues it
     (``control.restart`` starts over); with ``control.cluster`` (a
     :class:`~facial_keypoints.longrun.cluster.Spec`) the values train side by side
     on a cluster's workers.
     """
+    out = (out,) if isinstance(out, str) else tuple(out)
+    for fname in out:
+        _writer(fname)
     check_param(get_net(name), param, values)
-    work = checkpoints.WorkDir(control.work_dir or default_work_dir(fname or 'sweep'),
+    work = checkpoints.WorkDir(control.work_dir or default_work_dir(out[0] if out else 'sweep'),
                                control.restart)
     fields = given_options(max_epochs=max_epochs, seed=seed)
     units = [Unit('{}={}'.format(param, value), sweep_settings(name, param, value, **fields),
@@ -108,12 +109,34 @@ def sweep(name, param, values, max_epochs=SWEEP_EPOCHS, fname='sweep.png', seed=
         history = trained[unit.key].train_history_
         rows.append([value, history[-1]['train_loss'], history[-1]['valid_loss'],
                      float(np.mean([h['dur'] for h in history]))])
-    print(tabulate(rows, headers=[param, 'train loss', 'valid loss', 's/epoch'],
-                   floatfmt=('', '.6f', '.6f', '.2f')))
-    if fname:
-        plot_sweep(name, param, rows, fname)
+    print(tabulate(rows, headers=[param] + COLUMNS, floatfmt=('', '.6f', '.6f', '.2f')))
+    for fname in out:
+        _writer(fname)(name, param, rows, fname)
     work.remove()
     return rows
+
+
+#: The table's columns after the swept parameter's.
+COLUMNS = ['train loss', 'valid loss', 's/epoch']
+
+
+def _writer(fname):
+    """How ``sweep`` writes ``fname``, by its extension."""
+    extension = os.path.splitext(fname)[1].lower()
+    if extension == '.csv':
+        return write_sweep_table
+    if extension in ('.png', '.pdf', '.svg'):
+        return plot_sweep
+    raise UsageError('`out` {}: name the table .csv or the figure .png, .pdf or '
+                     '.svg'.format(fname))
+
+
+def write_sweep_table(name, param, rows, fname):
+    """The sweep's table as CSV: the parameter's value, the final losses,
+    seconds per epoch."""
+    with atomic_write(fname, 'w', newline='') as f:
+        pd.DataFrame(rows, columns=[param] + COLUMNS).to_csv(f, index=False)
+    return fname
 
 
 def plot_sweep(name, param, rows, fname):

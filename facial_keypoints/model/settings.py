@@ -30,6 +30,8 @@ SAFE_TO_CHANGE = ('max_epochs',)
 DEFAULT_SEED = 42
 #: Epochs of each net of ``sweep`` unless given.
 SWEEP_EPOCHS = 10
+#: What ``sweep`` writes unless told: its losses plotted.
+SWEEP_OUT = 'sweep.png'
 #: Epochs of net6 in ``demo`` unless given.
 DEMO_EPOCHS = 3
 #: The specialists' pickle that ``fit_specialists`` writes and ``predict``,
