@@ -21,8 +21,10 @@ from .base import checks
 from .base.errors import Paused, UsageError, UserError
 from .kaggle import datadir
 from .kaggle.format import TEST_ROWS, TRAIN_ROWS
-from .model.settings import (DEFAULT_SEED, DEMO_EPOCHS, FOLDS, REPORT, SHEET_ROWS,
-                              SPECIALISTS_PICKLE, SWEEP_EPOCHS, SWEEP_OUT, RunControl)
+from .model.settings import (CONV1_PNG, DEFAULT_SEED, DEMO_EPOCHS, FOLDS,
+                              LEARNING_CURVES_PNG, NET_PICKLE, PREDICTIONS_PNG, REPORT,
+                              SAMPLES_PNG, SHEET_ROWS, SPECIALISTS_PICKLE, SWEEP_EPOCHS,
+                              SWEEP_OUT, RunControl)
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -66,6 +68,10 @@ def evaluated_name(text):
 def arg(*flags, **options):
     """One argument of a command, as ``add_argument`` takes it."""
     return flags, options
+
+
+def out_file(default, what='the figure'):
+    return arg('--out', default=default, help='{} to write (default {})'.format(what, default))
 
 
 def net_file(name, default):
@@ -187,8 +193,7 @@ def cmd_fit(args):
          arg('pretrained', nargs='?', metavar='PRETRAINED', type=FILE,
              help='a trained net (pickle or .npz) whose weights and definition the '
              'specialists start from'),
-         arg('--out', default=SPECIALISTS_PICKLE,
-             help='the pickle to write (default {})'.format(SPECIALISTS_PICKLE)),
+         out_file(SPECIALISTS_PICKLE, 'the pickle'),
          arg('--max-epochs', '--epochs', type=POSITIVE, metavar='N',
              help="epochs of each specialist (default: the tutorial's, from its rows)"),
          ALL_ROWS, SEED, *LONG_RUN, WORK_DIR, *CLUSTER, aliases=['fit-specialists'],
@@ -247,7 +252,7 @@ def cmd_predict(args):
 
 @command('plot_learning_curves', 'plot learning curves to PNG',
          net_file('nets', SPECIALISTS_PICKLE),
-         arg('--out', default='learning_curves.png'),
+         out_file(LEARNING_CURVES_PNG),
          data=False, aliases=['plot-learning-curves'])
 def cmd_plot_learning_curves(args):
     from .outputs.figures import plot_learning_curves
@@ -255,7 +260,7 @@ def cmd_plot_learning_curves(args):
 
 
 @command('plot_samples', 'plot a grid of samples to PNG',
-         arg('--out', default='samples.png'),
+         out_file(SAMPLES_PNG),
          arg('--test', action='store_true', help='test images'),
          aliases=['plot-samples'])
 def cmd_plot_samples(args):
@@ -264,7 +269,7 @@ def cmd_plot_samples(args):
 
 
 @command('plot_predictions', 'plot test images with predictions',
-         net_file('net', 'net.pickle'), arg('--out', default='predictions.png'),
+         net_file('net', NET_PICKLE), out_file(PREDICTIONS_PNG),
          aliases=['plot-predictions'])
 def cmd_plot_predictions(args):
     from .outputs.figures import plot_predictions
@@ -272,7 +277,7 @@ def cmd_plot_predictions(args):
 
 
 @command('plot_conv1', 'plot conv1 filters',
-         net_file('net', 'net.pickle'), arg('--out', default='conv1.png'),
+         net_file('net', NET_PICKLE), out_file(CONV1_PNG),
          data=False, aliases=['plot-conv1'])
 def cmd_plot_conv1(args):
     from .outputs.figures import plot_conv1
@@ -280,7 +285,7 @@ def cmd_plot_conv1(args):
 
 
 @command('synth', 'write synthetic faces in Kaggle format',
-         arg('--out', required=True, metavar='DIR'),
+         arg('--out', required=True, metavar='DIR', help='the directory to write them to'),
          arg('--n-train', type=POSITIVE, default=TRAIN_ROWS, metavar='N',
              help='training faces (default {}, as Kaggle\'s)'.format(TRAIN_ROWS)),
          arg('--n-test', type=POSITIVE, default=TEST_ROWS, metavar='N',
@@ -317,7 +322,7 @@ def cmd_download(args):
              help='npz (default): the net with its settings, for this package; '
              'onnx: a model of grey 96x96 images to 30 keypoints in pixels, for '
              'any ONNX runtime (see docs/using-a-trained-net.rst)'),
-         arg('--out', help='default: FILE with .npz or .onnx'),
+         arg('--out', help='the file to write (default: FILE with .npz or .onnx)'),
          data=False)
 def cmd_export(args):
     from .commands.export import export
@@ -374,7 +379,7 @@ def cmd_inspect(args):
          arg('nets', nargs='*', type=FILE, metavar='FILE'),
          arg('--evaluations', nargs='+', type=FILE, metavar='CSV',
              help='tables of `evaluate --out` to compare per keypoint'),
-         arg('--out', default=REPORT, help='.md or .html (default {})'.format(REPORT)),
+         out_file(REPORT, 'the report, .md or .html'),
          data=False)
 def cmd_report(args):
     from .outputs.report import write_report
@@ -388,7 +393,7 @@ def cmd_report(args):
              help='nets to train, each pickled to NAME.pickle'),
          arg('--max-epochs', type=POSITIVE, metavar='N',
              help="epochs of each net (default: its definition's max_epochs)"),
-         arg('--out', default=REPORT, help='.md or .html (default {})'.format(REPORT)),
+         out_file(REPORT, 'the report, .md or .html'),
          SEED, *LONG_RUN, WORK_DIR, *CLUSTER)
 def cmd_reproduce(args):
     from .commands.reproduce import reproduce

@@ -220,8 +220,11 @@ def test_each_default_of_the_commands_has_one_home():
     """model/settings.py holds them; the library's signatures and the
     command line's options read them from there."""
     from facial_keypoints.model import settings
-    literals = [repr(settings.SPECIALISTS_PICKLE), repr(settings.REPORT), 'folds=5',
-                'default=5', 'worst=24', 'default=24']
+    homed = [settings.SPECIALISTS_PICKLE, settings.REPORT, settings.NET_PICKLE,
+             settings.LEARNING_CURVES_PNG, settings.SAMPLES_PNG, settings.PREDICTIONS_PNG,
+             settings.CONV1_PNG, settings.SWEEP_OUT]
+    literals = [repr(name) for name in homed] + ['folds=5', 'default=5', 'worst=24',
+                                                   'default=24']
     found = {}
     for root, _, files in os.walk(PACKAGE):
         for f in files:
@@ -230,5 +233,4 @@ def test_each_default_of_the_commands_has_one_home():
                 for literal in literals:
                     if literal in text:
                         found.setdefault(literal, []).append(f)
-    assert found == {repr(settings.SPECIALISTS_PICKLE): ['settings.py'],
-                     repr(settings.REPORT): ['settings.py']}
+    assert found == {repr(name): ['settings.py'] for name in homed}

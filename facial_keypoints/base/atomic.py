@@ -62,7 +62,7 @@ def atomic_write(path, mode='wb', **kwargs):
 
     Examples
     --------
-    >>> with atomic_write('net.pickle') as f:      # doctest: +SKIP
+    >>> with atomic_write('net6.pickle') as f:     # doctest: +SKIP
     ...     pickle.dump(net, f, -1)
     """
     path = os.path.abspath(os.path.expanduser(path))

@@ -9,7 +9,7 @@ from ..longrun import pauses
 from ..longrun.checkpoints import WorkDir
 from ..longrun.train import device_line, given_options, new_settings, save_or_rescue
 from ..longrun.units import Serial, Unit
-from ..model.settings import DEMO_EPOCHS, SPECIALISTS_PICKLE, RunControl
+from ..model.settings import DEMO_EPOCHS, LEARNING_CURVES_PNG, SPECIALISTS_PICKLE, RunControl
 from ..outputs import figures
 from ..outputs.prediction import predict
 from .fit import fit_specialists
@@ -94,7 +94,7 @@ def demo(max_epochs=DEMO_EPOCHS, seed=None, control=RunControl()):
                                            checkpoint_every=control.checkpoint_every))
     with step("the specialists' figure and the submission"):
         written += [SPECIALISTS_PICKLE,
-                    figures.plot_learning_curves(SPECIALISTS_PICKLE, 'learning_curves.png'),
+                    figures.plot_learning_curves(SPECIALISTS_PICKLE, LEARNING_CURVES_PNG),
                     predict(SPECIALISTS_PICKLE)]
     work.remove()
     return written

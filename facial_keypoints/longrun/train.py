@@ -18,7 +18,7 @@ from ..kaggle import datadir
 from ..model import persist, record, state
 from ..model.inputs import load_for
 from ..model.registry import definition, net_for
-from ..model.settings import RunSettings
+from ..model.settings import NET_PICKLE, RunSettings
 from ..tutorial.nets import quiet
 from ..tutorial.specialists import specialist_index
 from ..w207.dct import append_dct_copies
@@ -38,7 +38,7 @@ def save_or_rescue(models, out):
     except OSError as e:
         reason = e.strerror or str(e)
     stem = 'facial_keypoints-rescued-{}-{}'.format(
-        time.strftime('%Y%m%d-%H%M%S'), os.path.basename(out) or 'net.pickle')
+        time.strftime('%Y%m%d-%H%M%S'), os.path.basename(out) or NET_PICKLE)
     for directory in (os.path.expanduser('~'), tempfile.gettempdir()):
         try:
             rescued = persist.save_net(models, os.path.join(directory, stem))

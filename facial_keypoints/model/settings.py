@@ -37,6 +37,12 @@ DEMO_EPOCHS = 3
 #: The specialists' pickle that ``fit_specialists`` writes and ``predict``,
 #: ``detect`` and the plots read, unless given.
 SPECIALISTS_PICKLE = 'net-specialists.pickle'
+#: The net that ``plot_predictions`` and ``plot_conv1`` read unless given
+#: (``fit``'s default net, ``net``, pickled).
+NET_PICKLE = 'net.pickle'
+#: The figures of the ``plot_`` commands unless named.
+LEARNING_CURVES_PNG, SAMPLES_PNG = 'learning_curves.png', 'samples.png'
+PREDICTIONS_PNG, CONV1_PNG = 'predictions.png', 'conv1.png'
 #: Folds of ``evaluate`` unless given.
 FOLDS = 5
 #: The report that ``report`` and ``reproduce`` write unless given.

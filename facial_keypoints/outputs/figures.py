@@ -1,14 +1,14 @@
 """Figures of trained nets and of the data, from their files to PNG."""
 from ..kaggle.format import KEYPOINT_COLUMNS, to_unit
 from ..model import persist
-from ..model.settings import SPECIALISTS_PICKLE
+from ..model.settings import (CONV1_PNG, LEARNING_CURVES_PNG, NET_PICKLE, PREDICTIONS_PNG,
+                              SAMPLES_PNG, SPECIALISTS_PICKLE)
 from ..tutorial import plots
 from ..tutorial.data import load
 from .prediction import predict_test_set
 
 
-def plot_learning_curves(fname_specialists=SPECIALISTS_PICKLE,
-                         out='learning_curves.png'):
+def plot_learning_curves(fname_specialists=SPECIALISTS_PICKLE, out=LEARNING_CURVES_PNG):
     """The specialists' learning curves (or one net's), written to ``out``."""
     models = persist.load_net(fname_specialists)
     if isinstance(models, dict):
@@ -16,13 +16,13 @@ def plot_learning_curves(fname_specialists=SPECIALISTS_PICKLE,
     return plots.plot_net_learning_curve(models, out, title=fname_specialists)
 
 
-def plot_samples(out='samples.png', test=False):
+def plot_samples(out=SAMPLES_PNG, test=False):
     """A grid of 16 images with their keypoints (training data) or without."""
     X, y = load(test=test)
     return plots.plot_samples(X, y, out)
 
 
-def plot_predictions(fname='net.pickle', out='predictions.png'):
+def plot_predictions(fname=NET_PICKLE, out=PREDICTIONS_PNG):
     """A grid of 16 test images with a net's predicted keypoints."""
     predictions = predict_test_set(persist.load_net(fname))
     X, _ = load(test=True)
@@ -30,6 +30,6 @@ def plot_predictions(fname='net.pickle', out='predictions.png'):
     return plots.plot_samples(X, y, out)
 
 
-def plot_conv1(fname='net.pickle', out='conv1.png'):
+def plot_conv1(fname=NET_PICKLE, out=CONV1_PNG):
     """The first convolution layer's learned filters."""
     return plots.plot_conv1_weights(persist.load_single_net(fname), out)
