@@ -62,7 +62,8 @@ class RunSettings:
     data : str or None
         'kaggle' or 'synthetic': the data the run trains on.
     preprocess : str or None
-        Image preprocessing (W207); None for the definition's own.
+        Image preprocessing (W207); None for none (a new run's settings
+        take the definition's own unless given: ``longrun.train.new_settings``).
     exclude : str or None
         The training rows left out: a file of row numbers (``kfkd
         clean``), or a description such as 'fold 2 of 5'.
