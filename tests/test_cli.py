@@ -279,3 +279,24 @@ def test_nolearns_log_in_colour_only_when_asked(in_data):
                               check=True).stdout
     assert '\x1b[' not in log() and '\x1b[' not in log(NO_COLOR='1')
     assert '\x1b[32m' in log(FORCE_COLOR='1')
+
+
+@pytest.mark.quick
+def test_the_usage_names_the_program_as_it_was_started():
+    code = ('import sys; sys.argv[0] = "/usr/local/bin/kfkd"; '
+            'from facial_keypoints.cli import main; main(["--help"])')
+    run = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert run.stdout.startswith('usage: kfkd '), run.stdout[:200] + run.stderr[-2000:]
+    run = subprocess.run([sys.executable, '-m', 'facial_keypoints.kfkd', '--help'],
+                         capture_output=True, text=True)
+    assert run.stdout.startswith('usage: python -m facial_keypoints.kfkd '), run.stderr
+
+
+@pytest.mark.quick
+def test_parsing_a_command_line_imports_no_theano():
+    code = ('import sys; from facial_keypoints import cli; '
+            'cli.build_parser().parse_args(["fit", "net6", "--max-epochs", "2"]); '
+            'cli.build_parser().parse_args(["evaluate", "specialists", "--pretrain", "net1"]); '
+            'print("theano" in sys.modules, "lasagne" in sys.modules)')
+    run = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert run.stdout.split() == ['False', 'False'], run.stderr[-2000:]
