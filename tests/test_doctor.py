@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 
 from facial_keypoints.commands import doctor
+from facial_keypoints.commands.doctor import cuda, gpu, opencl
+from facial_keypoints.commands.doctor.report import Report, first_line
 
 ROOT = os.path.join(os.path.dirname(__file__), '..')
 
@@ -116,8 +118,8 @@ def test_pygpu_without_a_gpu_is_reported_with_the_reason(monkeypatch):
     monkeypatch.setitem(sys.modules, 'pygpu', pygpu)
     monkeypatch.setitem(sys.modules, 'pygpu.gpuarray', pygpu.gpuarray)
     out = io.StringIO()
-    report = doctor.Report(out)
-    assert doctor.report_gpu(report, 'cpu') is True
+    report = Report(out)
+    assert gpu.report_gpu(report, 'cpu') is True
     assert ('  GPU back-end: pygpu 0.7.6 present; no GPU: RuntimeError: '
             'Could not load "libcuda.so": no such file') in out.getvalue()
     assert report.failed == []
@@ -125,7 +127,7 @@ def test_pygpu_without_a_gpu_is_reported_with_the_reason(monkeypatch):
 
 def test_a_failed_check_names_the_problem_and_the_remedy():
     out = io.StringIO()
-    report = doctor.Report(out)
+    report = Report(out)
     report.check('thing')
     report.check('other', 'it broke', 'mend it')
     assert out.getvalue().splitlines() == [
@@ -140,18 +142,18 @@ def test_an_empty_blas_ldflags_is_the_numpy_fallback():
 
 
 def test_nvrtc_newer_than_the_driver_is_a_problem():
-    assert doctor.nvrtc_driver_problem((12, 6), (12, 6)) is None
-    assert doctor.nvrtc_driver_problem((12, 2), (12, 4)) is None
-    assert doctor.nvrtc_driver_problem(None, (12, 4)) is None
-    problem, advice = doctor.nvrtc_driver_problem((12, 6), (12, 2))
+    assert cuda.nvrtc_driver_problem((12, 6), (12, 6)) is None
+    assert cuda.nvrtc_driver_problem((12, 2), (12, 4)) is None
+    assert cuda.nvrtc_driver_problem(None, (12, 4)) is None
+    problem, advice = cuda.nvrtc_driver_problem((12, 6), (12, 2))
     assert 'NVRTC 12.6' in problem and "driver's CUDA 12.2" in problem
     assert 'no newer than CUDA 12.2' in advice
 
 
 def test_first_line_decodes_bytes_and_drops_the_rest():
-    assert doctor.first_line(ValueError('one\ntwo')) == 'ValueError: one'
-    assert doctor.first_line(OSError(b'gone'), with_type=False) == 'gone'
-    assert doctor.first_line(KeyError()) == 'KeyError'
+    assert first_line(ValueError('one\ntwo')) == 'ValueError: one'
+    assert first_line(OSError(b'gone'), with_type=False) == 'gone'
+    assert first_line(KeyError()) == 'KeyError'
 
 
 @pytest.mark.quick
@@ -159,36 +161,36 @@ def test_no_cudnn_is_one_line():
     message = ("cannot compile with cuDNN. We got this error:\nb'/tmp/try_flags_x.c:4:10: "
                "fatal error: cudnn.h: No such file or directory\\n    4 | #include <cudnn.h>"
                "\\n      |          ^~~~~~~~~\\ncompilation terminated.\\n'")
-    assert doctor.cudnn_problem(message) == (
+    assert cuda.cudnn_problem(message) == (
         'cannot compile with cuDNN: cudnn.h: No such file or directory')
-    assert doctor.cudnn_problem('cuDNN disabled\nmore') == 'cuDNN disabled'
+    assert cuda.cudnn_problem('cuDNN disabled\nmore') == 'cuDNN disabled'
 
 
 @pytest.mark.quick
 def test_opencl_lines_name_the_icds_and_the_blas(tmp_path):
     (tmp_path / 'pocl.icd').write_text('libpocl.so.2.10.0\n')
-    assert doctor.opencl_icds(str(tmp_path)) == 'pocl.icd'
-    assert doctor.opencl_icds(str(tmp_path / 'none')).startswith('none in ')
-    assert doctor.opencl_blas_state().startswith(('clBLAS', 'CLBlast', 'none found'))
+    assert opencl.opencl_icds(str(tmp_path)) == 'pocl.icd'
+    assert opencl.opencl_icds(str(tmp_path / 'none')).startswith('none in ')
+    assert opencl.opencl_blas_state().startswith(('clBLAS', 'CLBlast', 'none found'))
 
 
 def test_an_unpatched_libgpuarray_on_blackwell_is_named():
-    problem = doctor.arch_problem((10, 0), '/usr/lib/libgpuarray.so.3.0')
+    problem = cuda.arch_problem((10, 0), '/usr/lib/libgpuarray.so.3.0')
     assert problem and 'compute_10' in problem[0] and 'scripts/wheelhouse.sh' in problem[1]
-    assert '12.0' in doctor.arch_problem((12, 0), '/usr/lib/libgpuarray.so.3.0')[0]
-    assert doctor.arch_problem((9, 0), '/usr/lib/libgpuarray.so.3.0') is None
-    assert doctor.arch_problem((10, 0), '/opt/fkp/lib/python3.11/site-packages/pygpu/'
+    assert '12.0' in cuda.arch_problem((12, 0), '/usr/lib/libgpuarray.so.3.0')[0]
+    assert cuda.arch_problem((9, 0), '/usr/lib/libgpuarray.so.3.0') is None
+    assert cuda.arch_problem((10, 0), '/opt/fkp/lib/python3.11/site-packages/pygpu/'
                                         'libgpuarray.so.3') is None
-    assert doctor.arch_problem(None, '/usr/lib/libgpuarray.so.3.0') is None
+    assert cuda.arch_problem(None, '/usr/lib/libgpuarray.so.3.0') is None
 
 
 @pytest.mark.parametrize('container', [True, False])
 def test_no_driver_is_one_line_that_says_what_to_do(monkeypatch, container):
-    monkeypatch.setattr(doctor, 'driver_state', lambda: (None, 'not found (libcuda.so.1: none)'))
-    monkeypatch.setattr(doctor, 'in_container', lambda: container)
+    monkeypatch.setattr(cuda, 'driver_state', lambda: (None, 'not found (libcuda.so.1: none)'))
+    monkeypatch.setattr(cuda, 'in_container', lambda: container)
     out = io.StringIO()
-    report = doctor.Report(out)
-    assert doctor.report_cuda(report, fake_pygpu(RuntimeError()), 'cuda0') is False
+    report = Report(out)
+    assert cuda.report_cuda(report, fake_pygpu(RuntimeError()), 'cuda0') is False
     lines = out.getvalue().splitlines()
     assert len(lines) == 1 and report.failed == ['NVIDIA driver']
     assert 'device=cuda0, and there is no NVIDIA driver: not found' in lines[0]
