@@ -3,6 +3,7 @@ import contextlib
 import sys
 import time
 
+from ..base.checks import named, whole_number
 from ..kaggle import datadir
 from ..kaggle.format import TRAIN_FILE
 from ..longrun import pauses
@@ -66,6 +67,7 @@ def demo(max_epochs=DEMO_EPOCHS, seed=None, control=RunControl()):
     The predictions shown are net1's: a net6 of a few epochs still predicts
     close to the mean face, while net1's 400 epochs show what was learned.
     """
+    max_epochs = named('max_epochs', whole_number, max_epochs)
     with step('the data set'):
         datadir.data_file(TRAIN_FILE)  # generates the default data set if needed
     print('Data: {} ({})'.format(datadir.data_dir(), datadir.data_source()),

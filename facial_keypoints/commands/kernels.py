@@ -9,13 +9,11 @@ NVRTC as libgpuarray would on CUDA, without a GPU
 (ARCH default compute_90) needs neither Theano nor a GPU, only
 ``libnvrtc.so`` and libgpuarray: the CUDA image checks its NVRTC with it.
 """
-import contextlib
-import io
 import json
 import sys
-import warnings
 
 from ..base.atomic import atomic_write
+from ..upstream.compat import silenced
 from ..upstream.gpu_kernels import LIBGPUARRAY, Nvrtc, compile_kernels, library_path, net_kernels
 
 
@@ -23,10 +21,7 @@ def capture(name, path):
     """Write the kernels of net ``name`` on Theano's device to ``path``."""
     from ..model.registry import get_net
     net = get_net(name)
-    # nolearn prints its layer table on initialize, and Lasagne 0.1 warns
-    # about a renamed Theano argument: neither belongs in this output.
-    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-        warnings.simplefilter('ignore', UserWarning)
+    with silenced():
         kernels = net_kernels(net)
     with atomic_write(path, 'w') as f:
         json.dump(kernels, f, indent=1)

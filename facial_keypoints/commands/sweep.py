@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 from tabulate import tabulate
 
 from ..base.atomic import atomic_write
+from ..base.checks import named, whole_number
 from ..base.errors import UsageError
 from ..longrun import checkpoints, cluster, pauses
 from ..longrun.train import default_work_dir, given_options, new_settings
@@ -98,7 +99,8 @@ def sweep(name, param, values, max_epochs=SWEEP_EPOCHS, out=SWEEP_OUT, seed=None
     check_param(get_net(name), param, values)
     work = checkpoints.WorkDir(control.work_dir or default_work_dir(out[0] if out else 'sweep'),
                                control.restart)
-    fields = given_options(max_epochs=max_epochs, seed=seed)
+    fields = given_options(max_epochs=named('max_epochs', whole_number, max_epochs),
+                           seed=seed)
     units = [Unit('{}={}'.format(param, value), sweep_settings(name, param, value, **fields),
                   quietly=True)
              for value in values]

@@ -110,11 +110,17 @@ def versions():
     return found
 
 
+def is_gpu_device(device):
+    """Whether Theano's ``device`` flag names a GPU: ``cuda...`` or
+    ``opencl...`` (its gpuarray back-end)."""
+    return device.startswith(('cuda', 'opencl'))
+
+
 def theano_device():
     """'cpu', or the GPU device and its name, as Theano is configured."""
     import theano
     device = theano.config.device
-    if device.startswith('cuda') or device.startswith('gpu'):
+    if is_gpu_device(device):
         try:
             from theano.gpuarray.type import get_context
             return '{} ({})'.format(device, get_context(None).devname)

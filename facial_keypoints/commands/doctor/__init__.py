@@ -11,7 +11,8 @@ the tutorial's net2. Run it with ``python -m facial_keypoints.kfkd doctor``.
 import sys
 
 from .checks import check_net2, check_theano_function
-from .gpu import is_gpu_device, report_gpu
+from ...model.record import is_gpu_device
+from .gpu import report_gpu
 from .report import Report, version
 
 #: Distributions whose versions are reported, with the names to print.

@@ -1,11 +1,8 @@
 """The doctor's checks on the configured device: a compiled Theano
 function, and one forward pass of the tutorial's net2."""
-import contextlib
-import io
-import warnings
-
 import numpy as np
 
+from ...upstream.compat import silenced
 from .report import first_line
 
 def check_theano_function(report, on_gpu):
@@ -46,11 +43,7 @@ def check_net2(report):
     batch = np.random.RandomState(0).rand(2, 1, 96, 96).astype(np.float32)
     try:
         net = get_net('net2')
-        # nolearn prints its layer table on initialize, and Lasagne 0.1
-        # warns about a renamed Theano argument: not the user's concern.
-        with contextlib.redirect_stdout(io.StringIO()), \
-                warnings.catch_warnings():
-            warnings.simplefilter('ignore', UserWarning)
+        with silenced():
             net.initialize()
             predicted = net.predict(batch)
     except Exception as e:

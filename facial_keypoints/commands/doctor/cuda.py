@@ -79,14 +79,11 @@ def cuda_library_state(name):
 def nvrtc_version():
     """The version of the NVRTC libgpuarray would load, ``(major, minor)``,
     or None."""
+    from ...upstream.gpu_kernels import KernelCompileError, Nvrtc
     try:
-        nvrtc = ctypes.CDLL('libnvrtc.so')
-    except OSError:
+        return Nvrtc().version()
+    except (OSError, KernelCompileError):
         return None
-    major, minor = ctypes.c_int(), ctypes.c_int()
-    if nvrtc.nvrtcVersion(ctypes.byref(major), ctypes.byref(minor)) != 0:
-        return None
-    return major.value, minor.value
 
 
 def nvrtc_driver_problem(nvrtc, cuda):

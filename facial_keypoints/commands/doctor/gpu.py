@@ -1,15 +1,12 @@
 """The GPU section of the doctor's report: pygpu and libgpuarray, the
 device Theano is configured for, then CUDA's or OpenCL's lines."""
+from ...model.record import is_gpu_device
 from .cuda import cudnn_problem, report_cuda
 from .opencl import report_opencl
 from .report import first_line
 
 INSTALL_PYGPU = ('install pygpu 0.7.6 (scripts/wheelhouse.sh builds it; the '
                  'GPU Docker images include it) or set THEANO_FLAGS=device=cpu')
-
-
-def is_gpu_device(device):
-    return device.startswith('cuda') or device.startswith('opencl')
 
 
 def pygpu_state():

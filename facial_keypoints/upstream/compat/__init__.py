@@ -27,9 +27,9 @@ here.
 from . import cache_keys, cpython, gpu, moved_modules, nolearn, numpy_c, numpy_names, sklearn
 from .patch import APPLIED, apply_all
 from .theano_config import TheanoDefaults
-from .upstream_warnings import quiet_upstream_warnings
+from .upstream_warnings import quiet_upstream_warnings, silenced
 
-__all__ = ['APPLIED', 'apply_all', 'quiet_upstream_warnings', 'BEFORE_THEANO',
+__all__ = ['APPLIED', 'apply_all', 'quiet_upstream_warnings', 'silenced', 'BEFORE_THEANO',
            'WITH_THEANO_CMODULE', 'AFTER_THEANO', 'AFTER_NOLEARN', 'AFTER_NOLEARN_INISCHEMA',
            'STAND_INS', 'PATCHES']
 

@@ -1,4 +1,7 @@
 """Warnings that upstream code gives when it is called correctly."""
+import contextlib
+import io
+import warnings
 
 #: Warnings that upstream code gives when we call it correctly: (message
 #: pattern, category, module pattern). Lasagne 0.1 passes ``image_shape``
@@ -17,7 +20,16 @@ def quiet_upstream_warnings():
     they made the tutorial's log unreadable (8 copies in the demo). Not a
     :class:`Patch`: warning filters are process state that test runners and
     ``warnings.catch_warnings`` reset, so it is simply called again."""
-    import warnings
     for message, category, module in UPSTREAM_WARNINGS:
         warnings.filterwarnings('ignore', message=message, category=category,
                                 module=module)
+
+
+@contextlib.contextmanager
+def silenced():
+    """A block in which upstream says nothing: neither nolearn's layer table,
+    which it prints as a net initializes, nor :data:`UPSTREAM_WARNINGS`; for
+    a command whose own output is a report."""
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        quiet_upstream_warnings()
+        yield
