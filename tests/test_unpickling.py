@@ -273,6 +273,7 @@ print(persist.load_net(sys.argv[1]).predict(np.zeros((2, 9216), np.float32)).sha
 '''
 
 
+@pytest.mark.slow
 def test_processes_loading_against_a_cold_compile_directory_at_once(trained, tmp_path):
     flags = 'base_compiledir={}'.format(tmp_path / 'cold')
     env = dict(os.environ, THEANO_FLAGS=','.join(
