@@ -177,10 +177,11 @@ def test_nvrtc_in_the_gpu_image_compiles_net2_s_kernels_for_hopper(tmp_path):
     A truncated architecture (what libgpuarray 0.7.6 makes of Blackwell's)
     fails."""
     docker('run', '--rm', '-v', '{}:/out'.format(tmp_path), '-v', CACHE + '-opencl:/theano-cache',
-           '--entrypoint', 'python', OPENCL, '-m', 'facial_keypoints.commands.kernels',
-           'capture', 'net2', '/out/net2-kernels.json')
+           '--entrypoint', 'python', OPENCL, '-m', 'facial_keypoints.kfkd',
+           'capture_kernels', 'net2', '/out/net2-kernels.json')
     compile_ = ('run', '--rm', '-v', '{}:/in:ro'.format(tmp_path), '--entrypoint', 'python', GPU,
-                '-m', 'facial_keypoints.commands.kernels', 'compile', '/in/net2-kernels.json')
+                '-m', 'facial_keypoints.kfkd', 'compile_kernels', '/in/net2-kernels.json',
+                '--arch')
     run = docker(*compile_, 'compute_90')
     lines = run.stdout.splitlines()
     assert lines[0].startswith('NVRTC 11.8, libgpuarray /usr/lib/libgpuarray.so.3')

@@ -261,7 +261,7 @@ def test_the_kernels_of_net2_are_captured_in_libgpuarray_s_dialect(tmp_path):
     out = tmp_path / 'net2-kernels.json'
     # Theano refuses a device in a child of a process that has one.
     env = {k: v for k, v in os.environ.items() if k != 'THEANO_GPU_IS_ALREADY_ACTIVE'}
-    run = subprocess.run([sys.executable, '-m', 'facial_keypoints.commands.kernels', 'capture',
+    run = subprocess.run([sys.executable, '-m', 'facial_keypoints.kfkd', 'capture_kernels',
                           'net2', str(out)], capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stderr[-3000:]
     kernels = json.loads(out.read_text())

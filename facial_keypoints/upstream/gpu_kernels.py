@@ -9,13 +9,15 @@ written once, in libgpuarray's dialect, for CUDA and OpenCL alike, so those
 of a graph compiled for an OpenCL device are, but for the ops only one of
 them has, the ones CUDA compiles. NVRTC needs no GPU: this module does what
 libgpuarray does, on any machine with NVRTC and libgpuarray
-(``python -m facial_keypoints.commands.kernels`` runs it).
+(``kfkd capture_kernels`` and ``compile_kernels`` run it).
 """
 import ctypes
 import os
 
 #: The libraries, by the names libgpuarray opens them.
 NVRTC, LIBGPUARRAY = 'libnvrtc.so', 'libgpuarray.so.3'
+#: The architecture kernels are compiled for unless told: Hopper's.
+ARCH = 'compute_90'
 
 #: The first line of libgpuarray's CUDA header but its include guard.
 CUDA_HEADER_MARK = b'#define local_barrier() __syncthreads()'
@@ -127,7 +129,7 @@ class Nvrtc:
             self._call('nvrtcDestroyProgram', ctypes.byref(program))
 
 
-def compile_kernels(kernels, arch='compute_90'):
+def compile_kernels(kernels, arch=ARCH):
     """Compile each kernel as libgpuarray would for ``arch``.
 
     Returns
