@@ -7,8 +7,4 @@ from .model.registry import get_net, net_names  # noqa: F401
 from .tutorial import nets as _nets
 from .tutorial.nets import input_is_2d  # noqa: F401
 
-
-def __getattr__(name):
-    if name in _nets.MAKERS:
-        return getattr(_nets, name)  # built at its first use
-    raise AttributeError('module {!r} has no attribute {!r}'.format(__name__, name))
+__getattr__ = _nets.__getattr__  # the nets, each built at its first use

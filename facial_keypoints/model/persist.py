@@ -99,15 +99,14 @@ def _unpickle(fname, trusted):
         with open(fname, 'rb') as f:
             if trusted:
                 return unpickling.Unpickler(f).load()
-            models = unpickling.load(f, fname)
-    except CheckpointError:
+            return _finished(fname, unpickling.load(f, fname))
+    except (CheckpointError, CompileFailed):
         raise
     except pickled.NotANet as e:
         raise CheckpointError(fname, 'not a net this package builds: {}'.format(e)) from None
     except (pickle.UnpicklingError, EOFError, ValueError, IndexError, KeyError, TypeError,
             ImportError, AttributeError) as e:
         raise _unpickling_error(fname, e, trusted) from None
-    return _finished(fname, models)
 
 
 def _finished(fname, models):
@@ -119,8 +118,8 @@ def _finished(fname, models):
     for net in nets:
         try:
             updates = pickled.finish(net)
-        except pickled.NotANet as e:
-            raise CheckpointError(fname, 'not a net this package builds: {}'.format(e)) from None
+        except pickled.NotANet:
+            raise
         except Exception as e:
             raise CompileFailed(fname, e) from e
         if updates is not None:

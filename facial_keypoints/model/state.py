@@ -71,11 +71,14 @@ def keep_updates(net, values):
     kept in its compiled training function, in ``net``'s training state,
     which did not hold them then."""
     state = getattr(net, ATTRIBUTE, None)
-    if state is None or 'update' in state.meta:
-        return
-    state.meta['update'] = [[list(v.shape), str(v.dtype)] for v in values]
+    if state is not None and 'update' not in state.meta:
+        _put_updates(state.meta, state.arrays, values)
+
+
+def _put_updates(meta, arrays, values):
+    meta['update'] = [[list(v.shape), str(v.dtype)] for v in values]
     for i, value in enumerate(values):
-        state.arrays['update/{}'.format(i)] = value
+        arrays['update/{}'.format(i)] = value
 
 
 def training_split(net, n_rows):
@@ -146,11 +149,7 @@ def capture(net, data, early_stopping=True):
             'rng': {'name': name, 'position': int(position),
                     'has_gauss': int(has_gauss), 'cached_gaussian': float(cached_gaussian)}}
     arrays = {'rng_keys': np.asarray(keys), 'flipped': flipped_rows(net, data)}
-    variables = update_variables(net)
-    meta['update'] = [[list(v.get_value(borrow=True).shape),
-                       str(v.get_value(borrow=True).dtype)] for v in variables]
-    for i, variable in enumerate(variables):
-        arrays['update/{}'.format(i)] = variable.get_value()
+    _put_updates(meta, arrays, [v.get_value() for v in update_variables(net)])
     if early_stopping:
         meta['early_stopping'] = []
         for i, handler in enumerate(_early_stoppings(net)):

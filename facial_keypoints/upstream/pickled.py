@@ -66,18 +66,25 @@ class _LoadingNet(NeuralNet):
         self.__dict__.update(state)
 
 
-class _CheckedTensorType(TensorType):
-    """TensorType, built by its constructor (which refuses an unknown
-    dtype) from the fields a pickle gives it."""
+def _checked(type_, *fields):
+    """``type_`` (a tensor type), built by its constructor, which refuses an
+    unknown dtype, from the dtype, broadcastable pattern, name and
+    ``fields`` a pickle gives it."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.__class__ = TensorType
+    class Checked(type_):
 
-    def __setstate__(self, state):
-        TensorType.__init__(self, state['dtype'], state['broadcastable'],
-                            name=_name(state.get('name')))
-        self.__class__ = TensorType
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.__class__ = type_
+
+        def __setstate__(self, state):
+            type_.__init__(self, state['dtype'], state['broadcastable'],
+                           name=_name(state.get('name')),
+                           **{field: state.get(field) for field in fields})
+            self.__class__ = type_
+
+    Checked.__name__ = Checked.__qualname__ = 'Checked' + type_.__name__
+    return Checked
 
 
 def _name(name):
@@ -100,23 +107,9 @@ PARAMETER_TYPES = (TensorType,) if GpuArrayType is None else (TensorType, GpuArr
 
 #: What the unpickler gives for a global, where not the global itself.
 STAND_INS = {('nolearn.lasagne.base', 'NeuralNet'): _LoadingNet,
-             ('theano.tensor.type', 'TensorType'): _CheckedTensorType}
-
+             ('theano.tensor.type', 'TensorType'): _checked(TensorType)}
 if GpuArrayType is not None:
-    class _CheckedGpuArrayType(GpuArrayType):
-        """GpuArrayType, built by its constructor from a pickle's fields."""
-
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.__class__ = GpuArrayType
-
-        def __setstate__(self, state):
-            GpuArrayType.__init__(self, state['dtype'], state['broadcastable'],
-                                  context_name=state.get('context_name'),
-                                  name=_name(state.get('name')))
-            self.__class__ = GpuArrayType
-
-    STAND_INS[('theano.gpuarray.type', 'GpuArrayType')] = _CheckedGpuArrayType
+    STAND_INS['theano.gpuarray.type', 'GpuArrayType'] = _checked(GpuArrayType, 'context_name')
 
 
 def stand_in(module, name, found):
