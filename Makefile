@@ -18,12 +18,13 @@ demo: setup
 	mkdir -p runs/demo && cd runs/demo && $(abspath $(PY)) -m facial_keypoints.kfkd demo
 
 # CI (CI=true) also runs the slow tests, Lasagne 0.1's own suite among them.
+# The tests run on every core (pytest-xdist), each in one worker process.
 test: lint
-	$(PY) -m pytest --cov=facial_keypoints --cov-report=term:skip-covered \
+	$(PY) -m pytest -n auto --cov=facial_keypoints --cov-report=term:skip-covered \
 	    $(if $(filter true,$(CI)),--runslow)
 
 test-quick: setup-dev
-	$(PY) -m pytest -q -m quick
+	$(PY) -m pytest -q -m quick -n auto
 
 test-all: lint
 	$(PY) -m pytest --runslow

@@ -42,17 +42,18 @@ def settings_for(name, epochs):
     if name == SPECIALIST:
         return RunSettings(net='net', data=datadir.source_in_use(), max_epochs=epochs,
                            columns=SPECIALIST_SETTINGS[0]['columns'])
-    return train.new_settings(net=name, max_epochs=epochs)
+    return train.request(net=name, max_epochs=epochs).settings
 
 
 def measure(name, epochs, writes, directory):
     settings = settings_for(name, epochs)
-    net = quiet(train.start_net(settings))
+    np.random.seed(settings.unit_seed())
+    net = quiet(registry.net_for(settings))
     if settings.columns:
         net.output_num_units = len(settings.columns)
         net.batch_iterator_train.flip_indices = SPECIALIST_SETTINGS[0]['flip_indices']
     with contextlib.redirect_stdout(io.StringIO()):
-        X, y = train.training_data(net)
+        X, y = train.training_data(settings)
     net.fit(X, y)
     epoch = statistics.median(h['dur'] for h in net.train_history_[1:])
     data = state.TrainingData(net, X, y)

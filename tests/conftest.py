@@ -8,7 +8,8 @@ import pytest
 
 import facial_keypoints  # noqa: F401  (applies the compatibility patches)
 from facial_keypoints import kfkd
-from facial_keypoints.kaggle import datadir
+import helpers
+from helpers import working_in
 
 #: The project's shared files (the real Kaggle labels among them):
 #: $FKP_SHARED, else the folder ``shared`` beside this checkout.
@@ -27,7 +28,16 @@ def pytest_addoption(parser):
     parser.addoption('--runslow', action='store_true', help='run slow tests')
 
 
+#: Markers of tiers of their own: a test with one is not quick.
+OWN_TIERS = ('slow', 'opencl', 'docker', 'pythons', 'platforms')
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m quick` selects
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if 'trains' not in item.fixturenames and not any(
+                item.get_closest_marker(tier) for tier in OWN_TIERS):
+            item.add_marker(pytest.mark.quick)
     if not on_opencl():
         skip = pytest.mark.skip(reason='OpenCL tier: run with `make test-opencl`')
         for item in items:
@@ -52,6 +62,47 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope='session')
+def trains():
+    """Asked for by every test and fixture that trains a net (directly, by
+    another fixture, or with ``@pytest.mark.usefixtures('trains')``): the
+    tests that use it are the default tier, and every other test without a
+    tier of its own (:data:`OWN_TIERS`) is quick."""
+
+
+#: How many times a net has been trained in this process.
+FITS = [0]
+
+
+def _counted(fit):
+    def counting_fit(self, *args, **kwargs):
+        FITS[0] += 1
+        return fit(self, *args, **kwargs)
+    return counting_fit
+
+
+@pytest.fixture(autouse=True)
+def _trains_only_when_it_says_so(request):
+    """A quick test that trains a net fails: the quick tier stays the
+    tests that train nothing."""
+    if request.node.get_closest_marker('quick') is None:
+        yield
+        return
+    before = FITS[0]
+    helpers.training_allowed[0] = False
+    try:
+        yield
+    finally:
+        helpers.training_allowed[0] = True
+    assert FITS[0] == before, ('{} trains a net: use the fixture `trains`'.format(
+        request.node.nodeid))
+
+
+def pytest_configure(config):
+    from nolearn.lasagne import NeuralNet
+    NeuralNet.fit = _counted(NeuralNet.fit)
+
+
+@pytest.fixture(scope='session')
 def kaggle_labels():
     """The real Kaggle label files, where the shared files have them."""
     path = os.path.abspath(os.path.join(SHARED, 'data', 'kaggle-labels'))
@@ -69,13 +120,10 @@ def train_dir(tmp_path_factory):
 
 
 @pytest.fixture
-def in_data(train_dir, tmp_path, monkeypatch):
+def in_data(train_dir, tmp_path):
     """Run in a scratch directory on the small synthetic data set."""
-    from facial_keypoints.kaggle import datadir
-    monkeypatch.chdir(tmp_path)
-    datadir.set_data_dir(train_dir)
-    yield train_dir
-    datadir.set_data_dir(None)
+    with working_in(tmp_path, train_dir):
+        yield train_dir
 
 
 @pytest.fixture
@@ -115,7 +163,7 @@ print(json.dumps([[h['train_loss'], h['valid_loss']] for h in net.train_history_
 
 
 @pytest.fixture(scope='session')
-def histories(train_dir):
+def histories(train_dir, trains):
     """histories(name, epochs, flags): for each THEANO_FLAGS string in
     flags, the (train loss, valid loss) of each epoch of the net fitted on
     train_dir in a fresh process, as an array."""
@@ -133,18 +181,12 @@ def histories(train_dir):
 
 
 @pytest.fixture(scope='session')
-def trained(train_dir, tmp_path_factory):
+def trained(train_dir, tmp_path_factory, trains):
     """net1 (2 epochs) and specialists from it (1 epoch each), as files
     that tests read and do not change (copy them to change them)."""
     directory = tmp_path_factory.mktemp('trained')
-    cwd = os.getcwd()
-    os.chdir(str(directory))
-    datadir.set_data_dir(train_dir)
-    try:
+    with working_in(directory, train_dir):
         kfkd.fit('net1', max_epochs=2)
         kfkd.fit_specialists('net1.pickle', max_epochs=1)
-    finally:
-        datadir.set_data_dir(None)
-        os.chdir(cwd)
     return {'net1': str(directory / 'net1.pickle'),
             'specialists': str(directory / 'net-specialists.pickle')}

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from facial_keypoints import cli
-from facial_keypoints.longrun import train
+from facial_keypoints.kaggle import datadir
+from facial_keypoints.longrun import units
 from facial_keypoints.model import registry
 
 
@@ -44,6 +45,14 @@ def small_net1(max_epochs=3):
     return net
 
 
+#: The commands that train nets.
+TRAINING_COMMANDS = ('fit', 'fit_specialists', 'fit-specialists', 'evaluate', 'sweep',
+                     'reproduce', 'demo')
+#: Whether the running test may train (it uses the fixture ``trains``); set
+#: by tests/conftest.py for each test.
+training_allowed = [True]
+
+
 EPOCH_LINE = re.compile(r'^\s+(\d+)\s+\d+\.\d+\s')
 
 
@@ -53,6 +62,8 @@ class Run:
     thread (either can send it signals)."""
 
     def __init__(self, args, cwd, data_dir, on_line=None, env=None, watch=None):
+        assert training_allowed[0] or args[0] not in TRAINING_COMMANDS, (
+            '`kfkd {}` trains a net: use the fixture `trains`'.format(args[0]))
         self.process = subprocess.Popen(
             [sys.executable, '-m', 'facial_keypoints.kfkd'] + args + ['--data-dir', data_dir],
             cwd=str(cwd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -107,15 +118,29 @@ class SignalAt:
 def signalled_after(epoch, signum=signal.SIGTERM):
     """Within the block, every net a run builds sends this process
     ``signum`` after its epoch ``epoch``."""
-    build = train.net_for
+    build = units.net_for
 
     def net_for(settings):
         net = build(settings)
         net.on_epoch_finished.insert(0, SignalAt(epoch, signum))
         return net
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(train, 'net_for', net_for)
+        patch.setattr(units, 'net_for', net_for)
         yield
+
+
+@contextlib.contextmanager
+def working_in(directory, data_dir):
+    """Run the block in ``directory`` on the data set ``data_dir``; then
+    the working directory and the data directory are as they were."""
+    cwd = os.getcwd()
+    os.chdir(str(directory))
+    datadir.set_data_dir(data_dir)
+    try:
+        yield directory
+    finally:
+        datadir.set_data_dir(None)
+        os.chdir(cwd)
 
 
 @contextlib.contextmanager

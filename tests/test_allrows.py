@@ -133,7 +133,7 @@ def test_load_all_rows_keeps_rows_with_any_keypoint(in_data):
     assert X2.shape[1:] == (1, 96, 96) and not np.isnan(y2).any()
 
 
-def test_fit_all_rows_trains_on_more_rows_and_learns(in_data):
+def test_fit_all_rows_trains_on_more_rows_and_learns(in_data, trains):
     complete = kfkd.fit('net1', max_epochs=5, out='complete.pickle')
     net = kfkd.fit('net1', max_epochs=40, all_rows=True, out='all.pickle')
     run = record.get_record(net)
@@ -159,7 +159,7 @@ def test_fit_all_rows_trains_on_more_rows_and_learns(in_data):
     assert written['Location'].notna().all()
 
 
-def test_resume_keeps_the_rows_a_net_was_trained_on(in_data, capsys):
+def test_resume_keeps_the_rows_a_net_was_trained_on(in_data, capsys, trains):
     kfkd.fit('net1', max_epochs=2)
     net = kfkd.fit('net1', max_epochs=3, resume='net1.pickle')
     assert not masked.uses_masked_loss(net) and not record.settings_of(net).all_rows
@@ -172,7 +172,7 @@ def test_resume_keeps_the_rows_a_net_was_trained_on(in_data, capsys):
     assert '--restart' in err
 
 
-def test_evaluate_prints_and_writes_the_table(in_data, capsys):
+def test_evaluate_prints_and_writes_the_table(in_data, capsys, trains):
     assert cli.main(['evaluate', 'net1', '--folds', '3', '--max-epochs', '30',
                      '--all-rows', '--out', 'all.csv']) == 0
     out = capsys.readouterr().out
@@ -207,7 +207,7 @@ def test_evaluate_prints_and_writes_the_table(in_data, capsys):
     assert '| keypoint | labelled | net1 | net1 all rows | mean face |' in text
 
 
-def test_evaluate_specialists_pretrained_per_fold(in_data, capsys):
+def test_evaluate_specialists_pretrained_per_fold(in_data, capsys, trains):
     from facial_keypoints.commands.evaluate import evaluate
     table = evaluate('specialists', folds=2, max_epochs=1, pretrain='net1')
     assert list(table.columns) == ['labelled', 'specialists of net1', MEAN_FACE]

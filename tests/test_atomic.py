@@ -13,7 +13,6 @@ from facial_keypoints.base.errors import UsageError
 from facial_keypoints.kaggle import synthetic
 from helpers import mounted
 
-pytestmark = pytest.mark.quick
 
 
 def test_interrupted_synth_leaves_no_partial_data_set(tmp_path, monkeypatch):

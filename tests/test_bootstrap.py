@@ -15,7 +15,6 @@ import sys
 
 import pytest
 
-pytestmark = pytest.mark.quick
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)

@@ -72,7 +72,6 @@ def test_the_wrong_kind_of_net(argv, expected_code, words, in_data, trained, cap
     assert 'Continuing' not in out
 
 
-@pytest.mark.quick
 @pytest.mark.parametrize('argv, words', [
     (['fit', 'net1', '--max-epochs', '0'], ['--max-epochs', 'at least 1']),
     (['fit', 'net1', '--max-epochs', '-3'], ['--max-epochs']),
@@ -95,7 +94,6 @@ def test_bad_arguments_exit_2(argv, words, in_data, capsys):
     assert sorted(os.listdir('.')) == before
 
 
-@pytest.mark.quick
 def test_synth_refuses_a_file_and_a_foreign_directory(tmp_path, capsys):
     (tmp_path / 'file').write_text('x')
     (tmp_path / 'other').mkdir()
@@ -121,7 +119,7 @@ def test_unwritable_outputs(argv, in_data, trained, tmp_path, capsys):
     assert (tmp_path / 'file').read_text() == 'x'
 
 
-def test_fit_never_loses_the_trained_net(in_data, tmp_path, monkeypatch, capsys):
+def test_fit_never_loses_the_trained_net(in_data, tmp_path, monkeypatch, capsys, trains):
     (tmp_path / 'file').write_text('x')
     monkeypatch.setenv('HOME', str(tmp_path / 'home'))
     os.makedirs(str(tmp_path / 'home'))
@@ -139,7 +137,7 @@ def test_ctrl_c_exits_130_in_one_line(in_data, monkeypatch, capsys):
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(train, 'load_for', interrupted)
+    monkeypatch.setattr(train, 'load_as', interrupted)
     code, _, err = run_cli(capsys, ['fit', 'net1'])
     assert code == 130 and err.strip() == 'error: interrupted'
 
@@ -168,7 +166,7 @@ def test_disk_full_during_a_save(in_data, trained, full_disk, capsys, monkeypatc
     assert os.listdir(str(full_disk)) == ['net1.npz']
 
 
-def test_a_log_written_to_a_file_is_plain(in_data, tmp_path):
+def test_a_log_written_to_a_file_is_plain(in_data, tmp_path, trains):
     log = tmp_path / 'log'
     with open(str(log), 'w') as f:
         subprocess.run([sys.executable, '-m', 'facial_keypoints.kfkd', 'fit', 'net2',
@@ -180,7 +178,6 @@ def test_a_log_written_to_a_file_is_plain(in_data, tmp_path):
     assert 'training.csv: 600 rows' in text and 'dtype: int64' not in text
 
 
-@pytest.mark.quick
 def test_a_terminal_is_interactive_and_a_file_is_not():
     import pty
     from facial_keypoints.base.console import is_interactive
@@ -191,7 +188,6 @@ def test_a_terminal_is_interactive_and_a_file_is_not():
     assert not is_interactive(open(os.devnull, 'w'))
 
 
-@pytest.mark.quick
 def test_cli_usage_and_help(capsys):
     assert cli.main([]) == 2
     assert 'fit_specialists' in capsys.readouterr().out
@@ -200,7 +196,6 @@ def test_cli_usage_and_help(capsys):
     assert '--max-epochs' in capsys.readouterr().out
 
 
-@pytest.mark.quick
 def test_cli_reports_bad_data_cleanly(tmp_path, capsys):
     assert cli.main(['fit', 'net1', '--data-dir', str(tmp_path)]) == 1
     err = capsys.readouterr().err
@@ -219,7 +214,6 @@ print('theano' in sys.modules, 'lasagne' in sys.modules, 'pandas' in sys.modules
 '''
 
 
-@pytest.mark.quick
 @pytest.mark.parametrize('argv', [['--help'], ['fit', '--help'], ['evaluate', '--help'],
                                   []])
 def test_help_loads_no_theano_and_says_nothing_on_stderr(argv):
@@ -230,10 +224,9 @@ def test_help_loads_no_theano_and_says_nothing_on_stderr(argv):
     assert 'usage: python -m facial_keypoints.kfkd' in run.stdout
 
 
-@pytest.mark.quick
 def test_every_command_has_its_options_beside_it():
     names = [c.name for c in cli.COMMANDS]
-    assert names[:3] == ['fit', 'fit_specialists', 'evaluate'] and len(set(names)) == len(names)
+    assert len(set(names)) == len(names)
     readme = open(os.path.join(os.path.dirname(__file__), '..', 'README.rst')).read()
     assert [name for name in names if name not in readme] == []
     fit = next(c for c in cli.COMMANDS if c.name == 'fit')
@@ -246,7 +239,6 @@ def test_every_command_has_its_options_beside_it():
             f for flags, _ in command.arguments for f in flags}, name
 
 
-@pytest.mark.quick
 def test_library_parameters_become_options_in_errors():
     from facial_keypoints.base.errors import UsageError
     error = UsageError('`max_epochs` must be at least 1; or start over with `restart`; '
@@ -256,7 +248,6 @@ def test_library_parameters_become_options_in_errors():
     assert cli.option('net') == 'NAME' and cli.option('data') == '--data-dir'
 
 
-@pytest.mark.quick
 @pytest.mark.parametrize('environ, terminal, colour', [
     ({}, False, False), ({}, True, True),
     ({'NO_COLOR': '1'}, True, False), ({'NO_COLOR': '1', 'FORCE_COLOR': '1'}, False, False),
@@ -269,7 +260,7 @@ def test_colour_follows_no_color_and_force_color(environ, terminal, colour, monk
     assert console.use_colour(environ=environ) is colour
 
 
-def test_nolearns_log_in_colour_only_when_asked(in_data):
+def test_nolearns_log_in_colour_only_when_asked(in_data, trains):
     def log(**environ):
         env = {k: v for k, v in os.environ.items()
                if k not in ('NO_COLOR', 'FORCE_COLOR', 'CLICOLOR_FORCE')}
@@ -281,7 +272,6 @@ def test_nolearns_log_in_colour_only_when_asked(in_data):
     assert '\x1b[32m' in log(FORCE_COLOR='1')
 
 
-@pytest.mark.quick
 def test_the_usage_names_the_program_as_it_was_started():
     code = ('import sys; sys.argv[0] = "/usr/local/bin/kfkd"; '
             'from facial_keypoints.cli import main; main(["--help"])')
@@ -292,7 +282,6 @@ def test_the_usage_names_the_program_as_it_was_started():
     assert run.stdout.startswith('usage: python -m facial_keypoints.kfkd '), run.stderr
 
 
-@pytest.mark.quick
 def test_parsing_a_command_line_imports_no_theano():
     code = ('import sys; from facial_keypoints import cli; '
             'cli.build_parser().parse_args(["fit", "net6", "--max-epochs", "2"]); '

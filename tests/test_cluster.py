@@ -122,7 +122,7 @@ def test_fit_specialists_on_two_workers_is_the_serial_run(in_data, trained, caps
         k + '.log' for k in re.findall(r'unit (\S+) done on', out))
 
 
-def test_evaluate_on_two_workers_is_the_serial_table(in_data, capsys):
+def test_evaluate_on_two_workers_is_the_serial_table(in_data, capsys, trains):
     assert cli.main(evaluate_args('serial.csv')) == 0
     assert cli.main(evaluate_args('two.csv', '--workers', '2')) == 0
     capsys.readouterr()
@@ -149,7 +149,6 @@ def test_the_embedded_cluster_listens_on_loopback_only(in_data):
     assert all(a.startswith('tcp://127.0.0.1:') for a in addresses + listening), addresses
 
 
-@pytest.mark.quick
 def test_workers_spread_the_cores_and_gpus_each_see_their_own():
     cpu = cluster.worker_specs(nworkers=2, environ={})
     assert len(cpu) == 2 and all(resources == {} for _, resources in cpu)

@@ -133,7 +133,7 @@ def test_patches_apply_whoever_imports_the_stack_first():
     assert run_python(code, THEANO_FLAGS='') == ['True', 'float32', 'True']
 
 
-def test_the_blas_is_named_where_it_matters(in_data, capsys):
+def test_the_blas_is_named_where_it_matters(in_data, capsys, trains):
     from facial_keypoints import cli
     assert cli.main(['fit', 'net1', '--max-epochs', '1']) == 0
     line = [text for text in capsys.readouterr().out.splitlines() if "Theano device" in text]
@@ -317,7 +317,7 @@ def test_clone_does_not_duplicate_print_handlers():
     assert sum(isinstance(h, PrintLog) for h in twice.on_epoch_finished) == 1
 
 
-def test_clones_fit_identically_from_the_same_seed():
+def test_clones_fit_identically_from_the_same_seed(trains):
     net, (X, y) = small_net(), linear_data()
     histories = []
     for _ in range(2):
@@ -338,7 +338,7 @@ def test_set_params_changes_the_built_layer():
     assert net.layers_['hidden'].num_units == 3
 
 
-def test_grid_search_drives_a_net():
+def test_grid_search_drives_a_net(trains):
     from sklearn.model_selection import GridSearchCV
     X, y = linear_data(60)
     search = GridSearchCV(small_net(max_epochs=2), {'hidden_num_units': [2, 3]},
@@ -349,7 +349,7 @@ def test_grid_search_drives_a_net():
         search.best_params_['hidden_num_units']
 
 
-def test_conv_net_learns_a_signal():
+def test_conv_net_learns_a_signal(trains):
     """Conv2DLayer, MaxPool2DLayer, DropoutLayer and DenseLayer train."""
     rng = np.random.RandomState(0)
     X = rng.rand(400, 1, 12, 12).astype('float32')
@@ -378,7 +378,7 @@ def test_notebook_html_repr_of_a_net():
     assert isinstance(net.get_params(), dict)
 
 
-def test_clone_of_a_net_given_a_layer_instance():
+def test_clone_of_a_net_given_a_layer_instance(trains):
     from lasagne.layers import DenseLayer, InputLayer
     from nolearn.lasagne import NeuralNet
     from sklearn.base import clone
@@ -414,7 +414,6 @@ def test_old_sklearn_modules_have_the_names_old_code_imports():
         from sklearn.grid_search import RandomizedSearchCV  # noqa: F401
 
 
-@pytest.mark.quick
 def test_old_sklearn_modules_import_at_once_without_theano():
     # Code of the tutorial's era imports them before anything of the stack.
     out = run_python('''
@@ -437,7 +436,6 @@ LAST_DIGIT = ('test_metrics.py::test_multiclass_logloss',
               'test_metrics.py::test_multiclass_logloss_actual_conversion')
 
 
-@pytest.mark.quick
 def test_nolearns_own_tests_import_and_pass(tmp_path):
     code = ('import sys, facial_keypoints, pytest; '
             'sys.exit(pytest.main(sys.argv[1:]))')

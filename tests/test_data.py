@@ -91,7 +91,6 @@ def copy_training(small_dir, tmp_path, edit=None, text=None):
     return str(path)
 
 
-@pytest.mark.quick
 def test_cache_is_rebuilt_when_the_csv_changes(small_dir, tmp_path):
     path = copy_training(small_dir, tmp_path)
     _, values, _ = reading.read_csv_cached(path)
@@ -104,7 +103,6 @@ def test_cache_is_rebuilt_when_the_csv_changes(small_dir, tmp_path):
     assert changed[0, 0] == 12.5 and values[0, 0] != 12.5
 
 
-@pytest.mark.quick
 def test_crlf_line_ends_just_work(small_dir, tmp_path):
     path = copy_training(small_dir, tmp_path, lambda c: c.replace('\n', '\r\n'))
     reference = reading.read_csv_file(os.path.join(small_dir, 'training.csv'))
@@ -161,7 +159,6 @@ BAD_FILES = [
 ]
 
 
-@pytest.mark.quick
 @pytest.mark.parametrize('case,edit,text,message,row,column', BAD_FILES,
                          ids=[c[0] for c in BAD_FILES])
 def test_bad_files_get_clear_errors(small_dir, tmp_path, case, edit, text,
@@ -179,7 +176,6 @@ def test_bad_files_get_clear_errors(small_dir, tmp_path, case, edit, text,
     assert [p.name for p in tmp_path.iterdir()] == ['training.csv']
 
 
-@pytest.mark.quick
 def test_missing_file_says_how_to_get_data(tmp_path, use_dir):
     use_dir(str(tmp_path))
     with pytest.raises(DataError) as error:
@@ -188,7 +184,6 @@ def test_missing_file_says_how_to_get_data(tmp_path, use_dir):
     assert 'download' in str(error.value) and 'synth' in str(error.value)
 
 
-@pytest.mark.quick
 def test_keypoints_outside_the_image_warn(small_dir, tmp_path):
     path = copy_training(small_dir, tmp_path, lambda c: c.replace(
         '\n', '\n-3.5' + 'X', 1).replace('X' + c.split('\n')[1].split(',')[0], '', 1))
@@ -196,7 +191,6 @@ def test_keypoints_outside_the_image_warn(small_dir, tmp_path):
         reading.read_csv_file(path)
 
 
-@pytest.mark.quick
 def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
     target = tmp_path / 'net.pickle'
     target.write_bytes(b'good')
@@ -208,7 +202,6 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ['net.pickle']
 
 
-@pytest.mark.quick
 def test_data_dir_precedence(tmp_path, monkeypatch, use_dir):
     monkeypatch.setenv('FKP_DATA_DIR', str(tmp_path / 'env'))
     assert datadir.data_dir() == str(tmp_path / 'env')
@@ -227,7 +220,6 @@ def test_data_dir_precedence(tmp_path, monkeypatch, use_dir):
 
 # -- the synthetic faces --------------------------------------------------------
 
-@pytest.mark.quick
 def test_synthetic_files_have_the_kaggle_format(small_dir):
     with open(os.path.join(small_dir, 'training.csv')) as f:
         header = f.readline().strip().split(',')
@@ -244,7 +236,6 @@ def test_synthetic_files_have_the_kaggle_format(small_dir):
     assert datadir.is_synthetic(small_dir)
 
 
-@pytest.mark.quick
 def test_synthetic_data_is_deterministic_for_a_seed(tmp_path, small_dir):
     again = synthetic.write_dataset(str(tmp_path), n_train=120, n_test=10, seed=3)
     for name in ('training.csv', 'test.csv', 'IdLookupTable.csv'):
@@ -253,7 +244,6 @@ def test_synthetic_data_is_deterministic_for_a_seed(tmp_path, small_dir):
             assert a.read() == b.read()
 
 
-@pytest.mark.quick
 def test_keypoints_land_on_rendered_features():
     rng = np.random.RandomState(7)
     shapes = synthetic.sample_keypoints(rng, 50)
@@ -271,7 +261,6 @@ def test_keypoints_land_on_rendered_features():
     assert np.mean(np.array(distances) < 3) > 0.9
 
 
-@pytest.mark.quick
 def test_shipped_label_stats_are_derived_from_the_real_labels(kaggle_labels):
     shipped = synthetic.label_stats()
     derived = json.loads(json.dumps(synthetic.derive_label_stats(kaggle_labels)))
@@ -288,7 +277,6 @@ def test_shipped_label_stats_are_derived_from_the_real_labels(kaggle_labels):
     assert shipped['column_counts'][0] == 7039
 
 
-@pytest.mark.quick
 def test_allocation_gives_exact_real_counts():
     patterns = [['1111', 7], ['1000', 3]]
     rows = synthetic.allocate_patterns(patterns, 10, np.random.RandomState(0))
@@ -324,7 +312,6 @@ def test_the_default_data_set_is_remade_by_a_newer_generator(tmp_path, monkeypat
     assert json.load(open(marker))['version'] == synthetic.GENERATOR_VERSION
 
 
-@pytest.mark.quick
 def test_synth_seeds_give_different_data(tmp_path, capsys):
     for seed in (7, 8):
         assert cli.main(['synth', '--out', str(tmp_path / str(seed)), '--n-train', '20',

@@ -30,7 +30,6 @@ def astronaut():
     return data.astronaut()
 
 
-@pytest.mark.quick
 def test_one_face_on_the_astronaut_around_hers():
     boxes = find_faces(photos.grey(astronaut()))
     assert len(boxes) == 1
@@ -40,7 +39,6 @@ def test_one_face_on_the_astronaut_around_hers():
         assert x < px < x + w and y < py < y + h
 
 
-@pytest.mark.quick
 def test_the_crop_puts_kaggles_mean_eyes_on_hers():
     f = framing.framing()
     assert 1 < f['size'] < 1.5  # Kaggle's crops show the face and some hair around it
@@ -51,7 +49,6 @@ def test_the_crop_puts_kaggles_mean_eyes_on_hers():
     assert np.abs(eyes - ASTRONAUT[:2]).max() < 3
 
 
-@pytest.mark.quick
 def test_the_framing_is_derived_again_from_the_labels_and_the_astronaut(kaggle_labels):
     import json
     stored = json.load(open(framing.FRAMING_FILE))
@@ -79,7 +76,6 @@ def pasted(face, colour=True):
     return np.stack([photo] * 3, axis=-1) if colour else photo
 
 
-@pytest.mark.quick
 def test_the_pasted_face_is_cropped_back_as_it_was(face):
     image, truth = face
     crop = PLACE + (96 * SCALE,)
@@ -148,7 +144,6 @@ def huge_png(path, side=100000):
     path.write_bytes(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', header) + chunk(b'IEND', b''))
 
 
-@pytest.mark.quick
 @pytest.mark.parametrize('make, words', [
     (lambda p: p.write_text('name,x\n1,2\n'), 'not an image'),
     (lambda p: p.write_bytes(b''), 'empty'),
@@ -167,7 +162,6 @@ def test_a_bad_photo_is_one_line_and_nothing_is_written(make, words, tmp_path, c
     assert not (tmp_path / 'out').exists()
 
 
-@pytest.mark.quick
 def test_a_box_beyond_the_photo_is_one_line(tmp_path, capsys):
     photo = tmp_path / 'p.png'
     Image.new('L', (100, 80)).save(str(photo))
@@ -177,7 +171,6 @@ def test_a_box_beyond_the_photo_is_one_line(tmp_path, capsys):
     assert not (tmp_path / 'out').exists()
 
 
-@pytest.mark.quick
 def test_bad_command_lines_exit_2(tmp_path, capsys):
     photo = tmp_path / 'p.png'
     Image.new('L', (100, 100)).save(str(photo))

@@ -57,10 +57,9 @@ def test_doctor_passes_on_the_cpu(on_cpu):
 
 def test_doctor_names_the_versions_and_the_blas(on_cpu):
     lines = on_cpu.stdout.splitlines()
-    for distribution, name in doctor.PACKAGES:
-        expected = importlib.metadata.version(distribution)
-        assert '  {}: {}'.format(name, expected) in lines
-    assert '  NumPy: {}'.format(np.__version__) in lines
+    for name in ('Theano', 'Lasagne', 'nolearn', 'numpy', 'facial_keypoints'):
+        assert '  {}: {}'.format(name, importlib.metadata.version(name)) in lines
+    assert '  numpy: {}'.format(np.__version__) in lines
     assert '  Python: {} ({})'.format(sys.version.split()[0],
                                       sys.executable) in lines
     blas = [line for line in lines if line.startswith('  BLAS: ')]
@@ -156,7 +155,6 @@ def test_first_line_decodes_bytes_and_drops_the_rest():
     assert first_line(KeyError()) == 'KeyError'
 
 
-@pytest.mark.quick
 def test_no_cudnn_is_one_line():
     message = ("cannot compile with cuDNN. We got this error:\nb'/tmp/try_flags_x.c:4:10: "
                "fatal error: cudnn.h: No such file or directory\\n    4 | #include <cudnn.h>"
@@ -166,7 +164,6 @@ def test_no_cudnn_is_one_line():
     assert cuda.cudnn_problem('cuDNN disabled\nmore') == 'cuDNN disabled'
 
 
-@pytest.mark.quick
 def test_opencl_lines_name_the_icds_and_the_blas(tmp_path):
     (tmp_path / 'pocl.icd').write_text('libpocl.so.2.10.0\n')
     assert opencl.opencl_icds(str(tmp_path)) == 'pocl.icd'

@@ -12,7 +12,6 @@ import pytest
 
 from facial_keypoints.upstream import gpu_kernels
 
-pytestmark = pytest.mark.quick
 
 ROOT = os.path.join(os.path.dirname(__file__), '..')
 HEADER = (b'#ifndef CLUDA_H\n#define CLUDA_H\n' + gpu_kernels.CUDA_HEADER_MARK +

@@ -10,7 +10,6 @@ import subprocess
 
 import pytest
 
-pytestmark = pytest.mark.quick
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 spec = importlib.util.spec_from_file_location('install', os.path.join(ROOT, 'install.py'))

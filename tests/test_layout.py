@@ -7,12 +7,9 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 import facial_keypoints
 from facial_keypoints.model import registry
 
-pytestmark = pytest.mark.quick
 
 PACKAGE = os.path.dirname(facial_keypoints.__file__)
 
@@ -212,7 +209,6 @@ def test_the_supported_pythons_and_requirements_have_one_home():
     assert run.stdout.split() == ['3.{}'.format(m) for m in range(first[1], past[1])], run.stderr
 
 
-@pytest.mark.quick
 def test_each_default_of_the_commands_has_one_home():
     """model/settings.py holds them; the library's signatures and the
     command line's options read them from there."""

@@ -18,7 +18,8 @@ from facial_keypoints import cli, kfkd
 from facial_keypoints.model import persist, record, registry, state
 from facial_keypoints.kaggle import datadir
 
-from helpers import EPOCH_LINE, Run, SignalAt, assert_identical, signalled_after
+from helpers import (EPOCH_LINE, Run, SignalAt, assert_identical, assert_one_line_error, run_cli,
+                     signalled_after, working_in)
 
 def after_epoch(epoch, signum, delay=0.0, net=1):
     """An ``on_line`` that sends ``signum`` once epoch ``epoch`` of the
@@ -50,7 +51,7 @@ def in_dirs(tmp_path):
     return tmp_path / 'twin', tmp_path / 'stopped'
 
 
-def test_sigkill_anywhere_then_the_same_command_continues_exactly(train_dir, tmp_path):
+def test_sigkill_anywhere_then_the_same_command_continues_exactly(train_dir, tmp_path, trains):
     twin, stopped = in_dirs(tmp_path)
     args = ['net1', '--max-epochs', '14', '--checkpoint-every', '1']
     assert fit(args, twin, train_dir).code == 0
@@ -101,7 +102,7 @@ def kill_during_checkpoint_write(directory):
     pytest.param('net6', signal.SIGHUP, 129, marks=pytest.mark.slow),  # dropout, schedules
 ])
 def test_sigterm_and_sighup_pause_and_the_run_continues_exactly(
-        name, signum, status, train_dir, tmp_path):
+        name, signum, status, train_dir, tmp_path, trains):
     twin, stopped = in_dirs(tmp_path)
     epochs = 200 if name == 'net1' else 5  # net1's epochs take a hundredth of a second
     args = [name, '--max-epochs', str(epochs)]
@@ -119,7 +120,7 @@ def test_sigterm_and_sighup_pause_and_the_run_continues_exactly(
                      persist.load_net(str(stopped / (name + '.pickle'))))
 
 
-def test_an_all_rows_net_continues_exactly(train_dir, tmp_path):
+def test_an_all_rows_net_continues_exactly(train_dir, tmp_path, trains):
     twin, stopped = in_dirs(tmp_path)
     args = ['net1', '--all-rows', '--max-epochs', '30', '--checkpoint-every', '5']
     assert fit(args, twin, train_dir).code == 0
@@ -131,7 +132,7 @@ def test_an_all_rows_net_continues_exactly(train_dir, tmp_path):
 
 
 def test_fit_specialists_keeps_the_finished_and_continues_the_one_in_flight(
-        train_dir, tmp_path):
+        train_dir, tmp_path, trains):
     twin, stopped = in_dirs(tmp_path)
     for directory in (twin, stopped):
         assert fit(['net1', '--max-epochs', '2'], directory, train_dir).code == 0
@@ -267,7 +268,7 @@ def check_ending(name, twin, stopped, twin_run, again):
 @pytest.mark.parametrize('name', [
     'fit', 'fit_specialists', 'evaluate', 'sweep', 'reproduce',
     pytest.param('demo', marks=pytest.mark.slow)])
-def test_each_command_paused_mid_run_continues_to_the_same_end(name, train_dir, tmp_path):
+def test_each_command_paused_mid_run_continues_to_the_same_end(name, train_dir, tmp_path, trains):
     twin, stopped = in_dirs(tmp_path)
     twin_run = uninterrupted(name, twin, train_dir)
     args, prepare, checkpoint, _ = COMMANDS[name]
@@ -323,7 +324,7 @@ def test_each_command_stopped_at_random_moments_continues_to_the_same_end(
 
 # -- in one process ------------------------------------------------------------------
 
-def test_resume_of_a_finished_net_is_as_if_it_had_asked_for_more(in_data):
+def test_resume_of_a_finished_net_is_as_if_it_had_asked_for_more(in_data, trains):
     longer = kfkd.fit('net3', max_epochs=4, out='longer.pickle')
     kfkd.fit('net3', max_epochs=2, out='net3.pickle')
     resumed = kfkd.fit(max_epochs=4, resume='net3.pickle')
@@ -354,21 +355,15 @@ def piece_of_state(name):
 
 
 @pytest.fixture(scope='module')
-def net6_paused(train_dir, tmp_path_factory):
+def net6_paused(train_dir, tmp_path_factory, trains):
     """net6 trained for 4 epochs (the twin), and paused by SIGTERM after its
     second: (the twin, the directory holding net6.checkpoint.npz)."""
     directory = tmp_path_factory.mktemp('net6')
-    cwd = os.getcwd()
-    os.chdir(str(directory))
-    datadir.set_data_dir(train_dir)
-    try:
+    with working_in(directory, train_dir):
         twin = kfkd.fit('net6', max_epochs=4, out='twin.pickle')
         with signalled_after(2), pytest.raises(KeyboardInterrupt,
                                                match='Paused after epoch 2 of 4'):
             kfkd.fit('net6', max_epochs=4)
-    finally:
-        datadir.set_data_dir(None)
-        os.chdir(cwd)
     return twin, directory
 
 
@@ -395,7 +390,7 @@ def test_every_piece_of_the_state_is_needed(piece, net6_paused, in_data, monkeyp
 # -- what a continued run refuses ---------------------------------------------------
 
 @pytest.fixture
-def paused_net1(in_data):
+def paused_net1(in_data, trains):
     """net1 paused by SIGTERM after its second of 6 epochs, with seed 7:
     net1.checkpoint.npz."""
     with signalled_after(2):
@@ -404,10 +399,10 @@ def paused_net1(in_data):
 
 
 def one_line_error(capsys, argv, code):
-    assert cli.main(argv) == code
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and err.startswith('error: '), err
-    return err
+    """The one-line error of ``kfkd ARGV``, which exits with ``code``."""
+    code_seen, _, err = run_cli(capsys, argv)
+    assert_one_line_error(err, code_seen, code)
+    return err.strip()
 
 
 def test_a_changed_setting_is_refused_and_max_epochs_is_applied(paused_net1, capsys):
@@ -510,7 +505,7 @@ class MetadataService(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_a_spot_interruption_notice_pauses_like_sigterm(train_dir, tmp_path):
+def test_a_spot_interruption_notice_pauses_like_sigterm(train_dir, tmp_path, trains):
     server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), MetadataService)
     server.notice = server.asked_after_notice = False
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -549,7 +544,7 @@ def net1_stopping_early(signal_at=None):
 
 
 @pytest.mark.parametrize('piece', ['nothing', 'early stopping'])
-def test_early_stopping_continues_exactly(piece, in_data, monkeypatch):
+def test_early_stopping_continues_exactly(piece, in_data, monkeypatch, trains):
     definitions = registry.DEFINITIONS
     monkeypatch.setitem(definitions, 'net1', net1_stopping_early())
     twin = kfkd.fit('net1', max_epochs=40, out='twin.pickle')

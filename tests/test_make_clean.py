@@ -7,8 +7,7 @@ import pytest
 
 MAKEFILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'Makefile')
 
-pytestmark = [pytest.mark.quick,
-              pytest.mark.skipif(shutil.which("make") is None, reason="needs make")]
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 
 WRITTEN = ['repo/runs/demo/net1.pickle', 'repo/.cache/lasagne/setup.py',
            'repo/.pytest_cache/README.md', 'repo/facial_keypoints/__pycache__/x.pyc',

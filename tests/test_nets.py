@@ -20,7 +20,6 @@ PARAMS = {'net1': 924730, 'net2': 8051502, 'net3': 8051502, 'net4': 8051502,
           'net8': 16561502, 'net': 16561502}
 
 
-@pytest.mark.quick
 @pytest.mark.parametrize('name', list(MAKERS))
 def test_each_net_builds_with_the_tutorials_shapes(name):
     net = nets.get_net(name)
@@ -33,7 +32,6 @@ def test_each_net_builds_with_the_tutorials_shapes(name):
     assert net.layers_['output'].num_units == 30
 
 
-@pytest.mark.quick
 def test_nothing_is_built_at_import():
     code = ('import sys, facial_keypoints.w207.dct; '
             'print("theano" in sys.modules, "lasagne" in sys.modules); '
@@ -45,14 +43,12 @@ def test_nothing_is_built_at_import():
     assert run.stdout.split('\n')[:2] == ['False False', '{} {}'], run.stderr[-2000:]
 
 
-@pytest.mark.quick
 def test_each_definition_declares_the_input_it_builds():
     from facial_keypoints.tutorial.nets import input_is_2d
     for definition in registry.DEFINITIONS.values():
         assert definition.input_2d == input_is_2d(definition.build()), definition.name
 
 
-@pytest.mark.quick
 def test_module_level_nets_and_fresh_copies():
     from facial_keypoints.nets import net6
     fresh = nets.get_net('net6')
@@ -72,7 +68,6 @@ def batch(n=8):
     return X, y
 
 
-@pytest.mark.quick
 def test_flip_batch_iterator_flips_exactly_half():
     X, y = batch()
     np.random.seed(1)
@@ -88,7 +83,6 @@ def test_flip_batch_iterator_flips_exactly_half():
         np.testing.assert_array_equal(yb[i], y[i])
 
 
-@pytest.mark.quick
 def test_flipping_twice_is_identity():
     X, y = batch()
     Xb, yb = X.copy(), y.copy()
@@ -102,7 +96,6 @@ def test_flipping_twice_is_identity():
     np.testing.assert_array_equal(yb, y)
 
 
-@pytest.mark.quick
 def test_flip_leaves_test_batches_untouched():
     X, y = batch()
     Xb, yb = FlipBatchIterator(batch_size=8).transform(X.copy(), None)
@@ -117,7 +110,6 @@ class FakeNet:
         self.update_learning_rate = theano.shared(float32(1))
 
 
-@pytest.mark.quick
 def test_adjust_variable_first_and_last_epoch():
     nn, adjust = FakeNet(), AdjustVariable('update_learning_rate', 0.03, 0.0001)
     adjust(nn, [{'epoch': 1}])

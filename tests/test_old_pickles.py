@@ -9,12 +9,10 @@ a few test rows and the predictions that release made of them.
 import os
 
 import numpy as np
-import pytest
 
 from facial_keypoints.model import persist, record, unpickling
 from facial_keypoints.model.masked import masked_squared_error, uses_masked_loss
 
-pytestmark = pytest.mark.quick
 
 DATA = os.path.join(os.path.dirname(__file__), 'data')
 

@@ -19,7 +19,7 @@ from facial_keypoints.model import persist, registry
 from facial_keypoints.model.inputs import load_for
 from facial_keypoints.kaggle import datadir
 
-from helpers import signalled_after
+from helpers import signalled_after, working_in
 
 pytestmark = pytest.mark.opencl
 
@@ -93,11 +93,9 @@ def on_device(device_data, tmp_path_factory):
 
 
 @pytest.fixture
-def in_device_data(device_data, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    datadir.set_data_dir(device_data)
-    yield device_data
-    datadir.set_data_dir(None)
+def in_device_data(device_data, tmp_path):
+    with working_in(tmp_path, device_data):
+        yield device_data
 
 
 def test_theano_runs_on_the_opencl_device():

@@ -55,7 +55,7 @@ def test_npz_serves_every_command(pickles, capsys):
     assert os.path.getsize('c.png') > 0 and os.path.getsize('p.png') > 0
 
 
-def test_npz_without_a_description_or_definition_is_a_clear_error(in_data, tmp_path):
+def test_npz_without_a_description_or_definition_is_a_clear_error(in_data, tmp_path, trains):
     from facial_keypoints.base.errors import CheckpointError
     import numpy as np
     np.savez(str(tmp_path / 'params.npz'), a=np.zeros(3))
@@ -120,7 +120,7 @@ def test_a_numpy2_pickle_on_numpy1_points_to_the_npz(tmp_path, capsys, monkeypat
     assert 'written under NumPy 2' in err and 'kfkd export' in err and len(err.splitlines()) == 1
 
 
-def test_pickle_round_trip_predicts_identically(in_data):
+def test_pickle_round_trip_predicts_identically(in_data, trains):
     X, y = kfkd.load()
     net = small_net1(2)
     net.fit(X, y)
@@ -129,7 +129,7 @@ def test_pickle_round_trip_predicts_identically(in_data):
     np.testing.assert_array_equal(net.predict(X), again.predict(X))
 
 
-def test_npz_export_loads_with_load_params_from(in_data):
+def test_npz_export_loads_with_load_params_from(in_data, trains):
     X, y = kfkd.load()
     net = small_net1(2)
     net.fit(X, y)

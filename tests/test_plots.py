@@ -3,14 +3,12 @@ for short runs, and a legend that does not cover the curves."""
 from types import SimpleNamespace
 
 import numpy as np
-import pytest
 from matplotlib.figure import Figure
 
 from facial_keypoints.kaggle.format import HALF
 from facial_keypoints.tutorial import plots
 from facial_keypoints.tutorial.plots import plot_sample
 
-pytestmark = pytest.mark.quick
 
 
 def specialist(rmse_px, epochs, outputs=2):

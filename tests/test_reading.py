@@ -8,7 +8,6 @@ import pytest
 from facial_keypoints.base.errors import DataError
 from facial_keypoints.kaggle import reading, synthetic
 
-pytestmark = pytest.mark.quick
 
 
 def test_truncated_cache_is_rebuilt_with_a_notice(tmp_path, capsys):

@@ -9,7 +9,7 @@ from facial_keypoints.outputs import report
 from facial_keypoints.model import persist
 
 
-def test_report_of_two_short_runs(in_data):
+def test_report_of_two_short_runs(in_data, trains):
     kfkd.fit('net1', max_epochs=3)
     kfkd.fit('net2', max_epochs=1)
     out = report.write_report(['net1.pickle', 'net2.pickle'], 'report.md')
@@ -30,16 +30,15 @@ def test_report_of_two_short_runs(in_data):
     assert image.shape[:2] == (400, 640) and image[..., :3].std() > 0.05
 
 
-def test_html_report_marks_synthetic_runs(in_data):
-    kfkd.fit('net1', max_epochs=2)
-    out = report.write_report(['net1.pickle'], 'report.html')
+def test_html_report_marks_synthetic_runs(in_data, trained):
+    out = report.write_report([trained['net1']], 'report.html')
     text = open(out).read()
     assert text.startswith('<!DOCTYPE html>')
     assert '<p class="warning">SYNTHETIC DATA' in text
     assert os.path.exists('report-1.png')
 
 
-def test_reproduce_ends_with_a_report(in_data, capsys):
+def test_reproduce_ends_with_a_report(in_data, capsys, trains):
     assert cli.main(['reproduce', 'net1', '--max-epochs', '3', '--data-dir',
                       in_data]) == 0
     # each pickle it writes is named, as fit names its own
@@ -50,9 +49,7 @@ def test_reproduce_ends_with_a_report(in_data, capsys):
     assert '| net1 | SYNTHETIC | {} | 3 |'.format(rows) in open('report.md').read()
 
 
-def test_report_of_specialists_alone_is_marked_synthetic(in_data):
-    kfkd.fit('net1', max_epochs=1)
-    kfkd.fit_specialists('net1.pickle', max_epochs=1)
-    text = open(report.write_report(['net-specialists.pickle'], 'r.md')).read()
+def test_report_of_specialists_alone_is_marked_synthetic(in_data, trained):
+    text = open(report.write_report([trained['specialists']], 'r.md')).read()
     assert text.startswith('# Reproduction report (SYNTHETIC DATA)')
     assert text.count('| SYNTHETIC |') == 6

@@ -11,6 +11,7 @@ from facial_keypoints.kaggle import format as kformat
 from facial_keypoints.kfkd import fit_specialists
 from facial_keypoints.tutorial import plots
 from facial_keypoints.tutorial.specialists import SPECIALIST_SETTINGS, make_specialist
+from helpers import working_in
 
 
 def test_settings_are_the_tutorials_six_groups():
@@ -20,17 +21,11 @@ def test_settings_are_the_tutorials_six_groups():
 
 
 @pytest.fixture(scope='module')
-def pretrained(train_dir, tmp_path_factory):
-    import os
-    cwd = os.getcwd()
-    os.chdir(str(tmp_path_factory.mktemp('pre')))
-    datadir.set_data_dir(train_dir)
-    try:
+def pretrained(train_dir, tmp_path_factory, trains):
+    directory = tmp_path_factory.mktemp('pre')
+    with working_in(directory, train_dir):
         kfkd.fit('net6', max_epochs=1)
-        return os.path.abspath('net6.pickle')
-    finally:
-        datadir.set_data_dir(None)
-        os.chdir(cwd)
+    return str(directory / 'net6.pickle')
 
 
 def test_pretrained_specialist_starts_from_the_pretrained_weights(pretrained):
@@ -49,7 +44,7 @@ def test_pretrained_specialist_starts_from_the_pretrained_weights(pretrained):
                            ).max_epochs == 10000
 
 
-def test_mismatching_pretrained_net_gets_a_clear_error(in_data):
+def test_mismatching_pretrained_net_gets_a_clear_error(in_data, trains):
     X, y = kfkd.load()
     net1 = nets.get_net('net1')
     net1.max_epochs, net1.verbose = 1, 0
@@ -97,7 +92,7 @@ def test_submission_for_the_real_lookup_table(kaggle_labels, train_dir):
             predictions.loc[row['ImageId'], row['FeatureName']]
 
 
-def test_single_net_pickle_predicts_all_columns(in_data):
+def test_single_net_pickle_predicts_all_columns(in_data, trains):
     kfkd.fit('net1', max_epochs=2)
     out = kfkd.predict('net1.pickle', out='single.csv')
     assert len(pd.read_csv(out)) == len(reading.read_lookup_table(datadir.data_files()['FLOOKUP']))
@@ -109,7 +104,7 @@ def test_rebin_and_rmse():
     assert kformat.rmse_pixels([0.0025])[0] == pytest.approx(2.4)
 
 
-def test_specialists_follow_the_pretrained_nets_definition(in_data):
+def test_specialists_follow_the_pretrained_nets_definition(in_data, trains):
     kfkd.fit('net1', max_epochs=2)
     specialists = fit_specialists('net1.pickle', max_epochs=1, out='net1-specialists.pickle')
     assert all(nets.input_is_2d(m) is False for m in specialists.values())
@@ -118,19 +113,19 @@ def test_specialists_follow_the_pretrained_nets_definition(in_data):
         reading.read_lookup_table(datadir.data_files()['FLOOKUP']))
 
 
-def test_specialists_of_a_preprocessed_net_preprocess(in_data, monkeypatch):
+def test_specialists_of_a_preprocessed_net_preprocess(in_data, monkeypatch, trains):
     from facial_keypoints.model import inputs
     from facial_keypoints.longrun import train
     kfkd.fit('net1', max_epochs=1, preprocess='equalize_hist')
     seen = []
-    load_for = inputs.load_for
+    load_as = inputs.load_as
 
-    def recording_load_for(net, **kwargs):
-        X, y = load_for(net, **kwargs)
-        seen.append((record.settings_of(net).preprocess, float(X.mean())))
+    def recording_load_as(settings, **kwargs):
+        X, y = load_as(settings, **kwargs)
+        seen.append((settings.preprocess, float(X.mean())))
         return X, y
 
-    monkeypatch.setattr(train, 'load_for', recording_load_for)
+    monkeypatch.setattr(train, 'load_as', recording_load_as)
     specialists = kfkd.fit_specialists('net1.pickle', max_epochs=1)
     assert [p for p, _ in seen] == ['equalize_hist'] * 6
     assert all(record.settings_of(m).preprocess == 'equalize_hist'

@@ -28,7 +28,7 @@ np.savez(sys.argv[2], history=[[h['train_loss'], h['valid_loss']] for h in net.t
 '''
 
 
-def test_net6_on_one_two_and_three_threads_is_the_same(train_dir, tmp_path):
+def test_net6_on_one_two_and_three_threads_is_the_same(train_dir, tmp_path, trains):
     results = []
     for threads in (1, 2, 3):
         out = str(tmp_path / '{}.npz'.format(threads))

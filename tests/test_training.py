@@ -12,7 +12,7 @@ from facial_keypoints.kaggle import datadir
 from helpers import signalled_after
 
 
-def test_resume_keeps_the_runs_data_options(in_data, tmp_path):
+def test_resume_keeps_the_runs_data_options(in_data, tmp_path, trains):
     exclude = tmp_path / 'exclude.txt'
     exclude.write_text('1\n2\n3\n')
     first = kfkd.fit('net1', max_epochs=1, exclude=str(exclude), dct_window=8)
@@ -23,7 +23,7 @@ def test_resume_keeps_the_runs_data_options(in_data, tmp_path):
     assert run['epochs'] == 2
 
 
-def test_fit_net1_valid_loss_falls(in_data, capsys):
+def test_fit_net1_valid_loss_falls(in_data, capsys, trains):
     kfkd.fit('net1', max_epochs=20)
     out = capsys.readouterr().out
     assert 'Neural Network with 924730 learnable parameters' in out
@@ -36,7 +36,7 @@ def test_fit_net1_valid_loss_falls(in_data, capsys):
     assert run['epochs'] == 20 and run['train_rows'] == len(kfkd.load()[0])
 
 
-def test_resume_continues_from_the_next_epoch(in_data, capsys):
+def test_resume_continues_from_the_next_epoch(in_data, capsys, trains):
     kfkd.fit('net1', max_epochs=3)
     kfkd.fit('net1', max_epochs=5, resume='net1.pickle', out='resumed.pickle')
     assert 'epochs 4..5' in capsys.readouterr().out
@@ -44,7 +44,7 @@ def test_resume_continues_from_the_next_epoch(in_data, capsys):
     assert [h['epoch'] for h in net.train_history_] == [1, 2, 3, 4, 5]
 
 
-def test_cli_fit_net6_two_epochs_writes_a_loadable_pickle(in_data, capsys):
+def test_cli_fit_net6_two_epochs_writes_a_loadable_pickle(in_data, capsys, trains):
     assert cli.main(['fit', 'net6', '--max-epochs', '2', '--data-dir', in_data]) == 0
     out = capsys.readouterr().out
     assert 'Neural Network with 8051502 learnable parameters' in out
@@ -54,7 +54,7 @@ def test_cli_fit_net6_two_epochs_writes_a_loadable_pickle(in_data, capsys):
     assert net.predict(kfkd.load2d(test=True)[0]).shape == (30, 30)
 
 
-def test_ctrl_c_stops_training_and_saves_the_net(in_data, capsys):
+def test_ctrl_c_stops_training_and_saves_the_net(in_data, capsys, trains):
     import signal
     before = signal.getsignal(signal.SIGINT)
     with signalled_after(2, signal.SIGINT), pytest.raises(

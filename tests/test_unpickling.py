@@ -95,7 +95,6 @@ def hostile(trained, tmp_path_factory):
     return directory, paths
 
 
-@pytest.mark.quick
 def test_the_corpus_is_live(tmp_path):
     """Each file, plainly unpickled, runs its payload (so that its refusal
     below means something)."""
@@ -129,7 +128,6 @@ def test_every_command_refuses_every_hostile_file(command, hostile, in_data, cap
             path.endswith('.npz') and 'never unpickled' in err), err
 
 
-@pytest.mark.quick
 def test_a_refusal_names_the_global_and_how_to_load_a_trusted_file(tmp_path, capsys):
     path = str(tmp_path / 'net.pickle')
     with open(path, 'wb') as f:
@@ -139,7 +137,6 @@ def test_a_refusal_names_the_global_and_how_to_load_a_trusted_file(tmp_path, cap
                           '--trust ' + path, '$FKP_TRUSTED_PICKLES')
 
 
-@pytest.mark.quick
 def test_inspect_lists_what_a_pickle_names_without_loading_it(tmp_path, capsys):
     path = str(tmp_path / 'net.pickle')
     with open(path, 'wb') as f:
@@ -152,7 +149,6 @@ def test_inspect_lists_what_a_pickle_names_without_loading_it(tmp_path, capsys):
     assert code == 0 and 'names no global' in out
 
 
-@pytest.mark.quick
 @pytest.mark.parametrize('how', ['option', 'environment'])
 def test_a_trusted_file_loads_with_the_plain_unpickler(how, tmp_path, capsys, monkeypatch):
     path = str(tmp_path / 'counter.pickle')
@@ -165,7 +161,6 @@ def test_a_trusted_file_loads_with_the_plain_unpickler(how, tmp_path, capsys, mo
     assert_one_line_error(err, code, 1, 'holds a Counter, not a trained net')
 
 
-@pytest.mark.quick
 def test_the_name_decides_the_format(tmp_path, capsys):
     for name, words in [('net.npz', 'never unpickled'), ('net.onnx', 'ONNX model')]:
         path = str(tmp_path / name)
@@ -217,7 +212,7 @@ def test_the_packages_pickles_name_only_allowed_globals(trained, in_data):
                 np.testing.assert_array_equal(kept['update/{}'.format(i)], value)
 
 
-def test_a_net_pickled_with_any_protocol_from_2_loads(in_data):
+def test_a_net_pickled_with_any_protocol_from_2_loads(in_data, trains):
     """Protocol 2 names Python 2's modules (``__builtin__.set``), as
     ``pickle.dump(net, f, 2)`` writes them."""
     X, y = kfkd.load()
@@ -231,7 +226,7 @@ def test_a_net_pickled_with_any_protocol_from_2_loads(in_data):
                                       net.predict(X[:5]))
 
 
-def test_an_old_style_pickle_continues_as_if_never_stopped(in_data):
+def test_an_old_style_pickle_continues_as_if_never_stopped(in_data, trains):
     """Its velocities were in its compiled training function."""
     longer = kfkd.fit('net3', max_epochs=4, out='longer.pickle')
     old_style_pickle(kfkd.fit('net3', max_epochs=2, out='old.pickle'), 'old.pickle')
@@ -256,7 +251,6 @@ def test_every_net_of_the_registry_pickles_to_allowed_globals(name, in_data):
         os.remove(path)  # (some are of hundreds of MB)
 
 
-@pytest.mark.quick
 def test_the_allowlist_names_each_global_once():
     both = {(m, n) for m, names in allowlist.ALLOWED.items() for n in names} & {
         (m, n) for m, names in allowlist.COMPILED.items() for n in names}

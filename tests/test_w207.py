@@ -4,7 +4,6 @@ from lasagne.layers import count_params, get_output_shape
 
 from facial_keypoints import nets
 
-pytestmark = pytest.mark.quick
 
 SPEC = {
     'Net6LP': ([('conv1', (32, 94, 94)), ('pool1', (32, 23, 23)), ('conv2', (64, 22, 22)),

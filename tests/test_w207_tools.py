@@ -72,7 +72,7 @@ def test_cleaning_flags_a_planted_swapped_label():
     assert sum(bool(r) for r in reasons) <= 5
 
 
-def test_clean_command_writes_a_list_the_loader_takes(in_data):
+def test_clean_command_writes_a_list_the_loader_takes(in_data, trains):
     kfkd.fit('net1', max_epochs=2)
     assert cli.main(['clean', 'net1.pickle', '--out-dir', 'review']) == 0
     table = pd.read_csv('review/clean-flags.csv')
@@ -82,7 +82,7 @@ def test_clean_command_writes_a_list_the_loader_takes(in_data):
     tdata.load(exclude='review/clean-exclude.txt')
 
 
-def test_sweep_prints_its_table(in_data, capsys):
+def test_sweep_prints_its_table(in_data, capsys, trains):
     rows = sweep('net1', 'hidden_num_units', [10, 20], max_epochs=2,
                  out=['sweep.png', 'sweep.csv'])
     out = capsys.readouterr().out
@@ -94,7 +94,7 @@ def test_sweep_prints_its_table(in_data, capsys):
     np.testing.assert_allclose(table.values, np.array(rows, dtype=float))
 
 
-def test_fit_with_dct_copies_trains_on_three_times_the_rows(in_data):
+def test_fit_with_dct_copies_trains_on_three_times_the_rows(in_data, trains):
     net = kfkd.fit('net1', max_epochs=1, dct_window=12)
     X, _ = tdata.load()
     run, settings = record.get_record(net), record.settings_of(net)
@@ -102,7 +102,7 @@ def test_fit_with_dct_copies_trains_on_three_times_the_rows(in_data):
     assert settings.preprocess is None and len(net.train_history_) == 1
 
 
-def test_sweep_is_quiet_but_for_its_table(in_data, capsys):
+def test_sweep_is_quiet_but_for_its_table(in_data, capsys, trains):
     sweep('net1', 'hidden_num_units', [5], max_epochs=2, out='s.png')
     out = capsys.readouterr().out
     assert 'epoch    trn loss' not in out and 'learnable parameters' not in out

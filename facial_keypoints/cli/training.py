@@ -27,13 +27,11 @@ from .registry import command, wrote
              help='append DCT low/high-pass copies of the training set'),
          ALL_ROWS, SEED, *LONG_RUN)
 def cmd_fit(args):
-    from ..commands.fit import fit_net
-    from ..longrun.train import asked_settings
-    settings, given = asked_settings(
-        net=args.name, max_epochs=args.max_epochs, preprocess=args.preprocess,
-        exclude=args.exclude, dct_window=args.dct_window, seed=args.seed,
-        all_rows=args.all_rows)
-    wrote(fit_net(settings, control(args), args.out, args.resume, given)[1])
+    from ..commands.fit import fit_net, request
+    asked = request(net=args.name, max_epochs=args.max_epochs, preprocess=args.preprocess,
+                    exclude=args.exclude, dct_window=args.dct_window, seed=args.seed,
+                    all_rows=args.all_rows)
+    wrote(fit_net(asked, control(args), args.out, args.resume)[1])
 
 
 @command('fit_specialists', 'train the six specialists',

@@ -3,12 +3,12 @@ import contextlib
 import sys
 import time
 
-from ..base.checks import named, whole_number
 from ..kaggle import datadir
 from ..kaggle.format import TRAIN_FILE
 from ..longrun import pauses
 from ..longrun.checkpoints import WorkDir
-from ..longrun.train import device_line, given_options, new_settings, save_or_rescue
+from ..longrun.checkpoints import save_or_rescue
+from ..longrun.train import device_line, request
 from ..longrun.units import Serial, Unit
 from ..model.settings import DEMO_EPOCHS, LEARNING_CURVES_PNG, SPECIALISTS_PICKLE, RunControl
 from ..outputs import figures
@@ -67,20 +67,18 @@ def demo(max_epochs=DEMO_EPOCHS, seed=None, control=RunControl()):
     The predictions shown are net1's: a net6 of a few epochs still predicts
     close to the mean face, while net1's 400 epochs show what was learned.
     """
-    max_epochs = named('max_epochs', whole_number, max_epochs)
+    units = [(Unit('net1', request(net='net1', seed=seed).settings), '400 epochs'),
+             (Unit('net6', request(net='net6', max_epochs=max_epochs, seed=seed).settings),
+              '{} epochs'.format(max_epochs))]
     with step('the data set'):
         datadir.data_file(TRAIN_FILE)  # generates the default data set if needed
     print('Data: {} ({})'.format(datadir.data_dir(), datadir.data_source()),
           file=sys.stderr)
-    fields = given_options(seed=seed)
     work = WorkDir(control.work_dir or WORK_DIR, control.restart)
     written = []
     print(device_line())
     with pauses.pausable():
-        for unit, what in ((Unit('net1', new_settings(net='net1', **fields)), '400 epochs'),
-                           (Unit('net6', new_settings(net='net6', max_epochs=max_epochs,
-                                                      **fields)),
-                            '{} epochs'.format(max_epochs))):
+        for unit, what in units:
             with step('{}, {}'.format(unit.key, what)):
                 trained = Serial().run([unit], work, control.checkpoint_every)
                 written.append(save_or_rescue(trained[unit.key], unit.key + '.pickle'))

@@ -15,14 +15,13 @@ from collections import OrderedDict
 import numpy as np
 import pandas as pd
 
-from ..base.checks import named, whole_number
 from ..base.errors import UsageError
 from ..kaggle import datadir
 from ..kaggle.format import KEYPOINT_COLUMNS, KEYPOINT_NAMES, TRAIN_FILE, to_pixels
 from ..kaggle.reading import read_csv_cached
 from ..longrun import checkpoints, cluster, pauses
-from ..longrun.train import default_work_dir, given_options, new_settings, unit_key
-from ..longrun.units import Unit
+from ..longrun.train import default_work_dir, request
+from ..longrun.units import Unit, unit_key
 from ..model import persist, record
 from ..model.inputs import load_for
 from ..model.settings import DEFAULT_SEED, FOLDS, RunControl, RunSettings
@@ -83,19 +82,20 @@ class Approach:
         return name + (' all rows' if self.settings.all_rows else '')
 
 
-def approach(name, pretrain=None, pretrained_net=None, **fields):
+def approach(name, pretrain=None, pretrained_net=None, **options):
     """The :class:`Approach` of ``evaluate``'s arguments: the net ``name``,
     or the specialists of ``pretrain`` or of ``pretrained_net`` (the net of
-    the file ``fields['pretrained']``), else of the tutorial's ``net``."""
-    if name != SPECIALISTS and (fields.get('pretrained') or pretrain):
+    the file ``options['pretrained']``), else of the tutorial's ``net``;
+    with the ``options`` given (fields of the settings; None: not given)."""
+    if name != SPECIALISTS and (options.get('pretrained') or pretrain):
         raise UsageError('`pretrained` and `pretrain` are for specialists only')
-    if fields.get('pretrained') and pretrain:
+    if options.get('pretrained') and pretrain:
         raise UsageError('give `pretrained` or `pretrain`, not both')
     if name != SPECIALISTS:
-        return Approach(name, new_settings(net=name, **fields))
+        return Approach(name, request(net=name, **options).settings)
     if pretrain:
-        return Approach(name, new_settings(net=pretrain, **fields), pretrain)
-    return Approach(name, specialists_settings(pretrained_net, **fields))
+        return Approach(name, request(net=pretrain, **options).settings, pretrain)
+    return Approach(name, specialists_settings(pretrained_net, **options))
 
 
 def fold_units(approach, k, folds, held_out):
@@ -182,9 +182,8 @@ def evaluate(name, folds=FOLDS, all_rows=None, max_epochs=None, seed=None,
     side on a cluster's workers, to the same table.
     """
     pretrained_net = persist.load_single_net(pretrained) if pretrained else None
-    chosen = approach(name, pretrain, pretrained_net, **given_options(
-        all_rows=all_rows, seed=seed, pretrained=pretrained, time_limit=time_limit,
-        max_epochs=named('max_epochs', whole_number, max_epochs)))
+    chosen = approach(name, pretrain, pretrained_net, all_rows=all_rows, seed=seed,
+                      pretrained=pretrained, time_limit=time_limit, max_epochs=max_epochs)
     _, values, _ = read_csv_cached(datadir.data_file(TRAIN_FILE))
     rows = labelled_rows(values)
     groups = split_folds(rows, folds, chosen.settings.seed)

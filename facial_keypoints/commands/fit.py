@@ -6,21 +6,19 @@ writes checkpoints as it trains, pauses on Ctrl-C, SIGTERM or SIGHUP, and
 continues exactly when the same command runs again; a trained net is never
 lost (:mod:`facial_keypoints.longrun`). How a command runs (start over,
 checkpoint interval, work directory, cluster) is one
-:class:`~facial_keypoints.model.settings.RunControl`. The specialists are
-units of work, trained here one after another or on a cluster's workers.
+:class:`~facial_keypoints.model.settings.RunControl`. Each net is a unit of
+work (:mod:`facial_keypoints.longrun.units`): ``fit``'s keeps its
+checkpoint beside its pickle; the specialists keep theirs in a work
+directory and train one after another or on a cluster's workers.
 """
-import os
 from collections import OrderedDict
 
-from ..base.checks import named, whole_number
-from ..base.errors import Paused
 from ..longrun import checkpoints, cluster, pauses
-from ..longrun.train import (asked_settings, continued, default_out, default_work_dir, device_line,
-                             given_options, new_settings, pause_message, save_or_rescue, start_net,
-                             train_net, training_data, unit_key)
-from ..longrun.units import Unit
+from ..longrun.checkpoints import save_or_rescue
+from ..longrun.train import default_out, default_work_dir, device_line, request
+from ..longrun.units import Serial, Unit, unit_key
 from ..model import persist, record
-from ..model.settings import FIELDS, SPECIALISTS_PICKLE, RunControl, RunSettings
+from ..model.settings import SPECIALISTS_PICKLE, RunControl, RunSettings
 from ..tutorial.specialists import SPECIALIST_SETTINGS
 
 
@@ -46,50 +44,30 @@ def fit(name=None, max_epochs=None, out=None, resume=None, preprocess=None,
     epoch in flight, save the checkpoint and the net so far, and raise
     :class:`~.errors.Paused` (a KeyboardInterrupt).
     """
-    settings, given = asked_settings(
-        net=name, max_epochs=named('max_epochs', whole_number, max_epochs),
-        preprocess=preprocess, exclude=exclude, dct_window=dct_window, seed=seed,
-        all_rows=all_rows)
+    asked = request(net=name, max_epochs=max_epochs, preprocess=preprocess, exclude=exclude,
+                    dct_window=dct_window, seed=seed, all_rows=all_rows)
     control = RunControl(restart=restart, checkpoint_every=checkpoint_every)
-    return fit_net(settings, control, out, resume, given)[0]
+    return fit_net(asked, control, out, resume)[0]
 
 
-def fit_net(settings, control=RunControl(), out=None, resume=None, given=FIELDS):
-    """Train the net of ``settings`` (a :class:`~.settings.RunSettings`) as
-    ``control`` says, and pickle it to ``out`` (default: ``NET.pickle``, or
-    the pickle of the resumed file); return the net and ``out``.
+def fit_net(asked, control=RunControl(), out=None, resume=None):
+    """Train the net ``asked`` for (a :class:`~.settings.Request`) as
+    ``control`` says, as one unit of work whose checkpoint is beside
+    ``out``, and pickle it to ``out`` (default: ``NET.pickle``, or the
+    pickle of the resumed file); return the net and ``out``.
 
     A run continued (from ``resume``, or from the checkpoint of an earlier
-    run of the same command) compares the fields ``given`` of ``settings``
+    run of the same command) compares the settings given in ``asked``
     with its stored settings; see :func:`fit`.
     """
+    settings = asked.settings
     out = out or default_out(settings.net, resume)
-    checkpoint = checkpoints.checkpoint_path(out)
-    if control.restart:
-        checkpoints.remove(checkpoint)
-    source = resume or (checkpoint if os.path.exists(checkpoint) else None)
+    unit = Unit(settings.net, settings, given=asked.given, source=resume)
+    print(device_line())
     with pauses.pausable():
-        if source:
-            model = continued(source, settings, given)
-            done = len(model.train_history_)
-            print('Continuing {} after epoch {}: epochs {}..{}{}'.format(
-                source, done, done + 1, model.max_epochs,
-                '' if resume else ' (remove it to start over)'))
-        else:
-            model = start_net(settings)
-            done = 0
-        if model.max_epochs <= done:
-            print('Nothing to do: it has already run {} epochs.'.format(done))
-            return model, out
-
-        print(device_line())
-        X, y = training_data(model)
-        outcome = train_net(model, X, y, checkpoint, control.checkpoint_every)
-        save_or_rescue(model, out)
-        if outcome.paused:
-            raise Paused(pause_message(model, outcome, checkpoint, out), outcome.paused)
-    checkpoints.remove(checkpoint)
-    return model, out
+        trained = Serial().run([unit], checkpoints.Beside(out, control.restart),
+                               control.checkpoint_every)
+    return trained[unit.key], out
 
 
 def specialist_units(settings, prefix='', held_out=None, after=None, quietly=False):
@@ -106,14 +84,14 @@ def specialist_units(settings, prefix='', held_out=None, after=None, quietly=Fal
     return units
 
 
-def specialists_settings(pretrained_net, **fields):
+def specialists_settings(pretrained_net, **options):
     """The settings the specialists share: the definition, preprocessing and
     exclusions of ``pretrained_net`` (the tutorial's ``net`` without one),
-    and ``fields``."""
+    and the ``options`` given (None: not given)."""
     source = (record.settings_of(pretrained_net) if pretrained_net is not None
               else RunSettings())
-    return new_settings(net=source.net, preprocess=source.preprocess,
-                        exclude=source.exclude, **fields)
+    asked = request(net=source.net, exclude=source.exclude, **options)
+    return asked.settings.replace(preprocess=source.preprocess)
 
 
 def fit_specialists(pretrained=None, out=SPECIALISTS_PICKLE, max_epochs=None,
@@ -137,9 +115,8 @@ def fit_specialists(pretrained=None, out=SPECIALISTS_PICKLE, max_epochs=None,
     workers, to the same nets.
     """
     pretrained_net = persist.load_single_net(pretrained) if pretrained else None
-    settings = specialists_settings(pretrained_net, **given_options(
-        all_rows=all_rows, seed=seed, pretrained=pretrained,
-        max_epochs=named('max_epochs', whole_number, max_epochs)))
+    settings = specialists_settings(pretrained_net, all_rows=all_rows, seed=seed,
+                                    pretrained=pretrained, max_epochs=max_epochs)
     work = checkpoints.WorkDir(control.work_dir or default_work_dir(out), control.restart)
     units = specialist_units(settings)
     with pauses.pausable(), cluster.runner(control.cluster) as runner:

@@ -1,9 +1,8 @@
 """``reproduce``: train the tutorial's nets, then write the reproduction
 report (:mod:`facial_keypoints.outputs.report`)."""
-from ..base.checks import named, whole_number
 from ..longrun import cluster, pauses
-from ..longrun.checkpoints import WorkDir
-from ..longrun.train import default_work_dir, given_options, new_settings, save_or_rescue
+from ..longrun.checkpoints import WorkDir, save_or_rescue
+from ..longrun.train import default_work_dir, request
 from ..longrun.units import Unit
 from ..model.settings import REPORT, RunControl
 from ..outputs.report import write_report
@@ -19,9 +18,8 @@ def reproduce(names, max_epochs=None, out=REPORT, seed=None, control=RunControl(
     :class:`~facial_keypoints.longrun.cluster.Spec`) they train side by side
     on a cluster's workers."""
     work = WorkDir(control.work_dir or default_work_dir(out), control.restart)
-    fields = given_options(max_epochs=named('max_epochs', whole_number, max_epochs),
-                           seed=seed)
-    units = [Unit(name, new_settings(net=name, **fields)) for name in names]
+    units = [Unit(name, request(net=name, max_epochs=max_epochs, seed=seed).settings)
+             for name in names]
     with pauses.pausable(), cluster.runner(control.cluster) as runner:
         trained = runner.run(units, work, control.checkpoint_every)
         pickles = ['{}.pickle'.format(name) for name in names]

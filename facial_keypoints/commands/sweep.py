@@ -8,10 +8,9 @@ from matplotlib.figure import Figure
 from tabulate import tabulate
 
 from ..base.atomic import atomic_write
-from ..base.checks import named, whole_number
 from ..base.errors import UsageError
 from ..longrun import checkpoints, cluster, pauses
-from ..longrun.train import default_work_dir, given_options, new_settings
+from ..longrun.train import default_work_dir, request
 from ..longrun.units import Unit
 from ..model.registry import get_net
 from ..model.settings import SWEEP_EPOCHS, SWEEP_OUT, RunControl
@@ -69,13 +68,14 @@ def parameter_value(param, value):
     return value
 
 
-def sweep_settings(name, param, value, **fields):
+def sweep_settings(name, param, value, **options):
     """The settings of the sweep's run of ``name`` with ``param`` at ``value``
     (``param='preprocess'``: the image preprocessing, None for none), and
-    ``fields``."""
+    the ``options`` given (None: not given)."""
+    settings = request(net=name, **options).settings
     if param == 'preprocess':
-        return new_settings(net=name, preprocess=value, **fields)
-    return new_settings(net=name, params=((param, parameter_value(param, value)),), **fields)
+        return settings.replace(preprocess=value)
+    return settings.replace(params=((param, parameter_value(param, value)),))
 
 
 def sweep(name, param, values, max_epochs=SWEEP_EPOCHS, out=SWEEP_OUT, seed=None,
@@ -94,14 +94,13 @@ def sweep(name, param, values, max_epochs=SWEEP_EPOCHS, out=SWEEP_OUT, seed=None
     on a cluster's workers.
     """
     out = (out,) if isinstance(out, str) else tuple(out)
-    for fname in out:
-        _writer(fname)
+    for path in out:
+        _writer(path)
     check_param(get_net(name), param, values)
     work = checkpoints.WorkDir(control.work_dir or default_work_dir(out[0] if out else 'sweep'),
                                control.restart)
-    fields = given_options(max_epochs=named('max_epochs', whole_number, max_epochs),
-                           seed=seed)
-    units = [Unit('{}={}'.format(param, value), sweep_settings(name, param, value, **fields),
+    units = [Unit('{}={}'.format(param, value),
+                  sweep_settings(name, param, value, max_epochs=max_epochs, seed=seed),
                   quietly=True)
              for value in values]
     with pauses.pausable(), cluster.runner(control.cluster) as runner:
@@ -112,8 +111,8 @@ def sweep(name, param, values, max_epochs=SWEEP_EPOCHS, out=SWEEP_OUT, seed=None
         rows.append([value, history[-1]['train_loss'], history[-1]['valid_loss'],
                      float(np.mean([h['dur'] for h in history]))])
     print(tabulate(rows, headers=[param] + COLUMNS, floatfmt=('', '.6f', '.6f', '.2f')))
-    for fname in out:
-        _writer(fname)(name, param, rows, fname)
+    for path in out:
+        _writer(path)(name, param, rows, path)
     work.remove()
     return rows
 
@@ -122,26 +121,26 @@ def sweep(name, param, values, max_epochs=SWEEP_EPOCHS, out=SWEEP_OUT, seed=None
 COLUMNS = ['train loss', 'valid loss', 's/epoch']
 
 
-def _writer(fname):
-    """How ``sweep`` writes ``fname``, by its extension."""
-    extension = os.path.splitext(fname)[1].lower()
+def _writer(path):
+    """How ``sweep`` writes ``path``, by its extension."""
+    extension = os.path.splitext(path)[1].lower()
     if extension == '.csv':
         return write_sweep_table
     if extension in ('.png', '.pdf', '.svg'):
         return plot_sweep
     raise UsageError('`out` {}: name the table .csv or the figure .png, .pdf or '
-                     '.svg'.format(fname))
+                     '.svg'.format(path))
 
 
-def write_sweep_table(name, param, rows, fname):
+def write_sweep_table(name, param, rows, out):
     """The sweep's table as CSV: the parameter's value, the final losses,
     seconds per epoch."""
-    with atomic_write(fname, 'w', newline='') as f:
+    with atomic_write(out, 'w', newline='') as f:
         pd.DataFrame(rows, columns=[param] + COLUMNS).to_csv(f, index=False)
-    return fname
+    return out
 
 
-def plot_sweep(name, param, rows, fname):
+def plot_sweep(name, param, rows, out):
     fig = Figure(figsize=(7, 4.5))
     ax = fig.add_subplot(1, 1, 1)
     labels = [str(r[0]) for r in rows]
@@ -153,4 +152,4 @@ def plot_sweep(name, param, rows, fname):
     ax.set_title('{}: sweep of {}'.format(name, param))
     ax.grid()
     ax.legend()
-    return save_figure(fig, fname)
+    return save_figure(fig, out)

@@ -10,16 +10,20 @@ stays in place until the new one is complete.
 :class:`Checkpointer` writes one every ``every`` epochs or, by default,
 at the end of the first epoch after :data:`DEFAULT_SECONDS` since the last,
 and whenever a pause is asked for (:mod:`.pauses`). ``fit`` keeps its
-checkpoint beside the pickle it writes; commands that train several nets
-keep each net's checkpoint, and each finished net, in a :class:`WorkDir`.
-Both are removed once the command's own output is written.
+checkpoint beside the pickle it writes (:class:`Beside`); commands that
+train several nets keep each net's checkpoint, and each finished net, in a
+:class:`WorkDir`. Both are removed once the command's own output is
+written.
 """
 import os
 import shutil
+import tempfile
 import time
 
 from ..base.atomic import remove_stale_partials
+from ..base.errors import SaveFailed
 from ..model import persist, record, state
+from ..model.settings import NET_PICKLE
 from . import pauses
 
 #: Seconds between checkpoints by default: a SIGKILL or a power cut loses
@@ -50,6 +54,26 @@ def write(net, path, data):
     record.update_record(net)  # its epoch count
     persist.export_npz(net, path, [state.capture(net, data)])
     return path
+
+
+def save_or_rescue(models, out):
+    """Save ``models`` to ``out``; if that fails, save them to a file in the
+    home or temporary directory and raise :class:`SaveFailed` naming it."""
+    try:
+        return persist.save_net(models, out)
+    except OSError as e:
+        reason = e.strerror or str(e)
+    stem = 'facial_keypoints-rescued-{}-{}'.format(
+        time.strftime('%Y%m%d-%H%M%S'), os.path.basename(out) or NET_PICKLE)
+    for directory in (os.path.expanduser('~'), tempfile.gettempdir()):
+        try:
+            rescued = persist.save_net(models, os.path.join(directory, stem))
+        except OSError:
+            continue
+        raise SaveFailed('{}: cannot write it ({}); the trained net is saved to {} '
+                         'instead'.format(out, reason, rescued))
+    raise SaveFailed('{}: cannot write it ({}), nor a copy in the home or temporary '
+                     'directory; the trained net is lost'.format(out, reason))
 
 
 class Checkpointer:
@@ -129,6 +153,52 @@ class WorkDir:
         """True when unit ``key`` finished in an earlier run."""
         return os.path.exists(self.result(key))
 
+    def keep(self, key, net, data):
+        """Write the finished net of unit ``key``, trained on ``data``, with
+        its training state."""
+        os.makedirs(self.path, exist_ok=True)
+        persist.export_npz(net, self.result(key), [state.capture(net, data)])
+
+    def keep_so_far(self, key, net):
+        """Nothing: a paused unit's checkpoint holds its net so far."""
+        return None
+
     def remove(self):
         """Remove the directory: the command's output is written."""
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+class Beside:
+    """Where ``fit`` keeps its one net's files: the checkpoint beside the
+    pickle ``out`` it writes, and the net, finished or so far, in ``out``.
+
+    Parameters
+    ----------
+    out : str
+        The pickle.
+    restart : bool
+        Remove the checkpoint an earlier run left first.
+    """
+
+    def __init__(self, out, restart=False):
+        self.out = out
+        if restart:
+            remove(self.checkpoint())
+
+    def checkpoint(self, key=None):
+        """The checkpoint: ``net6.pickle`` -> ``net6.checkpoint.npz``."""
+        return checkpoint_path(self.out)
+
+    def finished(self, key):
+        """False: a net finished is continued from ``out`` only when asked
+        (``fit --resume``)."""
+        return False
+
+    def keep(self, key, net, data):
+        """Pickle the finished net to ``out``."""
+        save_or_rescue(net, self.out)
+
+    def keep_so_far(self, key, net):
+        """Pickle a paused net to ``out``, so that it is never lost; return
+        where it went."""
+        return save_or_rescue(net, self.out)

@@ -1,4 +1,4 @@
-"""The Dask cluster that units of work (:mod:`.units`) run on.
+"""The Dask cluster that units of work (:mod:`.units`, :mod:`.manifests`) run on.
 
 - ``--workers N``: an embedded cluster on this machine, its scheduler and
   N worker processes (spawned, never forked: Theano and a GPU context must
@@ -30,7 +30,8 @@ from ..kaggle import datadir
 from ..model import persist, record
 from . import pauses
 from .checkpoints import WorkDir
-from .units import Serial, describe, execute, place, pretrained_manifest
+from .manifests import describe, execute, place, pretrained_manifest
+from .units import Serial
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,26 +1,19 @@
-"""One net's training run: its settings, its data, its training with
-checkpoints and pauses, and the unit of work that trains it, continues it
-from its checkpoint or takes its finished result (:func:`run_unit`).
+"""One net's training run: what it was asked for (:func:`request`), its
+data, its training with checkpoints and pauses, its continuation from a
+stored net.
 
-The commands build on it: ``fit`` and ``fit_specialists``
-(:mod:`facial_keypoints.commands.fit`), ``evaluate``, ``sweep`` and ``reproduce``, and the
-units of work that run on a cluster (:mod:`.units`).
+:func:`.units.run_unit`, the one way every command trains a net, builds on
+it.
 """
 import collections
 import os
-import tempfile
-import time
 
-import numpy as np
-
-from ..base.errors import Paused, SaveFailed
+from ..base.checks import named, whole_number
 from ..kaggle import datadir
 from ..model import persist, record, state
-from ..model.inputs import load_for
-from ..model.registry import definition, net_for
-from ..model.settings import NET_PICKLE, RunSettings
-from ..tutorial.nets import quiet
-from ..tutorial.specialists import specialist_index
+from ..model.inputs import load_as
+from ..model.registry import definition
+from ..model.settings import Request, RunSettings
 from ..w207.dct import append_dct_copies
 from . import checkpoints, pauses
 
@@ -28,26 +21,6 @@ from . import checkpoints, pauses
 #: :class:`.state.TrainingData`), the signal that paused it (or None), and
 #: whether a second Ctrl-C stopped it in the middle of an epoch.
 Outcome = collections.namedtuple('Outcome', 'data paused at_once')
-
-
-def save_or_rescue(models, out):
-    """Save ``models`` to ``out``; if that fails, save them to a file in the
-    home or temporary directory and raise :class:`SaveFailed` naming it."""
-    try:
-        return persist.save_net(models, out)
-    except OSError as e:
-        reason = e.strerror or str(e)
-    stem = 'facial_keypoints-rescued-{}-{}'.format(
-        time.strftime('%Y%m%d-%H%M%S'), os.path.basename(out) or NET_PICKLE)
-    for directory in (os.path.expanduser('~'), tempfile.gettempdir()):
-        try:
-            rescued = persist.save_net(models, os.path.join(directory, stem))
-        except OSError:
-            continue
-        raise SaveFailed('{}: cannot write it ({}); the trained net is saved to {} '
-                         'instead'.format(out, reason, rescued))
-    raise SaveFailed('{}: cannot write it ({}), nor a copy in the home or temporary '
-                     'directory; the trained net is lost'.format(out, reason))
 
 
 class TimeLimit:
@@ -63,43 +36,27 @@ class TimeLimit:
             raise StopIteration()
 
 
-def new_settings(**fields):
-    """The settings of a new run: ``fields`` of :class:`.settings.RunSettings`
-    (its defaults for the others), on the data in use, with the
-    definition's own preprocessing unless ``preprocess`` is given."""
+def request(**options):
+    """What a run is asked for by ``options`` (fields of
+    :class:`.settings.RunSettings`; None: not given), as a
+    :class:`.settings.Request`: the given fields, and defaults for the
+    others, on the data in use, with the definition's own preprocessing
+    unless ``preprocess`` is given."""
+    given = {name: value for name, value in options.items() if value is not None}
+    if 'max_epochs' in given:
+        given['max_epochs'] = named('max_epochs', whole_number, given['max_epochs'])
+    fields = dict(given)
     fields.setdefault('preprocess', definition(fields.get('net', RunSettings.net)).preprocess)
-    return RunSettings(data=datadir.source_in_use(), **fields)
+    return Request(RunSettings(data=datadir.source_in_use(), **fields), tuple(given))
 
 
-def given_options(**options):
-    """The ``options`` that were given: those that are not None."""
-    return {name: value for name, value in options.items() if value is not None}
-
-
-def asked_settings(**options):
-    """The settings a run is asked for by ``options`` (fields of
-    :class:`.settings.RunSettings`; None: not given), and the names of
-    those given, which a continued run compares with its stored settings."""
-    given = given_options(**options)
-    return new_settings(**given), tuple(given)
-
-
-def start_net(settings):
-    """A fresh net as ``settings`` define it; NumPy's global generator is
-    seeded with the settings' seed first, so its initial weights (and
-    flips) are repeatable."""
-    np.random.seed(settings.unit_seed())
-    return net_for(settings)
-
-
-def training_data(model, held_out=None):
-    """The training set ``model`` takes, as its settings say: its input and
+def training_data(settings, held_out=None):
+    """The training set a net of ``settings`` takes: its input and
     preprocessing, its columns, without the rows ``held_out`` (default: the
     settings' ``exclude`` file), with DCT copies appended for
     ``dct_window``, and with ``all_rows`` every row that has a target."""
-    settings = record.settings_of(model)
-    X, y = load_for(model, cols=settings.columns, all_rows=settings.all_rows,
-                    exclude=settings.exclude if held_out is None else held_out)
+    X, y = load_as(settings, cols=settings.columns, all_rows=settings.all_rows,
+                   exclude=settings.exclude if held_out is None else held_out)
     if settings.dct_window:
         X, y = append_dct_copies(X, y, settings.dct_window)
     return X, y
@@ -152,7 +109,7 @@ def pause_message(model, outcome, checkpoint, saved=None):
     epochs = len(model.train_history_)
     kept = '; the net so far is in {}'.format(saved) if saved else ''
     if outcome.at_once:
-        last = persist_epochs(checkpoint)
+        last = checkpoint_epochs(checkpoint)
         where = ('its checkpoint {} of epoch {} continues exactly'.format(checkpoint, last)
                  if last else 'no checkpoint was written yet')
         return ('Stopped in epoch {} ({} twice){}; {}: run the same command again to '
@@ -162,7 +119,7 @@ def pause_message(model, outcome, checkpoint, saved=None):
                                        checkpoint, kept))
 
 
-def persist_epochs(checkpoint):
+def checkpoint_epochs(checkpoint):
     """The epochs of the net in ``checkpoint`` (None without one)."""
     if not checkpoint or not os.path.exists(checkpoint):
         return None
@@ -189,52 +146,6 @@ def continued(source, asked, compared=None):
         print('{}: holds no training state (written by an older release or by '
               '`export`): its update velocities and random streams start '
               'afresh'.format(source))
-    return model
-
-
-def unit_key(settings, prefix=''):
-    """The file name of a unit of work in a :class:`.checkpoints.WorkDir`."""
-    if settings.columns is None:
-        return prefix + settings.net
-    index = specialist_index(settings.columns)
-    return '{}specialist-{}-{}'.format(prefix, index + 1, settings.columns[0][:-2])
-
-
-def run_unit(unit, work, start, checkpoint_every=None):
-    """One unit of work (a :class:`.units.Unit`): its net trained,
-    continued from its checkpoint in ``work`` (a
-    :class:`.checkpoints.WorkDir`), or taken from the result an earlier run
-    left there.
-
-    ``start(settings, X, y)`` builds the fresh net (NumPy's generator is
-    seeded from the settings first); it trains on the rows of its settings
-    without those ``unit.held_out``. The finished net is written to
-    ``work.result(unit.key)`` with its training state. A quiet unit prints
-    no layer table or epoch log. Raises :class:`~.errors.Paused` when a
-    signal paused it.
-    """
-    settings, key = unit.settings, unit.key
-    result, checkpoint = work.result(key), work.checkpoint(key)
-    X, y = training_data(net_for(settings), unit.held_out)
-    if work.finished(key):
-        model = continued(result, settings)
-        state.check_data(getattr(model, state.ATTRIBUTE), state.TrainingData(model, X, y))
-        print('Kept {}: it finished in an earlier run'.format(result))
-        return model
-    if os.path.exists(checkpoint):
-        model = continued(checkpoint, settings)
-        print('Continuing {} after epoch {}'.format(checkpoint, len(model.train_history_)))
-    else:
-        np.random.seed(settings.unit_seed())
-        model = record.set_settings(start(settings, X, y), settings)
-    if unit.quietly:
-        quiet(model)
-    outcome = train_net(model, X, y, checkpoint, checkpoint_every)
-    if outcome.paused:
-        raise Paused(pause_message(model, outcome, checkpoint), outcome.paused)
-    os.makedirs(work.path, exist_ok=True)
-    persist.export_npz(model, result, [state.capture(model, outcome.data)])
-    checkpoints.remove(checkpoint)
     return model
 
 

@@ -1,35 +1,33 @@
-"""Units of work: one net to train, described in JSON, run in this process
-or on the workers of a Dask cluster.
+"""Units of work: one net to train, described in JSON, and the one way any
+net is trained (:func:`run_unit`): started or continued, trained with its
+checkpoints, kept.
 
-``fit_specialists`` (each specialist), ``evaluate`` (each fold's nets),
-``sweep`` (each value) and ``reproduce`` (each net) describe their
-trainings as :class:`Unit` s and give them to a runner:
+Every command that trains describes its trainings as :class:`Unit` s:
+``fit`` (its net, checkpoint beside its pickle), ``fit_specialists``
+(each specialist), ``evaluate`` (each fold's nets), ``sweep`` (each
+value), ``reproduce`` and ``demo`` (each net). A runner trains them:
 
-- :class:`Serial` (the default) trains them one after another in this
-  process, as :func:`.train.run_unit` does;
-- :class:`.cluster.OnCluster` submits them to Dask distributed: each unit
-  runs :func:`execute` on a worker, which
-  trains the net with its checkpoints in the command's work directory,
-  writes the finished net as a pickle-free ``.npz`` there, and returns a
-  small manifest (JSON values, and the ``.npz``'s bytes when the submitting
-  machine does not share the work directory).
+- :class:`Serial` (the default) one after another in this process;
+- :class:`.cluster.OnCluster` on the workers of a Dask cluster, each
+  unit through :func:`.manifests.execute`.
 
 Either way a unit's numbers depend only on its settings (its seed among
 them, :meth:`.settings.RunSettings.unit_seed`) and its data, never on
 where or in which order it ran: the nets and tables are the same to the bit.
 """
-import contextlib
 import dataclasses
-import hashlib
 import os
-import time
 
-from ..model import persist
+import numpy as np
+
+from ..base.errors import Paused
+from ..model import persist, record, state
 from ..model.registry import net_for
 from ..model.settings import RunSettings
+from ..tutorial.nets import quiet
 from ..tutorial.specialists import SPECIALIST_SETTINGS, make_specialist, specialist_index
-from .checkpoints import WorkDir
-from .train import run_unit
+from . import checkpoints
+from .train import continued, pause_message, train_net, training_data
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +48,11 @@ class Unit:
         the file, if any.
     quietly : bool
         No layer table or epoch log (``evaluate``, ``sweep``).
+    given : tuple of str or None
+        The settings a continued net's stored settings are compared with
+        (a :class:`~.settings.Request`'s); None: every one.
+    source : str or None
+        A trained net's file this unit continues (``fit --resume``).
     """
 
     key: str
@@ -57,40 +60,96 @@ class Unit:
     held_out: tuple = None
     after: str = None
     quietly: bool = False
+    given: tuple = None
+    source: str = None
 
     def to_json(self):
-        return dict(key=self.key, settings=self.settings.to_dict(),
-                    held_out=list(self.held_out) if self.held_out is not None else None,
-                    after=self.after, quietly=self.quietly)
+        return dict(dataclasses.asdict(self), settings=self.settings.to_dict(),
+                    held_out=_listed(self.held_out), given=_listed(self.given))
 
     @classmethod
     def from_json(cls, values):
         values = dict(values)
         values['settings'] = RunSettings.from_dict(values['settings'])
-        if values['held_out'] is not None:
-            values['held_out'] = tuple(values['held_out'])
+        for name in ('held_out', 'given'):
+            if values.get(name) is not None:
+                values[name] = tuple(values[name])
         return cls(**values)
 
 
-def _start(unit, pretrained_net):
-    """The function :func:`.train.run_unit` builds the fresh net with."""
-    if unit.settings.columns is None:
-        return lambda settings, X, y: net_for(settings)
-    setting = SPECIALIST_SETTINGS[specialist_index(unit.settings.columns)]
+def _listed(values):
+    return list(values) if values is not None else None
 
-    def start(settings, X, y):
-        base = net_for(settings.replace(columns=None))
-        model = make_specialist(setting, y.shape[0], base, pretrained_net, settings.max_epochs)
-        print("Training model for columns {} for {} epochs".format(
-            settings.columns, model.max_epochs))
+
+def unit_key(settings, prefix=''):
+    """The file name of a unit of work in a :class:`.checkpoints.WorkDir`."""
+    if settings.columns is None:
+        return prefix + settings.net
+    index = specialist_index(settings.columns)
+    return '{}specialist-{}-{}'.format(prefix, index + 1, settings.columns[0][:-2])
+
+
+def run_unit(unit, work, pretrained_net=None, checkpoint_every=None):
+    """Train ``unit``: take the net an earlier run finished in ``work`` (a
+    :class:`.checkpoints.WorkDir`, or ``fit``'s
+    :class:`.checkpoints.Beside`), or continue it from ``unit.source`` or
+    its checkpoint there, or start it (NumPy's generator seeded from its
+    settings first; a specialist from ``pretrained_net`` when given); train
+    it on the rows of its settings without those ``unit.held_out``, with its
+    checkpoints; keep the finished net in ``work``; return it.
+
+    A quiet unit prints no layer table or epoch log. Raises
+    :class:`~.errors.Paused` when a signal paused it.
+    """
+    key, checkpoint = unit.key, work.checkpoint(unit.key)
+    if work.finished(key):
+        model = continued(work.result(key), unit.settings, unit.given)
+        X, y = training_data(record.settings_of(model), unit.held_out)
+        state.check_data(getattr(model, state.ATTRIBUTE), state.TrainingData(model, X, y))
+        print('Kept {}: it finished in an earlier run'.format(work.result(key)))
         return model
-    return start
+    source = unit.source or (checkpoint if os.path.exists(checkpoint) else None)
+    if source:  # its stored settings hold, and say what it trains on
+        model = continued(source, unit.settings, unit.given)
+        _say_continuing(model, source, checkpoint)
+        X, y = training_data(record.settings_of(model), unit.held_out)
+    else:
+        X, y = training_data(unit.settings, unit.held_out)
+        np.random.seed(unit.settings.unit_seed())
+        model = record.set_settings(_fresh_net(unit.settings, pretrained_net, len(y)),
+                                    unit.settings)
+    if unit.quietly:
+        quiet(model)
+    outcome = train_net(model, X, y, checkpoint, checkpoint_every)
+    if outcome.paused:
+        raise Paused(pause_message(model, outcome, checkpoint, work.keep_so_far(key, model)),
+                     outcome.paused)
+    work.keep(key, model, outcome.data)
+    checkpoints.remove(checkpoint)
+    return model
 
 
-def train(unit, work, pretrained_net=None, checkpoint_every=None):
-    """Train ``unit`` in this process (see :func:`.train.run_unit`);
-    ``pretrained_net`` is the net it starts from, if any."""
-    return run_unit(unit, work, _start(unit, pretrained_net), checkpoint_every)
+def _say_continuing(model, source, checkpoint):
+    done = len(model.train_history_)
+    print('Continuing {} after epoch {}: epochs {}..{}{}'.format(
+        source, done, done + 1, model.max_epochs,
+        ' (remove it to start over)' if source == checkpoint else ''))
+    if model.max_epochs <= done:
+        print('Nothing to do: it has already run {} epochs.'.format(done))
+
+
+def _fresh_net(settings, pretrained_net, rows):
+    """The untrained net of ``settings``: its definition, or for a
+    specialist a copy of it made as the tutorial makes one, on ``rows``
+    training rows."""
+    if settings.columns is None:
+        return net_for(settings)
+    setting = SPECIALIST_SETTINGS[specialist_index(settings.columns)]
+    base = net_for(settings.replace(columns=None))
+    model = make_specialist(setting, rows, base, pretrained_net, settings.max_epochs)
+    print("Training model for columns {} for {} epochs".format(
+        settings.columns, model.max_epochs))
+    return model
 
 
 class Serial:
@@ -101,8 +160,8 @@ class Serial:
         already loaded, by file name (the pretrained net)."""
         nets, trained = dict(nets or {}), {}
         for unit in units:
-            trained[unit.key] = train(unit, work, _pretrained_net(unit, trained, nets),
-                                      checkpoint_every)
+            trained[unit.key] = run_unit(unit, work, _pretrained_net(unit, trained, nets),
+                                         checkpoint_every)
         return trained
 
 
@@ -115,103 +174,3 @@ def _pretrained_net(unit, trained, nets):
     if pretrained not in nets:  # loaded once for all the units that start from it
         nets[pretrained] = persist.load_single_net(pretrained)
     return nets[pretrained]
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            h.update(block)
-    return h.hexdigest()
-
-
-def manifest(unit, work, model, seconds, kept, with_bytes):
-    """What a finished unit reports: JSON values, and the bytes of its
-    ``.npz`` and log where the submitting machine cannot read the work
-    directory. ``kept``: an earlier run had finished it."""
-    path = work.result(unit.key)
-    history = model.train_history_
-    found = dict(key=unit.key, file=os.path.basename(path), sha256=sha256(path),
-                 epochs=len(history), seconds=float(seconds), kept=kept,
-                 best_valid=float(min(h['valid_loss'] for h in history)) if history else None)
-    if with_bytes:
-        found['npz'] = _read(path)
-        if os.path.exists(work.log(unit.key)):
-            found['log'] = _read(work.log(unit.key))
-    return found
-
-
-def _read(path):
-    with open(path, 'rb') as f:
-        return f.read()
-
-
-def place(found, work):
-    """Make the ``.npz`` of a manifest a file of ``work`` (written there
-    from its bytes unless it is there already), and its log, if it came
-    with one; return the ``.npz``'s path."""
-    path = os.path.join(work.path, found['file'])
-    if not (os.path.exists(path) and sha256(path) == found['sha256']):
-        _write(path, found['npz'])
-    if found.get('log') is not None:
-        _write(work.log(found['key']), found['log'])
-    return path
-
-
-def _write(path, data):
-    from ..base.atomic import atomic_write
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with atomic_write(path) as f:
-        f.write(data)
-
-
-_loaded = {}  # on a worker: the nets units start from, by checksum
-
-
-def execute(unit_json, work_dir, data_dir, checkpoint_every=None, start_from=None,
-            with_bytes=False):
-    """Run one unit on a worker: train it (continuing its checkpoint in
-    ``work_dir``, or taking the result an earlier run left there), its
-    printout to ``KEY.log`` beside the results; return its manifest.
-    ``start_from`` is the manifest of the net it starts from, if any."""
-    from ..kaggle import datadir
-    datadir.set_data_dir(data_dir)
-    unit = Unit.from_json(unit_json)
-    work = WorkDir(work_dir)
-    os.makedirs(work.path, exist_ok=True)
-    pretrained_net = None
-    if start_from is not None:
-        path = place(start_from, work)
-        if start_from['sha256'] not in _loaded:
-            _loaded[start_from['sha256']] = persist.load_single_net(path)
-        pretrained_net = _loaded[start_from['sha256']]
-    began = time.perf_counter()
-    kept = work.finished(unit.key)
-    os.makedirs(work.logs, exist_ok=True)
-    # A unit that continues its checkpoint continues its log.
-    mode = 'a' if kept or os.path.exists(work.checkpoint(unit.key)) else 'w'
-    with open(work.log(unit.key), mode) as f, contextlib.redirect_stdout(f):
-        model = train(unit, work, pretrained_net, checkpoint_every)
-    return manifest(unit, work, model, time.perf_counter() - began, kept, with_bytes)
-
-
-def pretrained_manifest(pretrained, work):
-    """A manifest for the pretrained file ``pretrained``, as the units that
-    start from it take it: its net written to the work directory as ``.npz``
-    (workers get arrays and JSON, never a pickle)."""
-    path = os.path.join(work.path, 'pretrained-' + os.path.splitext(
-        os.path.basename(pretrained))[0] + '.npz')
-    if not os.path.exists(path):
-        os.makedirs(work.path, exist_ok=True)
-        persist.export_npz(persist.load_single_net(pretrained), path)
-    with open(path, 'rb') as f:
-        data = f.read()
-    return dict(key='pretrained', file=os.path.basename(path), npz=data,
-                sha256=hashlib.sha256(data).hexdigest())
-
-
-def describe(found):
-    """One line of a finished unit's manifest."""
-    best = '{:.6f}'.format(found['best_valid']) if found['best_valid'] is not None else '-'
-    return '{} epochs, best valid loss {}, {:.1f} s'.format(found['epochs'], best,
-                                                           found['seconds'])

@@ -8,7 +8,7 @@ from ..tutorial.data import load, load2d
 from ..tutorial.nets import input_is_2d
 from ..w207.preprocessing import preprocess as apply_preprocessing
 from . import record
-from .registry import DEFINITIONS
+from .registry import DEFINITIONS, definition
 
 
 def takes_images(net):
@@ -28,6 +28,17 @@ def load_for(net, test=False, cols=None, exclude=None, preprocess=None,
     """``load`` or ``load2d`` for ``net``, preprocessed as ``preprocess``
     says, else as the net was trained; ``all_rows`` keeps rows with missing
     targets (NaN)."""
-    X, y = (load2d if takes_images(net) else load)(test=test, cols=cols,
-                                                    exclude=exclude, all_rows=all_rows)
-    return apply_preprocessing(X, preprocess or preprocessing_of(net)), y
+    return _loaded(takes_images(net), preprocess or preprocessing_of(net), test=test,
+                   cols=cols, exclude=exclude, all_rows=all_rows)
+
+
+def load_as(settings, test=False, cols=None, exclude=None, all_rows=False):
+    """``load`` or ``load2d`` as the definition ``settings.net`` takes,
+    preprocessed as ``settings`` say: the data of a net not built yet."""
+    return _loaded(definition(settings.net).input_2d, settings.preprocess, test=test,
+                   cols=cols, exclude=exclude, all_rows=all_rows)
+
+
+def _loaded(images, preprocess, **options):
+    X, y = (load2d if images else load)(**options)
+    return apply_preprocessing(X, preprocess), y

@@ -133,7 +133,9 @@ def theano_blas():
     """The BLAS Theano links, as one line for the user."""
     import theano
     from ..upstream.compat import theano_config
-    return theano_config.BLAS_INFO or theano.config.blas.ldflags or 'NumPy C-API fallback'
+    # BLAS_INFO is None where the flags were given: by the user, or by the
+    # process this one was started from.
+    return theano_config.BLAS_INFO or theano_config.describe_blas(theano.config.blas.ldflags)
 
 
 def environment():

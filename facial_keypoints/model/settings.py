@@ -63,7 +63,7 @@ class RunSettings:
         'kaggle' or 'synthetic': the data the run trains on.
     preprocess : str or None
         Image preprocessing (W207); None for none (a new run's settings
-        take the definition's own unless given: ``longrun.train.new_settings``).
+        take the definition's own unless given: ``longrun.train.request``).
     exclude : str or None
         The training rows left out: a file of row numbers (``kfkd
         clean``), or a description such as 'fold 2 of 5'.
@@ -159,6 +159,24 @@ class RunSettings:
 
 #: The names of the settings, in order.
 FIELDS = tuple(f.name for f in dataclasses.fields(RunSettings))
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """What a command or a notebook asked a training run for, as one value.
+
+    Attributes
+    ----------
+    settings : RunSettings
+        The run's settings: those given, and defaults for the others.
+    given : tuple of str
+        The names of the fields that were given. A run continued from
+        stored settings compares these with them; the others it takes
+        from what was stored.
+    """
+
+    settings: RunSettings
+    given: tuple = FIELDS
 
 
 @dataclasses.dataclass(frozen=True)

@@ -22,14 +22,14 @@ def plot_samples(out=SAMPLES_PNG, test=False):
     return plots.plot_samples(X, y, out)
 
 
-def plot_predictions(fname=NET_PICKLE, out=PREDICTIONS_PNG):
+def plot_predictions(net_file=NET_PICKLE, out=PREDICTIONS_PNG):
     """A grid of 16 test images with a net's predicted keypoints."""
-    predictions = predict_test_set(persist.load_net(fname))
+    predictions = predict_test_set(persist.load_net(net_file))
     X, _ = load(test=True)
     y = to_unit(predictions.reindex(columns=list(KEYPOINT_COLUMNS)).values)
     return plots.plot_samples(X, y, out)
 
 
-def plot_conv1(fname=NET_PICKLE, out=CONV1_PNG):
+def plot_conv1(net_file=NET_PICKLE, out=CONV1_PNG):
     """The first convolution layer's learned filters."""
-    return plots.plot_conv1_weights(persist.load_single_net(fname), out)
+    return plots.plot_conv1_weights(persist.load_single_net(net_file), out)

@@ -107,14 +107,14 @@ def face_crop(grey_photo, crop):
                 mode='edge').astype(np.float32)
 
 
-def find_keypoints(photo, nets=SPECIALISTS_PICKLE, boxes=None):
+def find_keypoints(photo, net=SPECIALISTS_PICKLE, boxes=None):
     """The keypoints of each face on ``photo``, in the photo's pixels.
 
     Parameters
     ----------
     photo : str or array
         A photo's file, or the photo (grey or RGB) as an array.
-    nets : str, NeuralNet, dict or callable
+    net : str, NeuralNet, dict or callable
         A trained net, the specialists, their file or an ``.onnx`` model
         (see :func:`~.predictors.predictor`), or such a predictor itself.
     boxes : list of (x, y, width, height), optional
@@ -135,7 +135,7 @@ def find_keypoints(photo, nets=SPECIALISTS_PICKLE, boxes=None):
     if boxes:
         crops = [crop_of(box) for box in boxes]
         images = np.stack([face_crop(image, c) for c in crops])[:, None]
-        predict = nets if callable(nets) else predictor(nets)
+        predict = net if callable(net) else predictor(net)
         for face, (box, crop, points) in enumerate(zip(boxes, crops, predict(images)), 1):
             xy = to_photo(points.reshape(-1, 2), crop)
             rows += [(face, name, x, y) + tuple(box) for name, (x, y)
@@ -173,7 +173,7 @@ def _figure_name(out, path):
     return os.path.join(out, os.path.splitext(os.path.basename(path))[0] + '-keypoints.png')
 
 
-def detect(photos, nets=SPECIALISTS_PICKLE, box=None, out='.'):
+def detect(photos, net=SPECIALISTS_PICKLE, box=None, out='.'):
     """``kfkd detect``: for each photo, its faces' keypoints drawn on it
     (``NAME-keypoints.png`` in ``out``) and, for all photos, the points in
     ``keypoints.csv`` (photo, face, keypoint, x, y). ``box`` (x, y, width,
@@ -201,7 +201,7 @@ def detect(photos, nets=SPECIALISTS_PICKLE, box=None, out='.'):
         if not boxes:
             raise PhotoError(path, 'no face found; give its place with `box` X,Y,W,H')
         found.append((path, image, boxes))
-    predict = predictor(nets)
+    predict = predictor(net)
     found = [(path, image, find_keypoints(image, predict, boxes))
              for path, image, boxes in found]
     written = []

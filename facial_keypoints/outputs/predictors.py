@@ -45,20 +45,20 @@ def _onnx(fname):
     return predict
 
 
-def predictor(nets):
-    """``nets`` as a function of images (n, 1, 96, 96) in [0, 1] that returns
+def predictor(net):
+    """``net`` as a function of images (n, 1, 96, 96) in [0, 1] that returns
     their keypoints (n, 30) in pixels of the 96x96 image, in Kaggle's columns.
 
     Parameters
     ----------
-    nets : str, NeuralNet or dict
+    net : str, NeuralNet or dict
         A file (a pickle or ``.npz`` of a net or the specialists, or an
         ``.onnx`` model of ``kfkd export --format onnx``), or a trained net
         or specialists dict.
     """
-    if not isinstance(nets, str):
-        return _theano(nets)
-    if os.path.splitext(nets)[1].lower() == '.onnx':
-        return _onnx(nets)
+    if not isinstance(net, str):
+        return _theano(net)
+    if os.path.splitext(net)[1].lower() == '.onnx':
+        return _onnx(net)
     from ..model.persist import load_net
-    return _theano(load_net(nets))
+    return _theano(load_net(net))

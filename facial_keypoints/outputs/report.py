@@ -1,6 +1,6 @@
 """A reproduction report: trained nets side by side with the published numbers.
 
-``write_report(pickles, out)`` reads each pickle's ``train_history_`` and
+``write_report(net_files, out)`` reads each trained net's ``train_history_`` and
 writes ``out`` (Markdown for ``.md``, HTML for ``.html``) with a learning-curve
 PNG per net beside it. Nets trained on synthetic faces are labelled as such
 wherever they appear: their numbers are not a reproduction of the tutorial.
@@ -67,26 +67,26 @@ def layer_table(net):
     return rows, count_params(list(net.layers_.values())[-1], trainable=True)
 
 
-def plot_curve(row, net, fname):
+def plot_curve(row, net, out):
     """Learning curve with the published final valid loss marked."""
     title = row['name'] + (' (SYNTHETIC DATA)' if row['data'] == 'synthetic' else '')
     reference = row['published']['valid_loss'] if 'published' in row else None
-    return plot_net_learning_curve(net, fname, title, reference)
+    return plot_net_learning_curve(net, out, title, reference)
 
 
-def collect(pickles):
-    """(row, net) for each net in the pickles; specialists one by one."""
+def collect(net_files):
+    """(row, net) for each net in the files ``net_files``; specialists one by one."""
     entries = []
-    for fname in pickles:
-        model = load_net(fname)
+    for net_file in net_files:
+        model = load_net(net_file)
         if isinstance(model, dict):
-            stem = os.path.splitext(os.path.basename(fname))[0]
+            stem = os.path.splitext(os.path.basename(net_file))[0]
             for cols, net in model.items():
                 name = '{} / {}'.format(stem, cols[0].rsplit('_', 1)[0])
                 entries.append((summarize(name, net), net))
         else:
             name = (record.settings_of(model).net if record.has_settings(model)
-                    else os.path.splitext(os.path.basename(fname))[0])
+                    else os.path.splitext(os.path.basename(net_file))[0])
             entries.append((summarize(name, model, name), model))
     return entries
 
@@ -145,10 +145,10 @@ def comparison(evaluations):
     return header, rows, notes
 
 
-def build(pickles, out, evaluations=()):
+def build(net_files, out, evaluations=()):
     """The report's blocks: ('h', text), ('p', text), ('table', (header, rows)),
     ('img', path); writes the figures beside ``out``."""
-    entries = collect(pickles)
+    entries = collect(net_files)
     rows = [row for row, _ in entries]
     compared = comparison(evaluations) if evaluations else None
     synthetic = any(r['data'] == 'synthetic' for r in rows) or bool(
@@ -235,12 +235,12 @@ def render_html(blocks):
     return '\n'.join(parts)
 
 
-def write_report(pickles, out=REPORT, evaluations=()):
-    """Write the report for ``pickles`` to ``out`` (.md or .html), with the
+def write_report(net_files, out=REPORT, evaluations=()):
+    """Write the report for ``net_files`` to ``out`` (.md or .html), with the
     per-keypoint comparison of ``evaluations`` (tables of ``kfkd evaluate``)."""
-    if not pickles and not evaluations:
+    if not net_files and not evaluations:
         raise UsageError('no trained nets or evaluations given')
-    blocks = build(pickles, out, evaluations or ())
+    blocks = build(net_files, out, evaluations or ())
     text = render_html(blocks) if out.endswith('.html') else render_markdown(blocks)
     with atomic_write(out, 'w') as f:
         f.write(text)

@@ -10,14 +10,10 @@ the tutorial's net2. Run it with ``python -m facial_keypoints.kfkd doctor``.
 """
 import sys
 
+from ...model.record import is_gpu_device, versions
 from .checks import check_net2, check_theano_function
-from ...model.record import is_gpu_device
 from .gpu import report_gpu
-from .report import Report, version
-
-#: Distributions whose versions are reported, with the names to print.
-PACKAGES = (('Theano', 'Theano'), ('Lasagne', 'Lasagne'),
-            ('nolearn', 'nolearn'), ('numpy', 'NumPy'))
+from .report import Report
 
 
 def blas_description(ldflags):
@@ -52,10 +48,10 @@ def run_doctor(out=None):
     report = Report(out)
     device = theano.config.device
     report.section('Versions')
-    report.line('Python', '{} ({})'.format(sys.version.split()[0],
-                                           sys.executable))
-    for distribution, name in PACKAGES:
-        report.line(name, version(distribution))
+    installed = versions()
+    report.line('Python', '{} ({})'.format(installed.pop('Python'), sys.executable))
+    for name, installed_version in installed.items():
+        report.line(name, installed_version)
 
     report.section('Theano')
     report.line('device', device)

@@ -1,6 +1,6 @@
 """What a report of the doctor is made of: its lines and checks, and
-versions and errors in one line."""
-import importlib.metadata
+errors in one line."""
+
 
 class Report:
     """Lines for the user, and whether a check has failed."""
@@ -22,14 +22,6 @@ class Report:
         else:
             self.failed.append(label)
             self.line(label, 'FAILED: {}; {}'.format(problem, advice))
-
-
-def version(distribution):
-    """The installed version of ``distribution``, or 'not installed'."""
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return 'not installed'
 
 
 def first_line(error, with_type=True):

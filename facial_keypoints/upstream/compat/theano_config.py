@@ -69,11 +69,11 @@ class TheanoDefaults(Patch):
     Theano's NumPy C-API fallback). With it come the project's defaults:
     ``floatX=float32``, as the tutorial uses, and ``allow_gc=False``, which
     keeps intermediate arrays between calls instead of reallocating them
-    (net2 trains 20-30% faster on the CPU, with identical results, for more
-    memory), and ``gcc.cxxflags=-g0``, which leaves debugging information
-    out of the C modules Theano compiles (after its own ``-g``): g++
-    generates the same machine code either way, in 5-12% less time on a
-    cold compile of net2. All go in front of ``THEANO_FLAGS``, and only
+    (faster on the CPU, with identical results, for more memory; see
+    docs/performance.rst), and ``gcc.cxxflags=-g0``, which leaves debugging
+    information out of the C modules Theano compiles (after its own
+    ``-g``): g++ generates the same machine code either way, in less time.
+    All go in front of ``THEANO_FLAGS``, and only
     for options the user set neither there nor in ``.theanorc``, so the
     user's own configuration always wins.
     """
@@ -96,7 +96,7 @@ class TheanoDefaults(Patch):
             directory = find_openblas()
             if directory:
                 ldflags = openblas_ldflags(directory)
-                BLAS_INFO = 'OpenBLAS ({})'.format(ldflags)
+                BLAS_INFO = describe_blas(ldflags)
             else:
                 ldflags = ''
                 BLAS_INFO = ('NumPy C-API fallback (no libopenblas.so found; '
@@ -105,6 +105,13 @@ class TheanoDefaults(Patch):
         flags = os.environ.get('THEANO_FLAGS', '')
         os.environ['THEANO_FLAGS'] = ','.join(
             defaults + ([flags] if flags else []))
+
+
+def describe_blas(ldflags):
+    """The BLAS that Theano's ``blas.ldflags`` link, in a few words."""
+    if 'openblas' in ldflags:
+        return 'OpenBLAS ({})'.format(ldflags)
+    return ldflags or 'NumPy C-API fallback'
 
 
 def _numpy_has_blas_opt_info():
