@@ -354,6 +354,16 @@ def piece_of_state(name):
             'flipped rows': flipped_rows}[name]
 
 
+def assert_needed(piece, twin, continued):
+    """``continued`` is ``twin`` to the bit when nothing of its state was
+    taken away, and differs when ``piece`` was."""
+    if piece == 'nothing':
+        assert_identical(twin, continued)
+    else:
+        with pytest.raises(AssertionError):
+            assert_identical(twin, continued)
+
+
 @pytest.fixture(scope='module')
 def net6_paused(train_dir, tmp_path_factory, trains):
     """net6 trained for 4 epochs (the twin), and paused by SIGTERM after its
@@ -379,12 +389,7 @@ def test_every_piece_of_the_state_is_needed(piece, net6_paused, in_data, monkeyp
         piece_of_state(piece)(getattr(net, state.ATTRIBUTE))
         return net
     monkeypatch.setattr(persist, 'load_single_net', broken)
-    continued = kfkd.fit('net6', max_epochs=4)
-    if piece == 'nothing':
-        assert_identical(twin, continued)
-    else:
-        with pytest.raises(AssertionError):
-            assert_identical(twin, continued)
+    assert_needed(piece, twin, kfkd.fit('net6', max_epochs=4))
 
 
 # -- what a continued run refuses ---------------------------------------------------
@@ -562,9 +567,4 @@ def test_early_stopping_continues_exactly(piece, in_data, monkeypatch, trains):
             getattr(net, state.ATTRIBUTE).meta['early_stopping'][0]['best_valid'] = np.inf
             return net
         monkeypatch.setattr(persist, 'load_single_net', forgetting)
-    continued = kfkd.fit('net1', max_epochs=40)
-    if piece == 'nothing':
-        assert_identical(twin, continued)
-    else:
-        with pytest.raises(AssertionError):
-            assert_identical(twin, continued)
+    assert_needed(piece, twin, kfkd.fit('net1', max_epochs=40))
