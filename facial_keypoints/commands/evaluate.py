@@ -184,16 +184,24 @@ def evaluate(name, folds=FOLDS, all_rows=None, max_epochs=None, seed=None,
     pretrained_net = persist.load_single_net(pretrained) if pretrained else None
     chosen = approach(name, pretrain, pretrained_net, all_rows=all_rows, seed=seed,
                       pretrained=pretrained, time_limit=time_limit, max_epochs=max_epochs)
+    return cross_validate(chosen, folds, out, control, pretrained_net)
+
+
+def cross_validate(chosen, folds=FOLDS, out=None, control=RunControl(), pretrained_net=None):
+    """:func:`evaluate` of the :class:`Approach` ``chosen`` (what it was
+    asked for, as one value); ``pretrained_net`` is the net of
+    ``chosen.settings.pretrained``, loaded, if any."""
+    pretrained = chosen.settings.pretrained
     _, values, _ = read_csv_cached(datadir.data_file(TRAIN_FILE))
     rows = labelled_rows(values)
     groups = split_folds(rows, folds, chosen.settings.seed)
-    work = checkpoints.WorkDir(control.work_dir or default_work_dir(out or 'evaluate-' + name),
-                               control.restart)
+    work = checkpoints.WorkDir(control.work_dir or default_work_dir(
+        out or 'evaluate-' + chosen.name), control.restart)
     units = [fold_units(chosen, k, folds, held_out) for k, held_out in enumerate(groups, 1)]
     with pauses.pausable(), cluster.runner(control.cluster) as runner:
         trained = runner.run([u for fold in units for u in fold], work,
                              control.checkpoint_every,
-                             nets={pretrained: pretrained_net} if pretrained else None)
+                             nets={pretrained: pretrained_net} if pretrained_net else None)
     table = score_folds(chosen, groups, units, trained, values)
     if out:
         write_table(table, out)
