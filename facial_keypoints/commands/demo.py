@@ -67,13 +67,13 @@ def demo(max_epochs=DEMO_EPOCHS, seed=None, control=RunControl()):
     The predictions shown are net1's: a net6 of a few epochs still predicts
     close to the mean face, while net1's 400 epochs show what was learned.
     """
-    units = [(Unit('net1', request(net='net1', seed=seed).settings), '400 epochs'),
-             (Unit('net6', request(net='net6', max_epochs=max_epochs, seed=seed).settings),
-              '{} epochs'.format(max_epochs))]
     with step('the data set'):
         datadir.data_file(TRAIN_FILE)  # generates the default data set if needed
     print('Data: {} ({})'.format(datadir.data_dir(), datadir.data_source()),
           file=sys.stderr)
+    units = [(Unit('net1', request(net='net1', seed=seed).settings), '400 epochs'),
+             (Unit('net6', request(net='net6', max_epochs=max_epochs, seed=seed).settings),
+              '{} epochs'.format(max_epochs))]
     work = WorkDir(control.work_dir or WORK_DIR, control.restart)
     written = []
     print(device_line())
