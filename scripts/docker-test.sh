@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make docker-test`: build the CPU, OpenCL and CUDA images on a local
-# Debian 12 base and test them for real, the CUDA one without a GPU
+# Debian 12 base and test them for real, the CUDA ones without a GPU
 # (tests/test_docker_images.py):
 #
 # 1. a Docker engine: the running one, else dockerd started here (as root;
@@ -12,9 +12,12 @@
 #    here; FKP_DOCKER_BASE names another base);
 # 3. the wheels of requirements.txt, built on the host into
 #    .cache/docker-wheels and served on 127.0.0.1 while the images build
-#    (docker/install.sh installs only from them);
-# 4. facial-keypoints:cpu, facial-keypoints:opencl and facial-keypoints:gpu,
-#    then the tests.
+#    (docker/install.sh installs only from them); and PyTorch 1.12.1's wheel,
+#    whose CUDA 10.2 libraries the g2 image takes, downloaded once into
+#    ~/.cache/facial-keypoints/ (checked against Dockerfile.g2's SHA-256)
+#    and served the same way;
+# 4. facial-keypoints:cpu, facial-keypoints:opencl, facial-keypoints:gpu and
+#    facial-keypoints:g2, then the tests.
 # A dockerd started here is stopped at the end; the images stay.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,11 +64,34 @@ port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0
 pids+=($!)
 url=http://127.0.0.1:$port/
 
-for image in cpu opencl gpu; do
+# The g2 image's wheel: its URL and hash have one home, Dockerfile.g2.
+torch_url=$(sed -n 's/^ARG TORCH_WHEEL=//p' docker/Dockerfile.g2)
+torch_sha256=$(sed -n 's/^ARG TORCH_WHEEL_SHA256=//p' docker/Dockerfile.g2)
+kept=${XDG_CACHE_HOME:-$HOME/.cache}/facial-keypoints
+torch_wheel=$kept/$(basename "$torch_url")
+if ! echo "$torch_sha256  $torch_wheel" | sha256sum -c --status - 2>/dev/null; then
+    say "downloading $(basename "$torch_wheel") (776 MB, once) into $kept"
+    mkdir -p "$kept"
+    rm -f "$torch_wheel"
+    quietly "$venv/bin/python" -m pip download -q --no-deps --only-binary=:all: \
+        --python-version 3.10 --implementation cp --platform manylinux1_x86_64 \
+        -d "$kept/partial" "torch==$(basename "$torch_wheel" | cut -d- -f2)"
+    mv "$kept/partial/$(basename "$torch_wheel")" "$torch_wheel"
+    rm -rf "$kept/partial"
+    echo "$torch_sha256  $torch_wheel" | sha256sum -c --status - \
+        || { say "$torch_wheel does not have Dockerfile.g2's SHA-256"; exit 1; }
+fi
+torch_port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$venv/bin/python" -m http.server --bind 127.0.0.1 --directory "$kept" "$torch_port" >/dev/null 2>&1 &
+pids+=($!)
+
+for image in cpu opencl gpu g2; do
     say "building facial-keypoints:$image on $base"
     began=$SECONDS
     quietly docker build --network host -f "docker/Dockerfile.$image" --build-arg "BASE=$base" \
-        --build-arg "WHEELS=$url" -t "facial-keypoints:$image" .
+        --build-arg "WHEELS=$url" \
+        --build-arg "TORCH_WHEEL=http://127.0.0.1:$torch_port/$(basename "$torch_wheel")" \
+        -t "facial-keypoints:$image" .
     say "facial-keypoints:$image built in $((SECONDS - began)) s, $(docker image inspect \
         -f '{{.Size}}' "facial-keypoints:$image" | awk '{printf "%.0f MB", $1 / 1e6}')"
 done

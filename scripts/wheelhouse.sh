@@ -74,14 +74,6 @@ else
     git clone --quiet --depth 1 --branch "v$libgpuarray_version" \
         https://github.com/Theano/libgpuarray "$work/libgpuarray"
 fi
-# libgpuarray 0.7.6's detect_arch lets snprintf write strlen("compute_") + 3
-# bytes of the GPU's architecture, so compute capability 10.0 and later
-# (Blackwell) becomes compute_10, which NVRTC rejects; the buffer it writes
-# into, the context's bin_id, holds 64.
-arch=$work/libgpuarray/src/gpuarray_buffer_cuda.c
-sed -i 's/size_t sz = strlen(prefix) + 3;/size_t sz = sizeof(((cuda_context *)0)->bin_id);/' "$arch"
-grep -q 'size_t sz = sizeof' "$arch" \
-    || { echo "wheelhouse.sh: detect_arch not found in $arch to patch" >&2; exit 1; }
 # CMake 4 refuses the project's cmake_minimum_required(3.0) without the
 # policy floor; older CMake ignores the setting. No -S/-B or --build -j, so
 # that Ubuntu 18.04's CMake 3.10 works too.

@@ -1,6 +1,7 @@
-"""The Docker files: lint, pinned base images that still exist, and pins
-that agree with requirements.txt. (`make docker-test` builds and runs the
-CPU and OpenCL images: tests/test_docker_images.py.)
+"""The Docker files: lint, pinned base images that still exist, pins that
+agree with requirements.txt, and docs' tables of the CUDA images as
+facial_keypoints/commands/doctor/images.py has them. (`make docker-test`
+builds and runs the images: tests/test_docker_images.py.)
 """
 import glob
 import os
@@ -12,6 +13,7 @@ import sys
 import pytest
 
 import facial_keypoints
+from facial_keypoints.commands.doctor.images import IMAGES, image_for
 
 
 ROOT = os.path.join(os.path.dirname(__file__), '..')
@@ -109,3 +111,35 @@ def test_dockerfile_pins_agree_with_requirements(path):
     assert (python.group(1) or python.group(2)).startswith('3.11.')
 
 
+
+
+def table_rows(path):
+    """The rows of the tables in ``path``: reStructuredText list-tables, or
+    Markdown tables; each row a list of its cells, without code marks."""
+    rows = []
+    for line in open(path).read().splitlines():
+        if re.match(r'\s*\* - ', line):
+            rows.append([line.split('* - ', 1)[1]])
+        elif line.startswith('     - ') and rows:
+            rows[-1].append(line.split('- ', 1)[1])
+        elif line.startswith('| ') and not line.startswith('| ---'):
+            rows.append([cell.strip() for cell in line.strip().strip('|').split('|')])
+    return [[cell.replace('``', '').replace('`', '') for cell in row] for row in rows]
+
+
+@pytest.mark.parametrize('path', [os.path.join(ROOT, 'docs', 'gpu-docker.rst'),
+                                  os.path.join(ROOT, 'docker', 'README.md')],
+                         ids=os.path.basename)
+def test_the_coverage_table_is_images_py_s(path):
+    rows = {row[0]: row for row in table_rows(path) if len(row) == 5}
+    for image in IMAGES:
+        assert rows.get(image.name) == image.cells(), image.name
+
+
+def test_each_gpu_in_the_docs_gets_the_image_that_runs_it():
+    rented = [row for row in table_rows(os.path.join(ROOT, 'docs', 'gpu-docker.rst'))
+              if len(row) == 4 and re.fullmatch(r'\d+\.\d', row[2])]
+    assert len(rented) >= 10
+    for place, gpu, capability, image in rented:
+        fits = image_for(tuple(int(n) for n in capability.split('.')))
+        assert fits is not None and image == fits.name, (place, gpu)

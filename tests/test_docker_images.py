@@ -1,8 +1,8 @@
 """The images, built and run: ``make docker-test`` builds
-facial-keypoints:cpu, facial-keypoints:opencl and facial-keypoints:gpu and
-runs these against them; in every other run they are skipped
-(FKP_DOCKER_TEST unset). The GPU image is tested without a GPU: all but
-the driver."""
+facial-keypoints:cpu, facial-keypoints:opencl and the CUDA images
+facial-keypoints:gpu and facial-keypoints:g2 and runs these against them; in
+every other run they are skipped (FKP_DOCKER_TEST unset). The CUDA images are
+tested without a GPU: all but the driver."""
 import os
 import re
 import subprocess
@@ -13,6 +13,7 @@ import uuid
 import numpy as np
 import pytest
 
+from facial_keypoints.commands.doctor.images import IMAGES, image_with_nvrtc
 from facial_keypoints.model import persist
 
 from helpers import EPOCH_LINE, assert_identical
@@ -21,7 +22,8 @@ pytestmark = [pytest.mark.docker, pytest.mark.skipif(
     not os.environ.get('FKP_DOCKER_TEST'), reason='the images: run with `make docker-test`')]
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
-CPU, OPENCL, GPU = 'facial-keypoints:cpu', 'facial-keypoints:opencl', 'facial-keypoints:gpu'
+CPU, OPENCL = 'facial-keypoints:cpu', 'facial-keypoints:opencl'
+GPU, G2 = (image_with_nvrtc(nvrtc).name for nvrtc in ((11, 8), (10, 2)))
 #: Theano's compile cache, kept between the containers of a run.
 CACHE = 'fkp-test-theano-cache'
 
@@ -145,19 +147,23 @@ def test_the_numbers_of_the_cpu_image_are_this_machine_s(data, tmp_path):
                                [h['valid_loss'] for h in b.train_history_], rtol=1e-5)
 
 
-def test_doctor_in_the_gpu_image_names_the_missing_driver_and_gpus_all():
-    run = docker('run', '--rm', GPU, 'doctor', check=False)
+@pytest.mark.parametrize('image', IMAGES, ids=lambda image: image.name)
+def test_doctor_in_a_cuda_image_says_only_that_the_driver_is_missing(image):
+    run = docker('run', '--rm', image.name, 'doctor', check=False)
     assert run.returncode == 1, run.stdout + run.stderr
     failed = [line for line in run.stdout.splitlines() if ': FAILED: ' in line]
     assert len(failed) == 1, run.stdout
     assert 'no NVIDIA driver' in failed[0] and 'docker run --gpus all' in failed[0]
     assert '  GPU back-end: pygpu 0.7.6 present' in run.stdout
     assert run.stdout.splitlines()[-1] == 'Theano does not work on cuda0: see FAILED above.'
+    assert 'Traceback' not in run.stderr and 'pygpu' not in run.stderr, run.stderr
 
 
-def test_the_gpu_image_has_the_cuda_libraries_by_libgpuarray_s_names_and_no_driver():
+@pytest.mark.parametrize('image', IMAGES, ids=lambda image: image.name)
+def test_a_cuda_image_has_its_nvrtc_by_libgpuarray_s_names_and_no_driver(image):
     """libgpuarray dlopens libnvrtc.so and libcublas.so by those names; the
-    driver's libcuda must come from the host, never from the image."""
+    NVRTC is the one images.py says; the driver's libcuda must come from
+    the host, never from the image."""
     script = (
         'import ctypes, glob\n'
         'for name in ("libgpuarray.so.3", "libnvrtc.so", "libcublas.so"): ctypes.CDLL(name)\n'
@@ -166,34 +172,89 @@ def test_the_gpu_image_has_the_cuda_libraries_by_libgpuarray_s_names_and_no_driv
         'print("NVRTC", major.value, minor.value)\n'
         'print("libcuda", [p for d in ("/usr", "/opt", "/lib") '
         'for p in glob.glob(d + "/**/libcuda.so*", recursive=True)])\n')
-    run = docker('run', '--rm', '--entrypoint', 'python', GPU, '-c', script)
-    assert run.stdout.splitlines() == ['NVRTC 11 8', 'libcuda []'], run.stdout
+    run = docker('run', '--rm', '--entrypoint', 'python', image.name, '-c', script)
+    assert run.stdout.splitlines() == ['NVRTC {} {}'.format(*image.nvrtc), 'libcuda []'], \
+        run.stdout
 
 
-def test_nvrtc_in_the_gpu_image_compiles_net2_s_kernels_for_hopper(tmp_path):
+@pytest.fixture(scope='module')
+def net2_kernels(tmp_path_factory):
     """The kernels of net2's training and prediction functions, as Theano
-    makes them on the OpenCL image's device, compiled in the GPU image as
-    libgpuarray compiles them on CUDA: its own cluda.h, -arch compute_90.
-    A truncated architecture (what libgpuarray 0.7.6 makes of Blackwell's)
-    fails."""
-    docker('run', '--rm', '-v', '{}:/out'.format(tmp_path), '-v', CACHE + '-opencl:/theano-cache',
+    makes them on the OpenCL image's device: a folder holding them."""
+    folder = tmp_path_factory.mktemp('kernels')
+    docker('run', '--rm', '-v', '{}:/out'.format(folder), '-v', CACHE + '-opencl:/theano-cache',
            '--entrypoint', 'python', OPENCL, '-m', 'facial_keypoints.kfkd',
            'capture_kernels', 'net2', '/out/net2-kernels.json')
-    compile_ = ('run', '--rm', '-v', '{}:/in:ro'.format(tmp_path), '--entrypoint', 'python', GPU,
-                '-m', 'facial_keypoints.kfkd', 'compile_kernels', '/in/net2-kernels.json',
-                '--arch')
-    run = docker(*compile_, 'compute_90')
+    return folder
+
+
+def compile_net2(image, folder, arch, capability=None):
+    """``kfkd compile_kernels`` of net2's kernels for ``arch`` in ``image``;
+    with ``capability``, a stand-in driver (tests/c/fake_libcuda.c) reports
+    a current GPU of it, as the driver does while libgpuarray compiles."""
+    script = 'python -m facial_keypoints.kfkd compile_kernels /in/net2-kernels.json --arch ' + arch
+    environment = []
+    if capability:
+        script = ('cc -shared -fPIC -Wl,-soname,libcuda.so.1 -o /tmp/libcuda.so.1 '
+                  '/c/fake_libcuda.c && LD_PRELOAD=/tmp/libcuda.so.1 ' + script)
+        environment = ['-e', 'FKP_FAKE_CAPABILITY=' + capability]
+    return docker('run', '--rm', '-v', '{}:/in:ro'.format(folder),
+                  '-v', '{}:/c:ro'.format(os.path.join(ROOT, 'tests', 'c')), *environment,
+                  '--entrypoint', 'sh', image, '-c', script, check=False)
+
+
+def all_compiled(run, arch, target):
+    """Every kernel compiled for ``arch`` to PTX for ``target``; the last
+    line of compile_kernels, which says so."""
     lines = run.stdout.splitlines()
-    assert lines[0].startswith('NVRTC 11.8, libgpuarray /usr/lib/libgpuarray.so.3')
-    compiled = re.fullmatch(r'(\d+) of (\d+) kernels compiled for compute_90', lines[-1])
-    assert compiled and compiled.group(1) == compiled.group(2), run.stdout
-    assert int(compiled.group(1)) >= 10
+    compiled = re.fullmatch(r'(\d+) of (\d+) kernels compiled for {} \(PTX for {}\)'.format(
+        arch, target), lines[-1] if lines else '')
+    assert run.returncode == 0 and compiled, run.stdout[-3000:] + run.stderr[-2000:]
+    assert compiled.group(1) == compiled.group(2) and int(compiled.group(1)) >= 10
     ops = {re.search(r'\((\w+)\)', line).group(1) for line in lines[1:-1]}
     assert {'GpuCorrMM', 'GpuPool', 'GpuMaxPoolGrad'} <= ops, run.stdout
-    print(lines[-1], file=sys.stderr)
-    truncated = docker(*compile_, 'compute_10', check=False)
-    assert truncated.returncode == 1
-    assert truncated.stdout.splitlines()[-1].startswith('0 of ')
+    return lines[-1]
+
+
+def test_the_gpu_image_compiles_net2_s_kernels_for_hopper(net2_kernels):
+    """As libgpuarray compiles them on CUDA: its own cluda.h, -arch
+    compute_90."""
+    run = compile_net2(GPU, net2_kernels, 'compute_90')
+    assert run.stdout.startswith('NVRTC 11.8, libgpuarray /usr/lib/libgpuarray.so.3')
+    print(all_compiled(run, 'compute_90', 'sm_90'), file=sys.stderr)
+
+
+@pytest.mark.parametrize('capability', ['10.0', '12.0'])
+def test_the_gpu_image_runs_blackwell_on_ptx_for_hopper(net2_kernels, capability):
+    """libgpuarray 0.7.6 names capability 10.0 and 12.0 compute_10 and
+    compute_12, which NVRTC 11.8 refuses; the image's libnvrtc.so compiles
+    them for compute_90, whose PTX the driver compiles for the GPU."""
+    arch = 'compute_' + capability.replace('.', '')[:2]
+    run = compile_net2(GPU, net2_kernels, arch, capability)
+    print(all_compiled(run, arch, 'sm_90'), file=sys.stderr)
+    refused = docker('run', '--rm', '--entrypoint', 'python', GPU, '-c',
+                     'from facial_keypoints.upstream.gpu_kernels import Nvrtc, cuda_header\n'
+                     'Nvrtc("libnvrtc.so.11.2").ptx("", "{}", cuda_header())'.format(arch),
+                     check=False)
+    assert 'NVRTC_ERROR_INVALID_OPTION' in refused.stderr, refused.stderr[-2000:]
+
+
+def test_the_gpu_image_s_nvrtc_compiles_for_the_gpu_the_driver_reports(net2_kernels):
+    """The architecture comes from the current GPU where a driver is there:
+    an Ampere GPU gets Ampere's code whatever libgpuarray wrote."""
+    all_compiled(compile_net2(GPU, net2_kernels, 'compute_90', '8.6'), 'compute_90', 'sm_86')
+
+
+def test_the_g2_image_compiles_net2_s_kernels_for_kepler(net2_kernels):
+    """CUDA 10.2's NVRTC compiles for the GRID K520's compute_30 and knows
+    nothing of Ampere's compute_80."""
+    run = compile_net2(G2, net2_kernels, 'compute_30')
+    assert run.stdout.startswith('NVRTC 10.2, libgpuarray /usr/lib/libgpuarray.so.3')
+    print(all_compiled(run, 'compute_30', 'sm_30'), file=sys.stderr)
+    refused = compile_net2(G2, net2_kernels, 'compute_80')
+    assert refused.returncode == 1
+    assert refused.stdout.splitlines()[-1].startswith('0 of ')
+    assert 'NVRTC_ERROR_INVALID_OPTION' in refused.stdout
 
 
 def test_net1_trains_on_the_cpu_in_the_gpu_image(data, tmp_path):

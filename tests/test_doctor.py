@@ -171,14 +171,33 @@ def test_opencl_lines_name_the_icds_and_the_blas(tmp_path):
     assert opencl.opencl_blas_state().startswith(('clBLAS', 'CLBlast', 'none found'))
 
 
-def test_an_unpatched_libgpuarray_on_blackwell_is_named():
-    problem = cuda.arch_problem((10, 0), '/usr/lib/libgpuarray.so.3.0')
-    assert problem and 'compute_10' in problem[0] and 'scripts/wheelhouse.sh' in problem[1]
-    assert '12.0' in cuda.arch_problem((12, 0), '/usr/lib/libgpuarray.so.3.0')[0]
-    assert cuda.arch_problem((9, 0), '/usr/lib/libgpuarray.so.3.0') is None
-    assert cuda.arch_problem((10, 0), '/opt/fkp/lib/python3.11/site-packages/pygpu/'
-                                        'libgpuarray.so.3') is None
-    assert cuda.arch_problem(None, '/usr/lib/libgpuarray.so.3.0') is None
+@pytest.mark.parametrize('capability, words', [
+    ((9, 0), 'compute capability 9.0 (Hopper): kernels compiled for compute_90'),
+    ((5, 0), 'compute capability 5.0 (Maxwell): kernels compiled for compute_50'),
+    ((10, 0), 'compute capability 10.0 (Blackwell), newer than NVRTC 11.8 knows: kernels '
+              'compiled as PTX for compute_90, which the driver compiles for sm_100'),
+    ((12, 0), 'compute capability 12.0 (Blackwell), newer than NVRTC 11.8 knows: kernels '
+              'compiled as PTX for compute_90, which the driver compiles for sm_120')])
+def test_the_doctor_says_how_kernels_reach_the_gpu(capability, words):
+    assert cuda.kernel_path(capability, (11, 8)) == (words, None)
+
+
+@pytest.mark.parametrize('capability, nvrtc, image', [
+    ((3, 0), (11, 8), 'facial-keypoints:g2 (docker/Dockerfile.g2)'),
+    ((3, 7), (11, 8), 'facial-keypoints:g2 (docker/Dockerfile.g2)'),
+    ((8, 0), (10, 2), 'facial-keypoints:gpu (docker/Dockerfile.gpu)'),
+    ((12, 0), (10, 2), 'facial-keypoints:gpu (docker/Dockerfile.gpu)')])
+def test_a_gpu_outside_the_image_names_the_image_that_fits(capability, nvrtc, image):
+    words, (problem, advice) = cuda.kernel_path(capability, nvrtc)
+    assert words is None
+    assert 'compute capability {}.{}'.format(*capability) in problem
+    assert 'NVRTC {}.{}'.format(*nvrtc) in problem
+    assert advice == 'use the image ' + image
+
+
+def test_a_set_up_of_no_image_reports_the_architecture_alone():
+    assert cuda.kernel_path((8, 6), (12, 4)) == (
+        'compute capability 8.6 (Ampere): kernels compiled for compute_86', None)
 
 
 @pytest.mark.parametrize('container', [True, False])

@@ -14,7 +14,7 @@ import json
 from ..base.atomic import atomic_write
 from ..upstream.compat import silenced
 from ..upstream.gpu_kernels import (ARCH, LIBGPUARRAY, Nvrtc, compile_kernels, library_path,
-                                    net_kernels)
+                                    net_kernels, ptx_target)
 
 
 def capture(name, path):
@@ -30,8 +30,9 @@ def capture(name, path):
 
 
 def compile_file(path, arch=ARCH):
-    """Compile the kernels in ``path`` for ``arch``, a line each; 0 when
-    every one compiled."""
+    """Compile the kernels in ``path`` for ``arch``, a line each, saying
+    what NVRTC compiled them for (the project's libnvrtc.so may choose
+    another architecture); 0 when every one compiled."""
     with open(path) as f:
         kernels = json.load(f)
     results = compile_kernels(kernels, arch)
@@ -39,7 +40,10 @@ def compile_file(path, arch=ARCH):
     for kernel, ptx, error in results:
         print('{} {} ({}): {}'.format(
             'ok' if ptx else 'FAILED', kernel['name'], kernel['op'],
-            '{} bytes of PTX for {}'.format(len(ptx), arch) if ptx else error))
+            '{} bytes of PTX for {}'.format(len(ptx), ptx_target(ptx)) if ptx else error))
     failed = sum(ptx is None for _, ptx, _ in results)
-    print('{} of {} kernels compiled for {}'.format(len(results) - failed, len(results), arch))
+    targets = sorted({ptx_target(ptx) for _, ptx, _ in results if ptx})
+    print('{} of {} kernels compiled for {}{}'.format(
+        len(results) - failed, len(results), arch,
+        ' (PTX for {})'.format(', '.join(targets)) if targets else ''))
     return 1 if failed or not results else 0

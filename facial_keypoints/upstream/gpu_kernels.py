@@ -9,10 +9,14 @@ written once, in libgpuarray's dialect, for CUDA and OpenCL alike, so those
 of a graph compiled for an OpenCL device are, but for the ops only one of
 them has, the ones CUDA compiles. NVRTC needs no GPU: this module does what
 libgpuarray does, on any machine with NVRTC and libgpuarray
-(``kfkd capture_kernels`` and ``compile_kernels`` run it).
+(``kfkd capture_kernels`` and ``compile_kernels`` run it). In the CUDA images
+``libnvrtc.so`` is ``nvrtc_arch.c`` beside this module, a wrapper of the real
+NVRTC that compiles for an architecture it knows where libgpuarray asks for
+one it does not.
 """
 import ctypes
 import os
+import re
 
 #: The libraries, by the names libgpuarray opens them.
 NVRTC, LIBGPUARRAY = 'libnvrtc.so', 'libgpuarray.so.3'
@@ -127,6 +131,11 @@ class Nvrtc:
             return ptx.value.decode()
         finally:
             self._call('nvrtcDestroyProgram', ctypes.byref(program))
+
+
+def ptx_target(ptx):
+    """The architecture PTX was compiled for ('sm_90'), from its .target."""
+    return re.search(r'^\s*\.target\s+(\w+)', ptx, re.MULTILINE).group(1)
 
 
 def compile_kernels(kernels, arch=ARCH):

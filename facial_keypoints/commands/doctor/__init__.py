@@ -11,6 +11,7 @@ the tutorial's net2. Run it with ``python -m facial_keypoints.kfkd doctor``.
 import sys
 
 from ...model.record import is_gpu_device, versions
+from ...upstream.compat import gpu_start_untold
 from .checks import check_net2, check_theano_function
 from .gpu import report_gpu
 from .report import Report
@@ -44,7 +45,8 @@ def run_doctor(out=None):
         The exit status for the command line.
     """
     out = out or sys.stdout
-    import theano
+    with gpu_start_untold():  # the report says why, in one line
+        import theano
     report = Report(out)
     device = theano.config.device
     report.section('Versions')

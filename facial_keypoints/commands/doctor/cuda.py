@@ -1,11 +1,13 @@
-"""The CUDA lines of the doctor's report: the NVIDIA driver, the libraries
-libgpuarray opens (NVRTC, cuBLAS), the GPU's architecture, cuDNN."""
+"""The CUDA lines of the doctor's report: the NVIDIA driver, the GPU's
+architecture and how kernels reach it, the libraries libgpuarray opens
+(NVRTC, cuBLAS), cuDNN."""
 import ctypes
 import os
 import re
 import shutil
 import subprocess
 
+from .images import arch, family, image_for, image_with_nvrtc
 from .report import first_line
 
 #: The CUDA libraries libgpuarray 0.7.6 opens with dlopen, by these exact
@@ -68,11 +70,13 @@ def nvidia_smi():
 def cuda_library_state(name):
     """How one library libgpuarray opens by name is found, in words."""
     try:
-        ctypes.CDLL(name)
+        library = ctypes.CDLL(name)
     except OSError as e:
         return 'not found ({})'.format(first_line(e, False))
     if name == 'libnvrtc.so' and nvrtc_version():
-        return 'found (NVRTC {}.{})'.format(*nvrtc_version())
+        wrapper = hasattr(library, 'fkp_nvrtc_arch_for')  # upstream/nvrtc_arch.c's
+        return 'found (NVRTC {}.{}{})'.format(
+            *nvrtc_version(), ", the project's wrapper of it" if wrapper else '')
     return 'found'
 
 
@@ -117,32 +121,28 @@ def device_capability(device):
     return major.value, minor.value
 
 
-def libgpuarray_path():
-    """Where libgpuarray is loaded from, or None where it is not found."""
-    from ...upstream.gpu_kernels import LIBGPUARRAY, library_path
-    try:
-        return library_path(LIBGPUARRAY)
-    except OSError:
-        return None
-
-
-def arch_problem(capability, library):
-    """``(problem, advice)`` for a GPU whose architecture an unpatched
-    libgpuarray 0.7.6 cannot name, else None.
-
-    Its ``detect_arch`` writes ``compute_XY`` into ``strlen("compute_") + 3``
-    bytes, so compute capability 10.0 and later (Blackwell) becomes
-    ``compute_10``, which NVRTC rejects; scripts/wheelhouse.sh builds it
-    with the buffer made large enough. Debian's build, under /usr, is not.
-    """
-    if capability is None or capability[0] < 10 or not library \
-            or not library.startswith('/usr/'):
-        return None
-    return ('{} (libgpuarray 0.7.6 from Debian) names compute capability {}.{} '
-            'compute_{}, cut short'.format(library, capability[0], capability[1],
-                                           str(capability[0])[:2]),
-            'install the pygpu of scripts/wheelhouse.sh, whose libgpuarray is '
-            'patched, with a CUDA of 12.8 or later for this GPU')
+def kernel_path(capability, nvrtc):
+    """``(words, problem)``: how Theano's kernels reach a GPU of
+    ``capability`` through NVRTC ``nvrtc`` (each ``(major, minor)``), or,
+    where this set-up's image does not run on it, the problem and the image
+    that does."""
+    gpu = 'compute capability {}.{} ({})'.format(capability[0], capability[1],
+                                                 family(capability))
+    image = image_with_nvrtc(nvrtc)
+    path = image.path(capability) if image else 'native'
+    if path == 'native':
+        return '{}: kernels compiled for {}'.format(gpu, arch(capability, 'compute_')), None
+    if path == 'ptx':
+        return ('{}, newer than NVRTC {}.{} knows: kernels compiled as PTX for {}, which the '
+                'driver compiles for {}'.format(gpu, image.nvrtc[0], image.nvrtc[1],
+                                                arch(image.newest, 'compute_'),
+                                                arch(capability)), None)
+    fits = image_for(capability)
+    return None, ('this GPU, {}, is not one that NVRTC {}.{} and its drivers run ({} to {})'
+                  .format(gpu, image.nvrtc[0], image.nvrtc[1], arch(image.oldest),
+                          arch(image.newest)),
+                  'use the image {} ({})'.format(fits.name, fits.dockerfile) if fits else
+                  'no image of this project runs on it; set THEANO_FLAGS=device=cpu')
 
 
 def cudnn_problem(message):
@@ -168,11 +168,13 @@ def report_cuda(report, pygpu, device):
                      NO_DRIVER_IN_CONTAINER if in_container() else NO_DRIVER)
         return False
     report.line('NVIDIA driver', driver)
-    if gpu and cuda is not None:
-        problem = arch_problem(device_capability(device), libgpuarray_path())
+    capability = device_capability(device) if gpu and cuda is not None else None
+    if capability is not None:
+        words, problem = kernel_path(capability, nvrtc_version())
         if problem:
-            report.check('libgpuarray and this GPU', *problem)
+            report.check('GPU architecture', *problem)
             return False
+        report.line('GPU architecture', words)
     if pygpu is not None or gpu:
         for name in CUDA_LIBRARIES:
             report.line(name, cuda_library_state(name))

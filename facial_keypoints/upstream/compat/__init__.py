@@ -27,11 +27,11 @@ here.
 from . import cache_keys, cpython, gpu, moved_modules, nolearn, numpy_c, numpy_names, sklearn
 from .patch import APPLIED, apply_all
 from .theano_config import TheanoDefaults
-from .upstream_warnings import quiet_upstream_warnings, silenced
+from .upstream_warnings import gpu_start_untold, quiet_upstream_warnings, silenced
 
-__all__ = ['APPLIED', 'apply_all', 'quiet_upstream_warnings', 'silenced', 'BEFORE_THEANO',
-           'WITH_THEANO_CMODULE', 'AFTER_THEANO', 'AFTER_NOLEARN', 'AFTER_NOLEARN_INISCHEMA',
-           'STAND_INS', 'PATCHES']
+__all__ = ['APPLIED', 'apply_all', 'gpu_start_untold', 'quiet_upstream_warnings', 'silenced',
+           'BEFORE_THEANO', 'WITH_THEANO_CMODULE', 'AFTER_THEANO', 'AFTER_NOLEARN',
+           'AFTER_NOLEARN_INISCHEMA', 'STAND_INS', 'PATCHES']
 
 #: Before Theano is first imported: its flags, and modules it imports.
 BEFORE_THEANO = (

@@ -1,6 +1,7 @@
 """Warnings that upstream code gives when it is called correctly."""
 import contextlib
 import io
+import logging
 import warnings
 
 #: Warnings that upstream code gives when we call it correctly: (message
@@ -33,3 +34,17 @@ def silenced():
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         quiet_upstream_warnings()
         yield
+
+
+@contextlib.contextmanager
+def gpu_start_untold():
+    """A block in which Theano does not log why its GPU back-end did not
+    start: it logs a traceback of pygpu's (a dozen lines, when no driver is
+    there) as it is imported, before a report that says the same in one
+    line (the doctor's)."""
+    logger = logging.getLogger('theano.gpuarray')
+    disabled, logger.disabled = logger.disabled, True
+    try:
+        yield
+    finally:
+        logger.disabled = disabled
