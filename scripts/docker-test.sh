@@ -88,10 +88,17 @@ pids+=($!)
 for image in cpu opencl gpu g2; do
     say "building facial-keypoints:$image on $base"
     began=$SECONDS
+    before=$(docker image inspect -f '{{.Id}}' "facial-keypoints:$image" 2>/dev/null || true)
     quietly docker build --network host -f "docker/Dockerfile.$image" --build-arg "BASE=$base" \
         --build-arg "WHEELS=$url" \
         --build-arg "TORCH_WHEEL=http://127.0.0.1:$torch_port/$(basename "$torch_wheel")" \
         -t "facial-keypoints:$image" .
+    # The image this build replaced would stay behind, untagged, each run,
+    # and so would g2's build stage (its wheel's URL changes with the port).
+    if [ -n "$before" ] && [ "$before" != "$(docker image inspect -f '{{.Id}}' "facial-keypoints:$image")" ]; then
+        docker image rm "$before" >/dev/null 2>&1 || true
+    fi
+    docker image prune -f --filter label=org.facial-keypoints.stage >/dev/null
     say "facial-keypoints:$image built in $((SECONDS - began)) s, $(docker image inspect \
         -f '{{.Size}}' "facial-keypoints:$image" | awk '{printf "%.0f MB", $1 / 1e6}')"
 done
