@@ -32,7 +32,8 @@ test-all: lint
 # The GPU code path on Theano's gpuarray back-end, on an OpenCL device that
 # runs on the CPU (POCL); scripts/setup-opencl.sh installs what it needs.
 # With it, the GPU check of `make gpu-bundle` rehearsed as on a GPU machine
-# (tests/test_gpu_bundle.py: CPython 3.12, NumPy 2, no Theano, no network).
+# (tests/test_gpu_bundle.py: a CPython 3.12 with NumPy 2 and the rest of the
+# base set alone, scripts/gpu-base.txt; no Theano, no network).
 # Its own compile directory: GPU modules beside the CPU ones would do, but
 # apart they are easy to remove.
 OPENCL_FLAGS = device=opencl0:0,floatX=float32,base_compiledir=$(abspath .cache/theano-opencl)

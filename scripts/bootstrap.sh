@@ -17,7 +17,8 @@
 # PYTHON_VERSION=3.12 takes only a CPython 3.12, from any of those places.
 #   FKP_BOOTSTRAP_PATH_ONLY=1  looks for interpreters on PATH only, so that a
 #                              run with a controlled PATH sees no others.
-#   FKP_BOOTSTRAP_FIND_ONLY=1  says only whether there is one (exit status).
+#   FKP_BOOTSTRAP_FIND_ONLY=1  only prints the path of the one it finds
+#                              (exit status 1 when there is none).
 # Tool output is kept aside and shown only when the tool fails (scripts/lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,10 +71,11 @@ find_python() {
     return 1
 }
 
-# FKP_BOOTSTRAP_FIND_ONLY=1: only say (exit status 0) whether this machine
-# has a supported CPython of $PYTHON_VERSION (scripts/other-venv.sh asks).
+# FKP_BOOTSTRAP_FIND_ONLY=1: only print the supported CPython of
+# $PYTHON_VERSION this machine has, or exit 1 (scripts/other-venv.sh asks
+# whether there is one, scripts/gpu-bundle.sh which it is).
 if [ -n "${FKP_BOOTSTRAP_FIND_ONLY:-}" ]; then
-    find_python >/dev/null
+    find_python
     exit
 fi
 

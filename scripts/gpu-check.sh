@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPU check, as gpu-bundle/check.sh (`make gpu-bundle` puts it there):
-# run on a machine with a GPU and no network, by a python3 that has NumPy,
-# SciPy, scikit-learn, pandas, matplotlib, scikit-image, joblib, six,
-# tabulate, MarkupSafe and setuptools, and no Theano:
+# run on a machine with a GPU and no network, by a python3 of a CPython the
+# bundle has wheels for (3.12) with the base set (NumPy, SciPy, scikit-learn,
+# pandas, matplotlib) and no Theano:
 #
 #   gpu-bundle/check.sh [DEVICE [OPTION...]]
 #
@@ -12,14 +12,18 @@
 # It installs what the bundle carries into a temporary folder, removed at
 # the end, and changes nothing else:
 # 1. Debian 12's libgpuarray and pygpu packages, unpacked there;
-# 2. Theano, Lasagne, nolearn, Mako and this project, from their wheels;
+# 2. Theano, Lasagne, nolearn and this project, from their wheels, and of
+#    the other wheels (Mako, six, tabulate, scikit-image, setuptools, ...)
+#    those the python3 lacks: the machine's own versions are kept;
 # 3. pygpu compiled for this python3 and its NumPy (build-pygpu.sh);
 # 4. on CUDA, links by the names libgpuarray opens (libcuda.so, libnvrtc.so,
 #    libcublas.so) to the driver's and CUDA's libraries found on the machine:
 #    the toolkit's, or those of PyTorch's NVIDIA wheels;
 # then benchmarks/gpu_check.py: the doctor, net1/net2/net6 on DEVICE against
 # the CPU, seconds per epoch beside PyTorch's, one table; exit 0 when all
-# hold. PYTHON names another python3.
+# hold. PYTHON names another python3. Another CPython is refused at once,
+# its wheels not being in the bundle (GPU_BUNDLE_PYTHONS=3.X make gpu-bundle
+# makes one for it).
 set -euo pipefail
 bundle=$(cd "$(dirname "$0")" && pwd)
 device=${1:-cuda0}
@@ -30,6 +34,15 @@ trap 'rm -rf "$prefix"' EXIT
 name=check.sh
 . "$bundle/lib.sh"
 
+# Each list of wheels was resolved for one CPython (deps/CPython-3.12.txt):
+# another's wheels may not install, or not import.
+implementation=$("$python" -c 'import platform, sys
+print("%s-%d.%d" % ((platform.python_implementation(),) + sys.version_info[:2]))')
+wheels=$bundle/deps/$implementation.txt
+if [ ! -e "$wheels" ]; then
+    carried=$(cd "$bundle/deps" && ls -- *.txt | sed 's/\.txt$//; s/-/ /' | paste -sd, | sed 's/,/, /g')
+    die "$python is ${implementation/-/ }; the bundle has wheels for $carried only (PYTHON=python3.X picks another)"
+fi
 "$python" -c 'import numpy' 2>/dev/null || { say "$python has no NumPy"; exit 1; }
 if "$python" -c 'import theano' 2>/dev/null; then
     say "$python already has a Theano; run the check with one that has none"
@@ -47,10 +60,21 @@ for deb in "$bundle"/debs/*.deb; do
 done
 gpuarray=$prefix/debian/usr
 
-say "installing $(cd "$bundle/wheels" && echo *.whl)"
+missing=$("$python" "$bundle/missing_wheels.py" "$wheels")
+say "installing $(cd "$bundle/wheels" && echo *.whl)${missing:+ and $(echo $missing)}"
+# $missing unquoted: one name==version a line, each a word.
 quietly "$python" -m pip install --no-index --no-deps --disable-pip-version-check \
-    --target "$prefix/site" "$bundle"/wheels/*.whl
-export PYTHONPATH=$prefix/site${PYTHONPATH:+:$PYTHONPATH}
+    --find-links "$bundle/deps" --target "$prefix/site" "$bundle"/wheels/*.whl $missing
+# A folder on PYTHONPATH has its .pth files ignored, and setuptools' gives
+# CPython 3.12 the distutils Theano imports: this sitecustomize reads them,
+# in the check's processes (in place of the machine's own, if it has one).
+mkdir "$prefix/startup"
+cat >"$prefix/startup/sitecustomize.py" <<'PY'
+import os
+import site
+site.addsitedir(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'site'))
+PY
+export PYTHONPATH=$prefix/site:$prefix/startup${PYTHONPATH:+:$PYTHONPATH}
 
 say "compiling pygpu for $("$python" -c 'import sys, numpy; print("CPython %d.%d, NumPy %s" % (sys.version_info[:2] + (numpy.__version__,)))')"
 PYTHON=$python PYGPU_SRC=$gpuarray/lib/python3/dist-packages/pygpu GPUARRAY_PREFIX=$gpuarray \
