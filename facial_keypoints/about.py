@@ -42,6 +42,8 @@ EXTRAS = {
     'kaggle': ('kaggle>=1.6',),
     'dashboard': ('bokeh>=3.1',),
     'onnx': ('onnx>=1.18', 'onnxruntime>=1.20'),
+    'tensorboard': ('tensorboardX>=2.6',),
+    'notebook': ('ipywidgets>=8.0',),
 }
 
 

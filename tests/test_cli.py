@@ -10,6 +10,7 @@ import pytest
 
 from facial_keypoints import cli
 from facial_keypoints.model import persist
+from facial_keypoints.model.epoch_log import read_epoch_log
 from helpers import assert_one_line_error, mounted, run_cli
 
 
@@ -123,9 +124,10 @@ def test_fit_never_loses_the_trained_net(in_data, tmp_path, monkeypatch, capsys,
     (tmp_path / 'file').write_text('x')
     monkeypatch.setenv('HOME', str(tmp_path / 'home'))
     os.makedirs(str(tmp_path / 'home'))
-    code, _, err = run_cli(capsys, ['fit', 'net1', '--max-epochs', '1', '--out',
-                                    str(tmp_path / 'file' / 'net1.pickle')])
+    code, out, err = run_cli(capsys, ['fit', 'net1', '--max-epochs', '1', '--out',
+                                      str(tmp_path / 'file' / 'net1.pickle')])
     assert_one_line_error(err, code, 1, 'saved to')
+    assert 'Not writing the epoch log {}'.format(tmp_path / 'file' / 'net1.epochs.csv') in out
     rescued = [f for f in os.listdir(str(tmp_path / 'home')) if f.endswith('net1.pickle')]
     assert len(rescued) == 1
     net = persist.load_net(str(tmp_path / 'home' / rescued[0]))
@@ -163,7 +165,9 @@ def test_disk_full_during_a_save(in_data, trained, full_disk, capsys, monkeypatc
     code, _, err = run_cli(capsys, ['fit', 'net1', '--max-epochs', '1', '--out',
                                     str(full_disk / 'net1.pickle')])
     assert_one_line_error(err, code, 1, 'No space left on device', 'saved to')
-    assert os.listdir(str(full_disk)) == ['net1.npz']
+    # no part of the pickle; its one epoch's row, whole
+    assert sorted(os.listdir(str(full_disk))) == ['net1.epochs.csv', 'net1.npz']
+    assert [row['epoch'] for row in read_epoch_log(str(full_disk / 'net1.epochs.csv'))] == [1]
 
 
 def test_a_log_written_to_a_file_is_plain(in_data, tmp_path, trains):

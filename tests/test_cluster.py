@@ -118,8 +118,9 @@ def test_fit_specialists_on_two_workers_is_the_serial_run(in_data, trained, caps
     assert len({a for _, a in (STARTED.match(line).groups() for line in out.splitlines()
                                if STARTED.match(line))}) == 2, out
     assert out.count(' done on ') == 6, out
+    keys = re.findall(r'unit (\S+) done on', out)
     assert sorted(os.listdir('two.logs')) == sorted(
-        k + '.log' for k in re.findall(r'unit (\S+) done on', out))
+        [k + '.log' for k in keys] + [k + '.epochs.csv' for k in keys])
 
 
 def test_evaluate_on_two_workers_is_the_serial_table(in_data, capsys, trains):

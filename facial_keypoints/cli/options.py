@@ -73,7 +73,16 @@ WORK_DIR = arg('--work-dir', metavar='DIR', help="where each net's checkpoint an
                'result are kept until the command has written its output')
 
 
-LONG_RUN = (RESTART, CHECKPOINT_EVERY)
+NO_PROGRESS = arg('--no-progress', action='store_true',
+                  help='no progress line within each epoch (shown only on a terminal)')
+
+
+TENSORBOARD = arg('--tensorboard', metavar='DIR',
+                  help="write each net's losses and rates to DIR for TensorBoard, a run per "
+                  'net (needs tensorboardX: pip install "facial-keypoints[tensorboard]")')
+
+
+LONG_RUN = (RESTART, CHECKPOINT_EVERY, NO_PROGRESS, TENSORBOARD)
 
 
 TLS = (arg('--tls-ca', metavar='FILE', help="the cluster's certificate authority (tls://)"),
@@ -100,8 +109,13 @@ def control(args):
     cluster = None
     if getattr(args, 'scheduler', None) or getattr(args, 'workers', None):
         cluster = tls(args, workers=args.workers, scheduler=args.scheduler)
+    if args.tensorboard:
+        from ..longrun.watch import tensorboard_missing
+        if tensorboard_missing():
+            raise UsageError(tensorboard_missing())
     return RunControl(restart=args.restart, checkpoint_every=args.checkpoint_every,
-                      work_dir=getattr(args, 'work_dir', None), cluster=cluster)
+                      work_dir=getattr(args, 'work_dir', None), cluster=cluster,
+                      progress=not args.no_progress, tensorboard=args.tensorboard)
 
 
 def face_box(text):

@@ -14,7 +14,8 @@ def cmd_predict(args):
     wrote(predict(args.nets, out=args.out))
 
 
-@command('plot_learning_curves', 'plot learning curves to PNG',
+@command('plot_learning_curves', 'plot learning curves to PNG (from a trained net, or an '
+         'epoch log NAME.epochs.csv while its net trains)',
          net_file('nets', SPECIALISTS_PICKLE),
          out_file(LEARNING_CURVES_PNG),
          data=False, aliases=['plot-learning-curves'])

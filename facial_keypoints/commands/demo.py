@@ -1,5 +1,6 @@
 """The main job, short: every step of the tutorial on the data in use."""
 import contextlib
+import dataclasses
 import sys
 import time
 
@@ -80,7 +81,7 @@ def demo(max_epochs=DEMO_EPOCHS, seed=None, control=RunControl()):
     with pauses.pausable():
         for unit, what in units:
             with step('{}, {}'.format(unit.key, what)):
-                trained = Serial().run([unit], work, control.checkpoint_every)
+                trained = Serial().run([unit], work, control)
                 written.append(save_or_rescue(trained[unit.key], unit.key + '.pickle'))
     with step("net1's and net6's figures"):
         written += [figures.plot_learning_curves('net1.pickle', 'net1-learning-curve.png'),
@@ -90,8 +91,7 @@ def demo(max_epochs=DEMO_EPOCHS, seed=None, control=RunControl()):
         written.append(keypoints_on_the_astronaut('net1.pickle'))
     with step('six specialists, {} epochs each'.format(SPECIALIST_EPOCHS)):
         fit_specialists('net6.pickle', max_epochs=SPECIALIST_EPOCHS, seed=seed,
-                        control=RunControl(restart=control.restart,
-                                           checkpoint_every=control.checkpoint_every))
+                        control=dataclasses.replace(control, work_dir=None))
     with step("the specialists' figure and the submission"):
         written += [SPECIALISTS_PICKLE,
                     figures.plot_learning_curves(SPECIALISTS_PICKLE, LEARNING_CURVES_PNG),

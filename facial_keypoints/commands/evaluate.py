@@ -199,8 +199,7 @@ def cross_validate(chosen, folds=FOLDS, out=None, control=RunControl(), pretrain
         out or 'evaluate-' + chosen.name), control.restart)
     units = [fold_units(chosen, k, folds, held_out) for k, held_out in enumerate(groups, 1)]
     with pauses.pausable(), cluster.runner(control.cluster) as runner:
-        trained = runner.run([u for fold in units for u in fold], work,
-                             control.checkpoint_every,
+        trained = runner.run([u for fold in units for u in fold], work, control,
                              nets={pretrained: pretrained_net} if pretrained_net else None)
     table = score_folds(chosen, groups, units, trained, values)
     if out:

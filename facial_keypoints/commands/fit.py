@@ -65,8 +65,7 @@ def fit_net(asked, control=RunControl(), out=None, resume=None):
     unit = Unit(settings.net, settings, given=asked.given, source=resume)
     print(device_line())
     with pauses.pausable():
-        trained = Serial().run([unit], checkpoints.Beside(out, control.restart),
-                               control.checkpoint_every)
+        trained = Serial().run([unit], checkpoints.Beside(out, control.restart), control)
     return trained[unit.key], out
 
 
@@ -120,7 +119,7 @@ def fit_specialists(pretrained=None, out=SPECIALISTS_PICKLE, max_epochs=None,
     work = checkpoints.WorkDir(control.work_dir or default_work_dir(out), control.restart)
     units = specialist_units(settings)
     with pauses.pausable(), cluster.runner(control.cluster) as runner:
-        trained = runner.run(units, work, control.checkpoint_every,
+        trained = runner.run(units, work, control,
                              nets={pretrained: pretrained_net} if pretrained else None)
         specialists = OrderedDict((u.settings.columns, trained[u.key]) for u in units)
         # this time we're persisting a dictionary with all models:

@@ -21,7 +21,7 @@ def reproduce(names, max_epochs=None, out=REPORT, seed=None, control=RunControl(
     units = [Unit(name, request(net=name, max_epochs=max_epochs, seed=seed).settings)
              for name in names]
     with pauses.pausable(), cluster.runner(control.cluster) as runner:
-        trained = runner.run(units, work, control.checkpoint_every)
+        trained = runner.run(units, work, control)
         pickles = ['{}.pickle'.format(name) for name in names]
         for name, pickle in zip(names, pickles):
             save_or_rescue(trained[name], pickle)

@@ -104,7 +104,7 @@ def sweep(name, param, values, max_epochs=SWEEP_EPOCHS, out=SWEEP_OUT, seed=None
                   quietly=True)
              for value in values]
     with pauses.pausable(), cluster.runner(control.cluster) as runner:
-        trained = runner.run(units, work, control.checkpoint_every)
+        trained = runner.run(units, work, control)
     rows = []
     for value, unit in zip(values, units):
         history = trained[unit.key].train_history_

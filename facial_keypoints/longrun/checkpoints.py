@@ -23,6 +23,7 @@ import time
 from ..base.atomic import remove_stale_partials
 from ..base.errors import SaveFailed
 from ..model import persist, record, state
+from ..model.epoch_log import EPOCH_LOG_SUFFIX, epoch_log_path
 from ..model.settings import NET_PICKLE
 from . import pauses
 
@@ -149,6 +150,11 @@ class WorkDir:
         """The log file of unit ``key``."""
         return os.path.join(self.logs, key + '.log')
 
+    def epoch_log(self, key):
+        """The epoch log of unit ``key``, kept with its log."""
+        os.makedirs(self.logs, exist_ok=True)
+        return os.path.join(self.logs, key + EPOCH_LOG_SUFFIX)
+
     def finished(self, key):
         """True when unit ``key`` finished in an earlier run."""
         return os.path.exists(self.result(key))
@@ -193,6 +199,10 @@ class Beside:
         """False: a net finished is continued from ``out`` only when asked
         (``fit --resume``)."""
         return False
+
+    def epoch_log(self, key=None):
+        """The epoch log: ``net6.pickle`` -> ``net6.epochs.csv``."""
+        return epoch_log_path(self.out)
 
     def keep(self, key, net, data):
         """Pickle the finished net to ``out``."""

@@ -28,6 +28,7 @@ import uuid
 from ..base.errors import Paused, UsageError, UserError
 from ..kaggle import datadir
 from ..model import persist, record
+from ..model.settings import RunControl
 from . import pauses
 from .checkpoints import WorkDir
 from .manifests import describe, execute, place, pretrained_manifest
@@ -191,9 +192,10 @@ class OnCluster:
         self.client, self.shared = client, shared_work_dir
         self.gpus, self.say = gpus, say
 
-    def run(self, units, work, checkpoint_every=None, nets=None):
-        """Train ``units``; return {key: net}, each read from its ``.npz``.
-        (``nets`` is for :class:`.units.Serial`: workers read no pickles.)"""
+    def run(self, units, work, control=RunControl(), nets=None):
+        """Train ``units`` as ``control`` says; return {key: net}, each read
+        from its ``.npz``. (``nets`` is for :class:`.units.Serial`: workers
+        read no pickles.)"""
         data_dir = os.path.abspath(datadir.data_dir())
         os.makedirs(work.path, exist_ok=True)
         warm_up(self.client, units, data_dir, self.say)
@@ -202,7 +204,8 @@ class OnCluster:
         self.client.subscribe_topic('fkp-unit', self._progress(starts))
         try:
             for unit in units:
-                futures[unit.key] = self._submit(unit, work, futures, checkpoint_every,
+                futures[unit.key] = self._submit(unit, work, futures,
+                                                 dataclasses.replace(control, cluster=None),
                                                  data_dir)
             manifests = self._gathered([futures[u.key] for u in units])
         finally:
@@ -217,7 +220,7 @@ class OnCluster:
         self.say("each unit's log: {}".format(work.logs))
         return trained
 
-    def _submit(self, unit, work, futures, checkpoint_every, data_dir):
+    def _submit(self, unit, work, futures, control, data_dir):
         start_from = None
         if unit.after is not None:
             start_from = futures[unit.after]
@@ -228,8 +231,7 @@ class OnCluster:
                     pretrained_manifest(pretrained, work), broadcast=True)
             start_from = self.scattered[pretrained]
         return self.client.submit(
-            execute_reporting, unit.to_json(), os.path.abspath(work.path), data_dir,
-            checkpoint_every,
+            execute_reporting, unit.to_json(), os.path.abspath(work.path), data_dir, control,
             start_from, not self.shared, self.pause,
             resources={'GPU': 1} if self.gpus else None,
             key='fkp-{}-{}'.format(unit.settings.fingerprint(), unit.key), pure=False)
@@ -275,8 +277,7 @@ class OnCluster:
         return handler
 
 
-def execute_reporting(unit_json, work_dir, data_dir, checkpoint_every, start_from, with_bytes,
-                      pause):
+def execute_reporting(unit_json, work_dir, data_dir, control, start_from, with_bytes, pause):
     """:func:`execute`, telling the submitting process when the unit
     starts and finishes (Dask's event log), and pausing at the end of an
     epoch when the Dask event ``pause`` is set (the submitting process was
@@ -289,8 +290,7 @@ def execute_reporting(unit_json, work_dir, data_dir, checkpoint_every, start_fro
         worker.log_event('fkp-unit', dict(what='started', key=key, worker=worker.address))
     with pauses.pausable(), _watching(pause):
         try:
-            found = execute(unit_json, work_dir, data_dir, checkpoint_every, start_from,
-                            with_bytes)
+            found = execute(unit_json, work_dir, data_dir, control, start_from, with_bytes)
         except Paused as e:  # a KeyboardInterrupt, which must not reach Dask
             return dict(key=key, paused=str(e), worker=worker.address)
     found['worker'] = worker.address

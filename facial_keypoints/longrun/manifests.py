@@ -15,6 +15,7 @@ import time
 from ..base.atomic import atomic_write
 from ..kaggle import datadir
 from ..model import persist
+from ..model.settings import RunControl
 from .checkpoints import WorkDir
 from .units import Unit, run_unit
 
@@ -69,11 +70,12 @@ def _write(path, data):
 _loaded = {}  # on a worker: the nets units start from, by checksum
 
 
-def execute(unit_json, work_dir, data_dir, checkpoint_every=None, start_from=None,
+def execute(unit_json, work_dir, data_dir, control=RunControl(), start_from=None,
             with_bytes=False):
-    """Run one unit on a worker: train it (continuing its checkpoint in
-    ``work_dir``, or taking the result an earlier run left there), its
-    printout to ``KEY.log`` beside the results; return its manifest.
+    """Run one unit on a worker as ``control`` says: train it (continuing
+    its checkpoint in ``work_dir``, or taking the result an earlier run left
+    there), its printout to ``KEY.log`` beside the results; return its
+    manifest.
     ``start_from`` is the manifest of the net it starts from, if any."""
     datadir.set_data_dir(data_dir)
     unit = Unit.from_json(unit_json)
@@ -91,7 +93,7 @@ def execute(unit_json, work_dir, data_dir, checkpoint_every=None, start_from=Non
     # A unit that continues its checkpoint continues its log.
     mode = 'a' if kept or os.path.exists(work.checkpoint(unit.key)) else 'w'
     with open(work.log(unit.key), mode) as f, contextlib.redirect_stdout(f):
-        model = run_unit(unit, work, pretrained_net, checkpoint_every)
+        model = run_unit(unit, work, pretrained_net, control)
     return manifest(unit, work, model, time.perf_counter() - began, kept, with_bytes)
 
 

@@ -23,11 +23,12 @@ import numpy as np
 from ..base.errors import Paused
 from ..model import persist, record, state
 from ..model.registry import net_for
-from ..model.settings import RunSettings
+from ..model.settings import RunControl, RunSettings
 from ..tutorial.nets import quiet
 from ..tutorial.specialists import SPECIALIST_SETTINGS, make_specialist, specialist_index
 from . import checkpoints
 from .train import continued, pause_message, train_net, training_data
+from .watch import watching
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,16 +90,18 @@ def unit_key(settings, prefix=''):
     return '{}specialist-{}-{}'.format(prefix, index + 1, settings.columns[0][:-2])
 
 
-def run_unit(unit, work, pretrained_net=None, checkpoint_every=None):
+def run_unit(unit, work, pretrained_net=None, control=RunControl()):
     """Train ``unit``: take the net an earlier run finished in ``work`` (a
     :class:`.checkpoints.WorkDir`, or ``fit``'s
     :class:`.checkpoints.Beside`), or continue it from ``unit.source`` or
     its checkpoint there, or start it (NumPy's generator seeded from its
     settings first; a specialist from ``pretrained_net`` when given); train
     it on the rows of its settings without those ``unit.held_out``, with its
-    checkpoints; keep the finished net in ``work``; return it.
+    checkpoints as ``control`` says, watched (its epoch log in ``work``,
+    progress, TensorBoard: :mod:`.watch`); keep the finished net in
+    ``work``; return it.
 
-    A quiet unit prints no layer table or epoch log. Raises
+    A quiet unit prints no layer table, epoch table or progress. Raises
     :class:`~.errors.Paused` when a signal paused it.
     """
     key, checkpoint = unit.key, work.checkpoint(unit.key)
@@ -120,7 +123,9 @@ def run_unit(unit, work, pretrained_net=None, checkpoint_every=None):
                                     unit.settings)
     if unit.quietly:
         quiet(model)
-    outcome = train_net(model, X, y, checkpoint, checkpoint_every)
+    with watching(model, log=work.epoch_log(key), progress=control.progress and not unit.quietly,
+                  tensorboard=control.tensorboard, name=key):
+        outcome = train_net(model, X, y, checkpoint, control.checkpoint_every)
     if outcome.paused:
         raise Paused(pause_message(model, outcome, checkpoint, work.keep_so_far(key, model)),
                      outcome.paused)
@@ -155,13 +160,14 @@ def _fresh_net(settings, pretrained_net, rows):
 class Serial:
     """Units one after another, in this process."""
 
-    def run(self, units, work, checkpoint_every=None, nets=None):
-        """Train ``units`` in order; return {key: net}. ``nets`` holds nets
-        already loaded, by file name (the pretrained net)."""
+    def run(self, units, work, control=RunControl(), nets=None):
+        """Train ``units`` in order as ``control`` says; return {key: net}.
+        ``nets`` holds nets already loaded, by file name (the pretrained
+        net)."""
         nets, trained = dict(nets or {}), {}
         for unit in units:
             trained[unit.key] = run_unit(unit, work, _pretrained_net(unit, trained, nets),
-                                         checkpoint_every)
+                                         control)
         return trained
 
 

@@ -195,12 +195,20 @@ class RunControl:
         command's output is written; None: the command's own default.
     cluster : :class:`facial_keypoints.longrun.cluster.Spec` or None
         The Dask cluster the units train on; None: in this process.
+    progress : bool
+        Show progress within each epoch where output goes to a terminal or
+        a notebook (:mod:`facial_keypoints.longrun.watch`).
+    tensorboard : str or None
+        A directory to write each net's scalars to for TensorBoard, a run
+        per net.
     """
 
     restart: bool = False
     checkpoint_every: int = None
     work_dir: str = None
     cluster: object = None
+    progress: bool = True
+    tensorboard: str = None
 
 
 def _tuples(value):

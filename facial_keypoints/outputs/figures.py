@@ -1,6 +1,7 @@
 """Figures of trained nets and of the data, from their files to PNG."""
 from ..kaggle.format import KEYPOINT_COLUMNS, to_unit
 from ..model import persist
+from ..model.epoch_log import EPOCH_LOG_SUFFIX, read_epoch_log
 from ..model.settings import (CONV1_PNG, LEARNING_CURVES_PNG, NET_PICKLE, PREDICTIONS_PNG,
                               SAMPLES_PNG, SPECIALISTS_PICKLE)
 from ..tutorial import plots
@@ -9,7 +10,12 @@ from .prediction import predict_test_set
 
 
 def plot_learning_curves(fname_specialists=SPECIALISTS_PICKLE, out=LEARNING_CURVES_PNG):
-    """The specialists' learning curves (or one net's), written to ``out``."""
+    """The specialists' learning curves (or one net's), written to ``out``;
+    one net's from its epoch log (``net6.epochs.csv``) too, which a run
+    writes as it trains."""
+    if fname_specialists.endswith(EPOCH_LOG_SUFFIX):
+        history = read_epoch_log(fname_specialists)
+        return plots.save_figure(plots.learning_curve_figure(history, fname_specialists), out)
     models = persist.load_net(fname_specialists)
     if isinstance(models, dict):
         return plots.plot_learning_curves(models, out)
