@@ -16,7 +16,7 @@ import types
 
 import pytest
 
-from facial_keypoints import kfkd
+from facial_keypoints import cli, kfkd
 from facial_keypoints.base.errors import UserError
 from facial_keypoints.longrun import watch
 from facial_keypoints.model.epoch_log import COLUMNS, EpochLog, read_epoch_log
@@ -108,6 +108,29 @@ def test_no_progress_where_output_goes_to_a_file_or_a_pipe():
 def test_tensorboard_without_tensorboardx_is_one_line_saying_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, 'tensorboardX', None)
     assert 'pip install "facial-keypoints[tensorboard]"' in watch.tensorboard_missing()
+
+
+def test_the_specialists_curves_come_from_their_logs_while_they_train(tmp_path, capsys):
+    folder = tmp_path / 'net-specialists.logs'
+    folder.mkdir()
+    with pytest.raises(UserError, match="no trained net, and no specialist's epoch log"):
+        figures.logged_specialists(str(folder))
+    (folder / 'specialist-2-nose_tip.epochs.csv').write_text(','.join(COLUMNS) + '\n')
+    with pytest.raises(UserError, match='no specialist has finished an epoch yet'):
+        figures.logged_specialists(str(folder))
+    for key, epochs in (('specialist-1-left_eye_center', 3), ('specialist-3-mouth_left_corner', 2),
+                        ('specialist-4-mouth_center_bottom_lip', 0)):
+        log = EpochLog(str(folder / (key + '.epochs.csv')))
+        for epoch in range(1, epochs + 1):
+            log(fake_net(), history(epoch))
+    logged = figures.logged_specialists(str(folder))
+    assert [columns[0] for columns in logged] == ['left_eye_center_x', 'mouth_left_corner_x']
+    assert [len(net.train_history_) for net in logged.values()] == [3, 2]
+    assert [net.output_num_units for net in logged.values()] == [4, 6]
+    assert cli.main(['plot_learning_curves', str(folder), '--out',
+                     str(tmp_path / 'curves.png')]) == 0
+    with open(str(tmp_path / 'curves.png'), 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
 
 
 # -- runs -----------------------------------------------------------------------------

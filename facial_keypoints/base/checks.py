@@ -36,11 +36,11 @@ def positive_seconds(value):
     return seconds
 
 
-def existing_file(path):
-    """``path``, when it names a file."""
+def existing_file(path, folders=False):
+    """``path``, when it names a file (or, with ``folders``, a folder)."""
     if not os.path.exists(path):
         raise UsageError('{}: no such file'.format(path))
-    if os.path.isdir(path):
+    if os.path.isdir(path) and not folders:
         raise UsageError('{}: is a directory, not a file'.format(path))
     return path
 

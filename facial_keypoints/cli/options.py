@@ -32,6 +32,7 @@ POSITIVE = checked(checks.whole_number)
 
 
 FILE = checked(checks.existing_file)
+FILE_OR_FOLDER = checked(checks.existing_file, True)
 
 
 def arg(*flags, **options):

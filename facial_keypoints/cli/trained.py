@@ -3,7 +3,7 @@ export, detect, inspect, report."""
 from ..model.settings import (CONV1_PNG, LEARNING_CURVES_PNG, NET_PICKLE, PREDICTIONS_PNG,
                                REPORT, SPECIALISTS_PICKLE)
 from ..base.errors import UsageError
-from .options import FILE, arg, face_box, net_file, out_file
+from .options import FILE, FILE_OR_FOLDER, arg, face_box, net_file, out_file
 from .registry import command, wrote
 
 @command('predict', 'write a Kaggle submission',
@@ -14,9 +14,12 @@ def cmd_predict(args):
     wrote(predict(args.nets, out=args.out))
 
 
-@command('plot_learning_curves', 'plot learning curves to PNG (from a trained net, or an '
-         'epoch log NAME.epochs.csv while its net trains)',
-         net_file('nets', SPECIALISTS_PICKLE),
+@command('plot_learning_curves', 'plot learning curves to PNG (from a trained net; while '
+         "nets train, from one's epoch log NAME.epochs.csv or the specialists' "
+         'folder of them, net-specialists.logs)',
+         arg('nets', nargs='?', default=SPECIALISTS_PICKLE, type=FILE_OR_FOLDER, metavar='FILE',
+             help='a trained net or specialists (pickle, .npz or checkpoint), an epoch log, '
+             "or the specialists' .logs folder (default {})".format(SPECIALISTS_PICKLE)),
          out_file(LEARNING_CURVES_PNG),
          data=False, aliases=['plot-learning-curves'])
 def cmd_plot_learning_curves(args):

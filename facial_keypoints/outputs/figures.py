@@ -1,4 +1,10 @@
 """Figures of trained nets and of the data, from their files to PNG."""
+import glob
+import os
+import re
+import types
+
+from ..base.errors import UserError
 from ..kaggle.format import KEYPOINT_COLUMNS, to_unit
 from ..model import persist
 from ..model.epoch_log import EPOCH_LOG_SUFFIX, read_epoch_log
@@ -6,13 +12,16 @@ from ..model.settings import (CONV1_PNG, LEARNING_CURVES_PNG, NET_PICKLE, PREDIC
                               SAMPLES_PNG, SPECIALISTS_PICKLE)
 from ..tutorial import plots
 from ..tutorial.data import load
+from ..tutorial.specialists import SPECIALIST_SETTINGS
 from .prediction import predict_test_set
 
 
 def plot_learning_curves(fname_specialists=SPECIALISTS_PICKLE, out=LEARNING_CURVES_PNG):
     """The specialists' learning curves (or one net's), written to ``out``;
-    one net's from its epoch log (``net6.epochs.csv``) too, which a run
-    writes as it trains."""
+    while they train, from their epoch logs: the folder of the specialists'
+    (``net-specialists.logs``), or one net's (``net6.epochs.csv``)."""
+    if os.path.isdir(fname_specialists):
+        return plots.plot_learning_curves(logged_specialists(fname_specialists), out)
     if fname_specialists.endswith(EPOCH_LOG_SUFFIX):
         history = read_epoch_log(fname_specialists)
         return plots.save_figure(plots.learning_curve_figure(history, fname_specialists), out)
@@ -20,6 +29,29 @@ def plot_learning_curves(fname_specialists=SPECIALISTS_PICKLE, out=LEARNING_CURV
     if isinstance(models, dict):
         return plots.plot_learning_curves(models, out)
     return plots.plot_net_learning_curve(models, out, title=fname_specialists)
+
+
+def logged_specialists(folder):
+    """The specialists whose epoch logs in ``folder`` have rows, as the
+    curves take them: {columns: an object with their ``train_history_``
+    and ``output_num_units``}."""
+    found = {}
+    logs = sorted(glob.glob(os.path.join(folder, 'specialist-*' + EPOCH_LOG_SUFFIX)))
+    if not logs:
+        raise UserError('{}: no trained net, and no specialist\'s epoch log '
+                        '(specialist-N-....epochs.csv) in it'.format(folder))
+    for path in logs:
+        # named as longrun.units.unit_key names a specialist: specialist-N-...
+        index = int(re.match(r'specialist-(\d+)-', os.path.basename(path)).group(1)) - 1
+        history = read_epoch_log(path)
+        if history:
+            columns = tuple(SPECIALIST_SETTINGS[index]['columns'])
+            found[columns] = types.SimpleNamespace(train_history_=history,
+                                                   output_num_units=len(columns))
+    if not found:
+        raise UserError('{}: no specialist has finished an epoch yet (no rows in its '
+                        'specialist-*.epochs.csv)'.format(folder))
+    return found
 
 
 def plot_samples(out=SAMPLES_PNG, test=False):
