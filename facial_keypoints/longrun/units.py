@@ -25,7 +25,8 @@ from ..model import persist, record, state
 from ..model.registry import net_for
 from ..model.settings import RunControl, RunSettings
 from ..tutorial.nets import quiet
-from ..tutorial.specialists import SPECIALIST_SETTINGS, make_specialist, specialist_index
+from ..tutorial.specialists import (SPECIALIST_SETTINGS, make_specialist, specialist_index,
+                                    specialist_name)
 from . import checkpoints
 from .train import continued, pause_message, train_net, training_data
 from .watch import watching
@@ -86,8 +87,7 @@ def unit_key(settings, prefix=''):
     """The file name of a unit of work in a :class:`.checkpoints.WorkDir`."""
     if settings.columns is None:
         return prefix + settings.net
-    index = specialist_index(settings.columns)
-    return '{}specialist-{}-{}'.format(prefix, index + 1, settings.columns[0][:-2])
+    return prefix + specialist_name(settings.columns)
 
 
 def run_unit(unit, work, pretrained_net=None, control=RunControl()):

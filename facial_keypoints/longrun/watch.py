@@ -23,7 +23,8 @@ import sys
 import time
 
 from ..base.console import is_interactive
-from ..model.epoch_log import COLUMNS, EpochLog, epoch_row
+from ..model.epoch_log import COLUMNS, EpochLog, epoch_values
+
 
 class Progress:
     """Batches done and seconds so far in the epoch under way, on a
@@ -91,8 +92,8 @@ def progress_for(stream=None):
 
 
 class LiveCurve:
-    """Redraw a net's train and valid loss (RMSE in pixels) in the
-    notebook's output as each epoch ends: one image, updated in place."""
+    """Redraw a net's train and valid loss (the tutorial's first figure) in
+    the notebook's output as each epoch ends: one image, updated in place."""
 
     def __init__(self, title=None):
         self.title = title
@@ -123,11 +124,10 @@ class TensorBoard:
         self.writer = SummaryWriter(logdir=os.path.join(logdir, name))
 
     def __call__(self, nn, train_history):
-        info = train_history[-1]
-        row = dict(zip(COLUMNS, epoch_row(nn, info)))
-        for name in COLUMNS[1:]:
-            if row[name]:
-                self.writer.add_scalar(name, float(row[name]), info['epoch'])
+        epoch, *values = epoch_values(nn, train_history[-1])
+        for name, value in zip(COLUMNS[1:], values):
+            if value is not None:
+                self.writer.add_scalar(name, value, epoch)
         self.writer.flush()
 
     def close(self):

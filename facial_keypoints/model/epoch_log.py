@@ -35,18 +35,22 @@ def rate(value):
     return float(value.get_value() if hasattr(value, 'get_value') else value)
 
 
+def epoch_values(nn, info, rates=True):
+    """The numbers of one epoch of ``nn`` (``info``: its history entry), in
+    the order of :data:`COLUMNS`; without ``rates``, None for them (an
+    epoch of an earlier run)."""
+    train, valid = float(info['train_loss']), float(info['valid_loss'])
+    values = [info['epoch'], train, valid, train / valid, float(info['dur'])]
+    if not rates:
+        return values + [None, None]
+    return values + [rate(getattr(nn, 'update_learning_rate', None)),
+                     rate(getattr(nn, 'update_momentum', None))]
+
+
 def epoch_row(nn, info, rates=True):
-    """The log's row of one epoch of ``nn`` (``info``: its history entry);
-    without ``rates``, their cells empty (an epoch of an earlier run)."""
-    row = [info['epoch'], float(info['train_loss']), float(info['valid_loss']),
-           float(info['train_loss']) / float(info['valid_loss']), float(info['dur'])]
-    if rates:
-        row += [rate(getattr(nn, 'update_learning_rate', None)),
-                rate(getattr(nn, 'update_momentum', None))]
-    else:
-        row += [None, None]
+    """The log's row of one epoch: :func:`epoch_values` as text."""
     return ['' if cell is None else repr(cell) if isinstance(cell, float) else str(cell)
-            for cell in row]
+            for cell in epoch_values(nn, info, rates)]
 
 
 def read_epoch_log(path):

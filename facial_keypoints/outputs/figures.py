@@ -1,7 +1,5 @@
 """Figures of trained nets and of the data, from their files to PNG."""
-import glob
 import os
-import re
 import types
 
 from ..base.errors import UserError
@@ -12,7 +10,7 @@ from ..model.settings import (CONV1_PNG, LEARNING_CURVES_PNG, NET_PICKLE, PREDIC
                               SAMPLES_PNG, SPECIALISTS_PICKLE)
 from ..tutorial import plots
 from ..tutorial.data import load
-from ..tutorial.specialists import SPECIALIST_SETTINGS
+from ..tutorial.specialists import SPECIALIST_SETTINGS, specialist_name
 from .prediction import predict_test_set
 
 
@@ -35,17 +33,17 @@ def logged_specialists(folder):
     """The specialists whose epoch logs in ``folder`` have rows, as the
     curves take them: {columns: an object with their ``train_history_``
     and ``output_num_units``}."""
-    found = {}
-    logs = sorted(glob.glob(os.path.join(folder, 'specialist-*' + EPOCH_LOG_SUFFIX)))
+    logs = {tuple(setting['columns']): os.path.join(
+        folder, specialist_name(setting['columns']) + EPOCH_LOG_SUFFIX)
+        for setting in SPECIALIST_SETTINGS}
+    logs = {columns: path for columns, path in logs.items() if os.path.exists(path)}
     if not logs:
         raise UserError('{}: no trained net, and no specialist\'s epoch log '
                         '(specialist-N-....epochs.csv) in it'.format(folder))
-    for path in logs:
-        # named as longrun.units.unit_key names a specialist: specialist-N-...
-        index = int(re.match(r'specialist-(\d+)-', os.path.basename(path)).group(1)) - 1
+    found = {}
+    for columns, path in logs.items():
         history = read_epoch_log(path)
         if history:
-            columns = tuple(SPECIALIST_SETTINGS[index]['columns'])
             found[columns] = types.SimpleNamespace(train_history_=history,
                                                    output_num_units=len(columns))
     if not found:

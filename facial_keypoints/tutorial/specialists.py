@@ -69,6 +69,12 @@ def specialist_index(columns):
     return [tuple(s['columns']) for s in SPECIALIST_SETTINGS].index(tuple(columns))
 
 
+def specialist_name(columns):
+    """The specialist for ``columns`` in file names:
+    ``specialist-1-left_eye_center``."""
+    return 'specialist-{}-{}'.format(specialist_index(columns) + 1, columns[0][:-2])
+
+
 def check_pretrained(model, pretrained):
     """Raise PretrainedMismatch unless every layer of ``model`` but
     ``output`` has the shapes of ``pretrained``'s layer of the same name."""
